@@ -1,0 +1,50 @@
+"""One JSON line per request on the ``aislepath.access`` logger.
+
+It logs the method, the path (never the query string, which may hold a shopper's search) and
+never a header, so tokens stay out of logs.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from typing import Any
+
+import orjson
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+access = logging.getLogger("aislepath.access")
+
+
+def access_log_middleware(app: ASGIApp) -> ASGIApp:
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not access.isEnabledFor(logging.INFO):
+            await app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        request_id = secrets.token_hex(8)
+        status = 500
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = list(message.get("headers", []))
+                headers.append((b"x-request-id", request_id.encode()))
+                message["headers"] = headers  # type: ignore[typeddict-unknown-key]
+            await send(message)
+
+        try:
+            await app(scope, receive, send_wrapper)
+        finally:
+            record: dict[str, Any] = {
+                "request_id": request_id,
+                "method": scope.get("method"),
+                "path": scope.get("path"),
+                "status": status,
+                "ms": round((time.perf_counter() - started) * 1000, 2),
+            }
+            access.info(orjson.dumps(record).decode())
+
+    return middleware

@@ -1,0 +1,75 @@
+"""The ASGI application: ``api.app:app`` (built by :func:`create_app`)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from litestar import Litestar, Router
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+
+from api.access_log import access_log_middleware
+from api.dependencies import provide_session
+from api.ops import health, ready
+from api.problems import EXCEPTION_HANDLERS
+from api.stores import StoreController
+from api.tokens import TokenController
+from stores import migrate
+from stores.db import Database
+from stores.settings import Settings
+
+
+def _configure_logging(settings: Settings) -> None:
+    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s %(message)s")
+    logging.getLogger("aislepath.access").setLevel(logging.INFO if settings.access_log else logging.WARNING)
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    """Build the app. Settings default to the environment (read once, here)."""
+    settings = settings or Settings.from_env()
+    _configure_logging(settings)
+
+    async def on_startup(app: Litestar) -> None:
+        if settings.auto_migrate:
+            await asyncio.to_thread(migrate.upgrade, settings)
+        app.state.settings = settings
+        app.state.head_revision = migrate.head_revision()
+        app.state.db = Database.connect(settings)
+
+    async def on_shutdown(app: Litestar) -> None:
+        db = getattr(app.state, "db", None)
+        if db is not None:
+            await db.dispose()
+
+    v1 = Router(path="/v1", route_handlers=[StoreController, TokenController])
+    return Litestar(
+        route_handlers=[v1, health, ready],
+        on_startup=[on_startup],
+        on_shutdown=[on_shutdown],
+        dependencies={"db": Provide(provide_session)},
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        middleware=[access_log_middleware],
+        request_max_body_size=settings.max_body_bytes,
+        logging_config=None,  # plain stdlib logging, configured above
+        state=State({"settings": settings}),
+        openapi_config=OpenAPIConfig(
+            title="aislepath",
+            version="1.0.0",
+            description="Where every item on a shopping list is, and the shortest walk through them.",
+            path="/schema",
+            render_plugins=[SwaggerRenderPlugin()],
+        ),
+    )
+
+
+def __getattr__(name: str) -> Litestar:
+    # `api.app:app` is built on first access, so importing this module has no side effects
+    # (tests build their own apps with create_app).
+    if name == "app":
+        application = create_app()
+        globals()["app"] = application
+        return application
+    raise AttributeError(name)

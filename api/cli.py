@@ -1,0 +1,77 @@
+"""The ``aislepath`` command: migrate, load the demo, serve."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+
+import click
+
+from stores import migrate as migrations
+from stores.db import Database
+from stores.demo import load_demo_stores
+from stores.settings import REPO_ROOT, Settings
+
+
+@click.group()
+def main() -> None:
+    """aislepath: in-store product locations and shortest shopping routes."""
+
+
+@main.command()
+def migrate() -> None:
+    """Upgrade the database in DATABASE_URL to the newest schema."""
+    migrations.upgrade(Settings.from_env())
+    click.echo(f"schema at {migrations.head_revision()}")
+
+
+async def _load_demo(settings: Settings) -> int:
+    db = Database.connect(settings)
+    try:
+        async with db.sessionmaker() as session:
+            return await load_demo_stores(session)
+    finally:
+        await db.dispose()
+
+
+@main.command()
+def demo() -> None:
+    """Load the demo chain (idempotent)."""
+    settings = Settings.from_env()
+    migrations.upgrade(settings)
+    added = asyncio.run(_load_demo(settings))
+    click.echo(f"demo loaded ({added} stores added)")
+
+
+def _demo_admin_token() -> str:
+    path = REPO_ROOT / "var" / "demo-admin-token"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(24))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int)
+@click.option("--demo", "with_demo", is_flag=True, help="Load the demo chain first.")
+def serve(host: str, port: int, workers: int, with_demo: bool) -> None:
+    """Serve api.app:app with uvicorn (uvloop + httptools)."""
+    import uvicorn
+
+    if with_demo:
+        settings = Settings.from_env()
+        migrations.upgrade(settings)
+        asyncio.run(_load_demo(settings))
+        if not settings.admin_token:
+            os.environ["AISLEPATH_ADMIN_TOKEN"] = _demo_admin_token()
+            click.echo("admin token for this demo: see var/demo-admin-token")
+    click.echo(f"serving on http://{host}:{port}  (OpenAPI: http://{host}:{port}/schema)")
+    uvicorn.run("api.app:app", host=host, port=port, workers=workers, loop="uvloop", http="httptools", access_log=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,41 @@
+"""Who may call what. Shoppers need no token; writes need an admin or the store's manager."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+
+from stores.tokens import Principal, authenticate
+
+
+async def _principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
+    header = connection.headers.get("authorization")
+    if not header:
+        raise NotAuthorizedException("This needs an Authorization: Bearer token.")
+    scheme, _, secret = header.partition(" ")
+    secret = secret.strip()
+    if scheme.lower() != "bearer" or not secret:
+        raise NotAuthorizedException("Malformed Authorization header; expected 'Bearer <token>'.")
+    state = connection.app.state
+    async with state.db.sessionmaker() as session:
+        principal = await authenticate(session, secret, state.settings.admin_token)
+    if principal is None:
+        raise NotAuthorizedException("Unknown or revoked token.")
+    connection.state.principal = principal
+    return principal
+
+
+async def admin_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    if (await _principal(connection)).role != "admin":
+        raise PermissionDeniedException("This needs an admin token.")
+
+
+async def store_manager(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Admin, or a manager token that names the ``store_id`` in the path."""
+    principal = await _principal(connection)
+    store_id = str(connection.path_params.get("store_id", ""))
+    if not principal.may_write(store_id):
+        raise PermissionDeniedException(f"This token may not change store {store_id!r}.")

@@ -1,0 +1,44 @@
+"""Liveness and readiness."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Request, Response, get
+from litestar.datastructures import State
+from sqlalchemy.exc import DBAPIError
+
+from api.problems import problem
+from stores.migrate import current_revision
+
+
+class Health(msgspec.Struct):
+    status: str
+
+
+class Ready(msgspec.Struct):
+    status: str
+    database: str
+    revision: str | None
+
+
+@get("/health", tags=["operations"], summary="The process is up")
+async def health() -> Health:
+    return Health("ok")
+
+
+@get("/ready", tags=["operations"], summary="The database is reachable and migrations are current")
+async def ready(request: Request[Any, Any, Any], state: State) -> Ready | Response[Any]:
+    try:
+        async with state.db.engine.connect() as connection:
+            revision = await current_revision(connection)
+    except (DBAPIError, OSError):
+        return problem(503, "The database is unreachable.", headers={"Retry-After": "2"})
+    if revision != state.head_revision:
+        return problem(
+            503,
+            f"The schema is at {revision!r}, the code expects {state.head_revision!r}.",
+            headers={"Retry-After": "5"},
+        )
+    return Ready("ready", state.db.dialect, revision)

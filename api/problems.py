@@ -1,0 +1,124 @@
+"""RFC 9457 problem details for every error the API can return, mapped in one place."""
+
+from __future__ import annotations
+
+import logging
+import re
+from http import HTTPStatus
+from typing import Any
+
+import msgspec
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar.utils.scope.state import ScopeState
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from api.validation import struct_problems
+from stores.errors import DomainError
+
+log = logging.getLogger("aislepath.errors")
+
+PROBLEM_JSON = "application/problem+json"
+
+
+def problem(
+    status: int,
+    detail: str,
+    errors: list[dict[str, Any]] | None = None,
+    *,
+    title: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[dict[str, Any]]:
+    phrase = HTTPStatus(status).phrase
+    body: dict[str, Any] = {
+        "type": f"https://aislepath.dev/problems/{phrase.lower().replace(' ', '-')}",
+        "title": title or phrase,
+        "status": status,
+        "detail": detail,
+    }
+    if errors:
+        body["errors"] = errors
+    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _data_type(request: Request[Any, Any, Any]) -> type[msgspec.Struct] | None:
+    field = request.route_handler.parsed_fn_signature.parameters.get("data")
+    annotation = getattr(field, "annotation", None)
+    if isinstance(annotation, type) and issubclass(annotation, msgspec.Struct):
+        return annotation
+    return None
+
+
+_MISSING = re.compile(r"Missing required (\w+) parameter '([^']+)'")
+
+
+def _validation_errors(request: Request[Any, Any, Any], exc: ValidationException) -> list[dict[str, Any]]:
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    errors: list[dict[str, Any]] = []
+    missing = _MISSING.search(str(exc.detail))
+    if missing:
+        source, name = missing.groups()
+        errors.append(
+            {
+                "parameter": name,
+                "in": source,
+                "code": "required",
+                "message": "this parameter is required",
+            }
+        )
+    for item in extra:
+        if not isinstance(item, dict):
+            continue
+        key, source = item.get("key"), item.get("source")
+        if source == "body":
+            struct_type = _data_type(request)
+            body = ScopeState.from_scope(request.scope).body
+            if struct_type is not None and isinstance(body, bytes):
+                return struct_problems(body, struct_type) or errors
+            errors.append({"pointer": "/" + str(key or ""), "code": "invalid", "message": item.get("message")})
+        else:
+            errors.append({"parameter": key, "in": source, "code": "invalid", "message": item.get("message")})
+    return errors
+
+
+def on_validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    errors = _validation_errors(request, exc)
+    names = ", ".join(str(e.get("pointer") or e.get("parameter")) for e in errors) or "the request"
+    return problem(400, f"Invalid input: {names}.", errors)
+
+
+def on_domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    return problem(exc.status, exc.detail, [p.as_dict() for p in exc.problems], title=exc.title)
+
+
+def on_http_exception(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    headers = dict(exc.headers or {})
+    if isinstance(exc, NotAuthorizedException):
+        headers.setdefault("WWW-Authenticate", 'Bearer realm="aislepath"')
+    return problem(exc.status_code, str(exc.detail), headers=headers or None)
+
+
+def on_database_unavailable(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[Any]:
+    if isinstance(exc, OperationalError) or exc.connection_invalidated:
+        log.warning(
+            "database unavailable on %s %s: %s",
+            request.method,
+            request.url.path,
+            type(exc.orig).__name__,
+        )
+        return problem(503, "The database is unavailable; try again shortly.", headers={"Retry-After": "2"})
+    return on_unexpected(request, exc)
+
+
+def on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem(500, "An unexpected error happened; it has been logged.")
+
+
+EXCEPTION_HANDLERS = {
+    ValidationException: on_validation,
+    DomainError: on_domain_error,
+    HTTPException: on_http_exception,
+    DBAPIError: on_database_unavailable,
+    Exception: on_unexpected,
+}

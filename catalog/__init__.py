@@ -1,0 +1,1 @@
+"""Products, placements, stock and search."""

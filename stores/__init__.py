@@ -1,0 +1,1 @@
+"""Stores, the locator, floor plans, tokens, and the database engine."""

@@ -1,0 +1,115 @@
+"""The one place that creates database engines and sessions.
+
+SQLite connections load SpatiaLite and set WAL, foreign keys, the busy timeout and the
+synchronous level on every connect; PostgreSQL connections need nothing extra (PostGIS is an
+extension created by the first migration).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.pool import NullPool
+
+from stores.settings import Settings
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+_SYNCHRONOUS_LEVELS = {"OFF", "NORMAL", "FULL", "EXTRA"}
+
+
+def spatialite_library() -> str:
+    """Path or name of the SpatiaLite module; ``SPATIALITE_LIBRARY_PATH`` overrides."""
+    return os.environ.get("SPATIALITE_LIBRARY_PATH") or "mod_spatialite"
+
+
+def _sqlite_on_connect(settings: Settings):  # type: ignore[no-untyped-def]
+    synchronous = settings.sqlite_synchronous
+    if synchronous not in _SYNCHRONOUS_LEVELS:
+        raise ValueError(f"AISLEPATH_SQLITE_SYNCHRONOUS must be one of {sorted(_SYNCHRONOUS_LEVELS)}")
+    library = spatialite_library()
+
+    def on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # aiosqlite's adapter runs the real sqlite3 connection in a thread; load the extension there.
+        raw = getattr(dbapi_conn, "driver_connection", None)
+        if raw is not None and hasattr(dbapi_conn, "run_async"):
+            dbapi_conn.run_async(lambda conn: conn.enable_load_extension(True))
+            dbapi_conn.run_async(lambda conn: conn.load_extension(library))
+            dbapi_conn.run_async(lambda conn: conn.enable_load_extension(False))
+        else:
+            dbapi_conn.enable_load_extension(True)
+            dbapi_conn.load_extension(library)
+            dbapi_conn.enable_load_extension(False)
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(settings.sqlite_busy_timeout_ms)}")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
+        cursor.close()
+
+    return on_connect
+
+
+def create_engine(settings: Settings, *, pooled: bool = True) -> AsyncEngine:
+    """Create the async engine for ``settings.database_url`` (SQLite+SpatiaLite or PostGIS)."""
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite":
+        if url.database and url.database != ":memory:":
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url, poolclass=None if pooled else NullPool)
+        event.listen(engine.sync_engine, "connect", _sqlite_on_connect(settings))
+        return engine
+    if url.get_backend_name() != "postgresql":
+        raise ValueError(f"unsupported DATABASE_URL backend {url.get_backend_name()!r}")
+    if not pooled:
+        return create_async_engine(url, poolclass=NullPool)
+    return create_async_engine(
+        url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+    )
+
+
+@dataclass(slots=True)
+class Database:
+    """An engine and its session factory, created once per process."""
+
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+
+    @classmethod
+    def connect(cls, settings: Settings) -> Database:
+        engine = create_engine(settings)
+        return cls(engine, async_sessionmaker(engine, expire_on_commit=False))
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

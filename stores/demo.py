@@ -1,0 +1,32 @@
+"""The demo chain: a handful of stores at real coordinates (one near the antimeridian)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from stores.bulk import insert_stores
+from stores.models import Store
+
+DEMO_STORES: list[dict[str, object]] = [
+    {"id": "berlin-mitte", "name": "Fresh Market Berlin Mitte", "lat": 52.5219, "lon": 13.4132,
+     "address": "Alexanderplatz 7, 10178 Berlin", "timezone": "Europe/Berlin"},
+    {"id": "berlin-kreuzberg", "name": "Fresh Market Kreuzberg", "lat": 52.4986, "lon": 13.4031,
+     "address": "Oranienstraße 40, 10999 Berlin", "timezone": "Europe/Berlin"},
+    {"id": "hamburg-altona", "name": "Fresh Market Altona", "lat": 53.5509, "lon": 9.9354,
+     "address": "Ottenser Hauptstraße 10, 22765 Hamburg", "timezone": "Europe/Berlin"},
+    {"id": "munich-schwabing", "name": "Fresh Market Schwabing", "lat": 48.1620, "lon": 11.5860,
+     "address": "Leopoldstraße 82, 80802 München", "timezone": "Europe/Berlin"},
+    {"id": "vienna-neubau", "name": "Fresh Market Neubau", "lat": 48.2005, "lon": 16.3490,
+     "address": "Mariahilfer Straße 120, 1070 Wien", "timezone": "Europe/Vienna"},
+    {"id": "amsterdam-west", "name": "Fresh Market Amsterdam West", "lat": 52.3702, "lon": 4.8652,
+     "address": "Jan Evertsenstraat 100, 1056 Amsterdam", "timezone": "Europe/Amsterdam"},
+    {"id": "suva-central", "name": "Fresh Market Suva", "lat": -18.1416, "lon": 178.4419,
+     "address": "Victoria Parade, Suva, Fiji", "timezone": "Pacific/Fiji"},
+]  # fmt: skip
+
+
+async def load_demo_stores(session: AsyncSession) -> int:
+    """Insert the demo stores that are not there yet; returns how many were added."""
+    existing = set((await session.scalars(select(Store.id))).all())
+    return await insert_stores(session, (s for s in DEMO_STORES if s["id"] not in existing))

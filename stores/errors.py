@@ -1,0 +1,58 @@
+"""Domain errors. ``api`` maps each to an RFC 9457 problem in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with the input: where (pointer, feature_id or row), a code and a message."""
+
+    code: str
+    message: str
+    pointer: str | None = None
+    feature_id: str | None = None
+    row: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.pointer is not None:
+            out["pointer"] = self.pointer
+        if self.feature_id is not None:
+            out["feature_id"] = self.feature_id
+        if self.row is not None:
+            out["row"] = self.row
+        out["code"] = self.code
+        out["message"] = self.message
+        out.update(self.extra)
+        return out
+
+
+class DomainError(Exception):
+    status = 400
+    title = "Bad request"
+
+    def __init__(self, detail: str, problems: list[Problem] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.problems = problems or []
+
+
+class NotFound(DomainError):
+    status = 404
+    title = "Not found"
+
+
+class Conflict(DomainError):
+    status = 409
+    title = "Conflict"
+
+
+class Invalid(DomainError):
+    """The request is well-formed but its content breaks a rule (422)."""
+
+    status = 422
+    title = "Unprocessable content"

@@ -1,0 +1,162 @@
+"""Store records and the nearest-store query."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from zoneinfo import available_timezones
+
+import numpy as np
+from geoalchemy2 import WKTElement
+from sqlalchemy import ColumnElement, column, func, literal_column, or_, select, table
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from stores.errors import Conflict, Invalid, NotFound, Problem
+from stores.locator import HALF_MERIDIAN_M, Box, geodesic_distances_m, search_boxes
+from stores.models import Store
+
+STORE_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+_FIRST_SEARCH_RADIUS_M = 25_000.0
+_TIMEZONES = frozenset(available_timezones())
+
+
+@dataclass(frozen=True, slots=True)
+class NearbyStore:
+    store: Store
+    distance_m: float
+
+
+def _slug(name: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:40]
+    return f"{slug or 'store'}-{secrets.token_hex(3)}"
+
+
+async def create_store(
+    session: AsyncSession,
+    *,
+    name: str,
+    lat: float,
+    lon: float,
+    store_id: str | None = None,
+    address: str | None = None,
+    timezone: str | None = None,
+) -> Store:
+    """Insert a store. Raises Conflict when the id is taken, Invalid on an unknown time zone."""
+    _check_timezone(timezone)
+    store = Store(
+        id=store_id or _slug(name),
+        name=name,
+        lat=lat,
+        lon=lon,
+        location=WKTElement(f"POINT({lon!r} {lat!r})", srid=4326),
+        address=address,
+        timezone=timezone,
+    )
+    session.add(store)
+    try:
+        await session.commit()
+    except IntegrityError as exc:
+        await session.rollback()
+        raise Conflict(
+            f"A store with id {store.id!r} exists already.",
+            [Problem("duplicate_id", "store id already taken", pointer="/id")],
+        ) from exc
+    return store
+
+
+def _check_timezone(timezone: str | None) -> None:
+    if timezone is not None and timezone not in _TIMEZONES:
+        raise Invalid(
+            "Unknown time zone.",
+            [
+                Problem(
+                    "unknown_timezone",
+                    f"{timezone!r} is not an IANA time zone",
+                    pointer="/timezone",
+                )
+            ],
+        )
+
+
+async def update_store(session: AsyncSession, store_id: str, **changes: str | None) -> Store:
+    """Change a store's name, address or time zone (its location is fixed: a new site is a new store)."""
+    store = await get_store(session, store_id)
+    _check_timezone(changes.get("timezone"))
+    for name in ("name", "address", "timezone"):
+        if name in changes:
+            setattr(store, name, changes[name])
+    await session.commit()
+    return store
+
+
+async def get_store(session: AsyncSession, store_id: str) -> Store:
+    store = await session.get(Store, store_id)
+    if store is None:
+        raise NotFound(f"No store with id {store_id!r}.")
+    return store
+
+
+# SpatiaLite keeps a spatial index as an R*Tree virtual table named idx_<table>_<column>.
+_STORES_RTREE = table(
+    "idx_stores_location",
+    column("pkid"),
+    column("xmin"),
+    column("xmax"),
+    column("ymin"),
+    column("ymax"),
+)
+
+
+def _box_filter(dialect: str, boxes: list[Box]) -> ColumnElement[bool]:
+    """A WHERE clause that the spatial index answers: GiST ``&&`` or SpatiaLite's R*Tree."""
+    clauses: list[ColumnElement[bool]] = []
+    for box in boxes:
+        if dialect == "postgresql":
+            envelope = func.ST_MakeEnvelope(box.min_lon, box.min_lat, box.max_lon, box.max_lat, 4326)
+            clauses.append(Store.location.op("&&")(envelope))
+        else:
+            rt = _STORES_RTREE.c
+            in_box = select(rt.pkid).where(
+                rt.xmin <= box.max_lon,
+                rt.xmax >= box.min_lon,
+                rt.ymin <= box.max_lat,
+                rt.ymax >= box.min_lat,
+            )
+            clauses.append(literal_column("stores.rowid").in_(in_box))
+    return or_(*clauses)
+
+
+async def nearby_stores(
+    session: AsyncSession,
+    *,
+    lat: float,
+    lon: float,
+    radius_m: float | None = None,
+    limit: int = 10,
+) -> list[NearbyStore]:
+    """The ``limit`` stores nearest to (lat, lon), nearest first, within ``radius_m`` if given.
+
+    Searches the spatial index in growing circles (25 km, then x4) until ``limit`` stores lie
+    inside the circle, so a dense city reads a few rows and a remote farm a few more; only when
+    there are fewer than ``limit`` stores in the world does it read them all.
+    """
+    dialect = session.bind.dialect.name
+    cap = min(radius_m, HALF_MERIDIAN_M) if radius_m is not None else HALF_MERIDIAN_M
+    radius = min(_FIRST_SEARCH_RADIUS_M, cap)
+    while True:
+        rows = (await session.scalars(select(Store).where(_box_filter(dialect, search_boxes(lat, lon, radius))))).all()
+        distances = geodesic_distances_m(
+            lat,
+            lon,
+            np.array([s.lat for s in rows], dtype=float),
+            np.array([s.lon for s in rows], dtype=float),
+        )
+        inside = [(d, s) for d, s in zip(distances.tolist(), rows, strict=True) if d <= radius]
+        if len(inside) >= limit or radius >= cap:
+            inside.sort(key=lambda pair: (pair[0], pair[1].id))
+            return [NearbyStore(store, distance) for distance, store in inside[:limit]]
+        radius = min(radius * 4.0, cap)

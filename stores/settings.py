@@ -1,0 +1,70 @@
+"""Typed settings, read once from the environment.
+
+Every knob the service has is here, with its environment variable and default; README.md lists
+them for operators. Nothing else in the code base reads ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return default if raw is None or raw == "" else int(raw)
+
+
+def default_sqlite_url() -> str:
+    return f"sqlite+aiosqlite:///{REPO_ROOT / 'var' / 'aislepath.sqlite3'}"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Service settings. Build with :meth:`from_env`; tests build them directly."""
+
+    database_url: str = field(default_factory=default_sqlite_url)
+    admin_token: str | None = None
+    auto_migrate: bool = True
+    #: Largest request body accepted, in bytes (floor plans are the biggest bodies).
+    max_body_bytes: int = 20 * 1024 * 1024
+    #: SQLite ``PRAGMA synchronous``: FULL never loses a committed write, even on power loss.
+    sqlite_synchronous: str = "FULL"
+    sqlite_busy_timeout_ms: int = 10_000
+    #: Connection pool per worker (PostgreSQL). Size it so workers x (pool + overflow)
+    #: stays under the server's max_connections.
+    db_pool_size: int = 10
+    db_max_overflow: int = 10
+    log_level: str = "INFO"
+    #: One JSON line per request on the ``aislepath.access`` logger.
+    access_log: bool = True
+    locator_max_limit: int = 100
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        return cls(
+            database_url=os.environ.get("DATABASE_URL") or default_sqlite_url(),
+            admin_token=os.environ.get("AISLEPATH_ADMIN_TOKEN") or None,
+            auto_migrate=_env_bool("AISLEPATH_AUTO_MIGRATE", True),
+            max_body_bytes=_env_int("AISLEPATH_MAX_BODY_BYTES", 20 * 1024 * 1024),
+            sqlite_synchronous=os.environ.get("AISLEPATH_SQLITE_SYNCHRONOUS", "FULL").upper(),
+            sqlite_busy_timeout_ms=_env_int("AISLEPATH_SQLITE_BUSY_TIMEOUT_MS", 10_000),
+            db_pool_size=_env_int("AISLEPATH_DB_POOL_SIZE", 10),
+            db_max_overflow=_env_int("AISLEPATH_DB_MAX_OVERFLOW", 10),
+            log_level=os.environ.get("AISLEPATH_LOG_LEVEL", "INFO").upper(),
+            access_log=_env_bool("AISLEPATH_ACCESS_LOG", True),
+        )
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
