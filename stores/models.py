@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from geoalchemy2 import Geometry
-from sqlalchemy import JSON, DateTime, Float, Integer, String
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from stores.db import Base
@@ -42,3 +42,21 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class FloorplanVersion(Base):
+    """One uploaded floor plan: its canonical v1 source, validation report and compiled artifact."""
+
+    __tablename__ = "floorplan_versions"
+    __table_args__ = (UniqueConstraint("store_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    store_id: Mapped[str] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    source_format: Mapped[str] = mapped_column(String(16))
+    source: Mapped[bytes] = mapped_column(LargeBinary)  # canonical v1 GeoJSON (UTF-8 JSON)
+    report: Mapped[dict[str, object]] = mapped_column(JSON)
+    artifact: Mapped[bytes] = mapped_column(LargeBinary)
+    artifact_sha256: Mapped[str] = mapped_column(String(64))
+    created_by: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -49,6 +49,8 @@ class Settings:
     #: One JSON line per request on the ``aislepath.access`` logger.
     access_log: bool = True
     locator_max_limit: int = 100
+    #: Compiled stores kept in each worker's memory (a hypermarket is a few MB).
+    artifact_cache_entries: int = 64
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -63,6 +65,7 @@ class Settings:
             db_max_overflow=_env_int("AISLEPATH_DB_MAX_OVERFLOW", 10),
             log_level=os.environ.get("AISLEPATH_LOG_LEVEL", "INFO").upper(),
             access_log=_env_bool("AISLEPATH_ACCESS_LOG", True),
+            artifact_cache_entries=_env_int("AISLEPATH_ARTIFACT_CACHE", 64),
         )
 
     @property

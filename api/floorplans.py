@@ -1,0 +1,94 @@
+"""Floor plans: upload (GeoJSON v1 or IMDF zip), versions, the live plan as GeoJSON and SVG."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import msgspec
+import orjson
+from litestar import Controller, Request, Response, get, post, put
+from litestar.datastructures import State
+from litestar.params import FromPath
+
+from api.dependencies import Session
+from api.guards import store_manager
+from stores.floorplan import service
+from stores.floorplan.parse import parse_plan
+from stores.floorplan.svg import render_svg
+
+
+class UploadResult(msgspec.Struct):
+    version: int
+    report: dict[str, Any]
+
+
+class VersionOut(msgspec.Struct):
+    version: int
+    source_format: str
+    report: dict[str, Any]
+    created_by: str | None
+    created_at: datetime
+    live: bool
+
+
+class VersionList(msgspec.Struct):
+    versions: list[VersionOut]
+
+
+class Activated(msgspec.Struct):
+    store_id: str
+    floorplan_version: int
+
+
+class FloorplanController(Controller):
+    path = "/stores/{store_id:str}/floorplan"
+    tags = ["floor plans"]
+
+    @put(
+        "/",
+        guards=[store_manager],
+        status_code=201,
+        summary="Upload a floor plan (GeoJSON v1 or an IMDF zip); valid plans go live at once",
+    )
+    async def upload(self, store_id: FromPath[str], request: Request[Any, Any, Any], db: Session) -> UploadResult:
+        body = await request.body()
+        principal = getattr(request.state, "principal", None)
+        uploaded = await service.upload_plan(
+            db, store_id, body, request.headers.get("content-type", ""), getattr(principal, "token_id", None)
+        )
+        return UploadResult(uploaded.version, uploaded.report)
+
+    @get("/", summary="The live floor plan as v1 GeoJSON")
+    async def show(self, store_id: FromPath[str], db: Session) -> Response[bytes]:
+        version, source = await service.plan_source(db, store_id)
+        return Response(source, media_type="application/json", headers={"X-Floorplan-Version": str(version)})
+
+    @get("/versions", summary="Every uploaded version, with its report")
+    async def versions(self, store_id: FromPath[str], db: Session) -> VersionList:
+        rows = await service.list_versions(db, store_id)
+        live = (await service.get_store(db, store_id)).floorplan_version
+        return VersionList(
+            [
+                VersionOut(r.version, r.source_format, r.report, r.created_by, r.created_at, r.version == live)
+                for r in rows
+            ]
+        )
+
+    @post("/versions/{version:int}/activate", guards=[store_manager], status_code=200, summary="Roll back or forward")
+    async def activate(self, store_id: FromPath[str], version: FromPath[int], db: Session) -> Activated:
+        return Activated(store_id, await service.activate_version(db, store_id, version))
+
+
+@get("/stores/{store_id:str}/floorplan.svg", tags=["floor plans"], summary="A picture of the live floor plan")
+async def floorplan_svg(store_id: FromPath[str], db: Session, state: State) -> Response[str]:
+    version, source = await service.plan_source(db, store_id)
+    key = (store_id, version)
+    cache: dict[tuple[str, int], str] = state.svg_cache
+    svg = cache.get(key)
+    if svg is None:
+        svg = render_svg(parse_plan(orjson.loads(source)), title=f"{store_id} floor plan v{version}")
+        if len(cache) > 32:
+            cache.clear()
+        cache[key] = svg
+    return Response(svg, media_type="image/svg+xml", headers={"X-Floorplan-Version": str(version)})

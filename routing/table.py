@@ -1,0 +1,98 @@
+"""Distances and shortest paths between arbitrary stand points, from a corner table.
+
+A compiled store has all-pairs shortest distances ``D`` between the reflex corners of its
+walkable space, and for every stand point the corners it sees (``links``). The walk between
+two stand points either goes straight (when they see each other) or leaves ``a`` to a corner
+it sees, follows the corner table, and arrives at ``b`` from a corner ``b`` sees.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+from shapely.geometry.base import BaseGeometry
+
+from routing.visibility import node_path
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True, slots=True)
+class CornerTable:
+    """The compiled part of a store that queries need (no graph building, no geometry ops)."""
+
+    corners: FloatArray  # (n, 2)
+    dist: NDArray[np.float32]  # (n, n) shortest distances between corners
+    pred: NDArray[np.int32]  # (n, n) predecessor on the shortest path, -1 if none
+    points: FloatArray  # (m, 2) stand points, entrances, checkouts
+    link_ptr: NDArray[np.int64]  # (m + 1,) CSR into link_corner / link_dist
+    link_corner: NDArray[np.int64]
+    link_dist: FloatArray
+    free_grown: BaseGeometry  # walkable space for the centre of a shopper, prepared
+
+
+@dataclass(frozen=True, slots=True)
+class Legs:
+    """Distances between chosen stand points, and how to draw each shortest walk."""
+
+    dist: FloatArray  # (k, k)
+    direct: NDArray[np.bool_]  # (k, k) the walk is a straight segment
+    rows: FloatArray  # (k, n) distance from each point to every corner
+
+
+def corner_rows(table: CornerTable, point_ids: NDArray[np.int64]) -> FloatArray:
+    """Distance from each given point to every corner (inf where unreachable)."""
+    n = len(table.corners)
+    rows = np.full((len(point_ids), n), np.inf)
+    for r, p in enumerate(point_ids):
+        lo, hi = table.link_ptr[p], table.link_ptr[p + 1]
+        if hi > lo and n:
+            rows[r] = (table.link_dist[lo:hi, None] + table.dist[table.link_corner[lo:hi]]).min(axis=0)
+    return rows
+
+
+def legs(table: CornerTable, point_ids: NDArray[np.int64]) -> Legs:
+    """All pairwise walking distances between ``point_ids`` (symmetric; O(k^2 * links))."""
+    k = len(point_ids)
+    rows = corner_rows(table, point_ids)
+    via = np.full((k, k), np.inf)
+    for b, p in enumerate(point_ids):
+        lo, hi = table.link_ptr[p], table.link_ptr[p + 1]
+        if hi > lo:
+            via[:, b] = (rows[:, table.link_corner[lo:hi]] + table.link_dist[lo:hi]).min(axis=1)
+    xy = table.points[point_ids]
+    straight = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1])
+    direct = np.zeros((k, k), dtype=bool)
+    ia, ib = np.nonzero(np.triu(straight < via - 1e-9, k=1))
+    if len(ia):
+        segments = shapely.linestrings(np.stack([xy[ia], xy[ib]], axis=1))
+        seen = np.asarray(shapely.covers(table.free_grown, segments), dtype=bool)
+        direct[ia[seen], ib[seen]] = True
+        direct[ib[seen], ia[seen]] = True
+    dist = np.where(direct, straight, np.minimum(via, via.T))
+    np.fill_diagonal(dist, 0.0)
+    np.fill_diagonal(direct, True)
+    return Legs(dist, direct, rows)
+
+
+def leg_path(
+    table: CornerTable, legs_: Legs, point_ids: NDArray[np.int64], a: int, b: int
+) -> list[tuple[float, float]]:
+    """The polyline of the shortest walk from ``point_ids[a]`` to ``point_ids[b]``."""
+    pa, pb = int(point_ids[a]), int(point_ids[b])
+    start = (float(table.points[pa, 0]), float(table.points[pa, 1]))
+    end = (float(table.points[pb, 0]), float(table.points[pb, 1]))
+    if legs_.direct[a, b] or not np.isfinite(legs_.dist[a, b]):
+        return [start] if pa == pb else [start, end]
+    lo, hi = table.link_ptr[pb], table.link_ptr[pb + 1]
+    arrive = table.link_corner[lo:hi]
+    v = int(arrive[np.argmin(legs_.rows[a, arrive] + table.link_dist[lo:hi])])
+    lo, hi = table.link_ptr[pa], table.link_ptr[pa + 1]
+    leave = table.link_corner[lo:hi]
+    u = int(leave[np.argmin(table.link_dist[lo:hi] + table.dist[leave, v])])
+    corners = node_path(table.pred, u, v)
+    middle = [(float(table.corners[c, 0]), float(table.corners[c, 1])) for c in corners]
+    return [start, *middle, end]

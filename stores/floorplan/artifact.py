@@ -1,0 +1,200 @@
+"""The navigation artifact: bytes in the database, an immutable object in each worker.
+
+Layout: one header line of JSON (magic, format version, store, floor plan version, SHA-256 of
+the payload, payload length), then the payload, an uncompressed ``.npz`` of arrays plus a JSON
+document of ids and shelf metadata. The loader refuses a wrong magic, format, version or
+checksum, as OSRM's fingerprint and Valhalla's tile header do.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import orjson
+import shapely
+
+from routing.table import CornerTable
+from stores.floorplan.compile import Compiled
+from stores.floorplan.plan import FloorPlan
+
+MAGIC = "aislepath-nav"
+FORMAT_VERSION = 1
+
+
+class ArtifactMismatch(ValueError):
+    """The bytes are not an artifact this code can use for the version asked for."""
+
+
+@dataclass(frozen=True)
+class ShelfInfo:
+    id: str
+    index: int
+    aisle: str | None
+    label: str | None
+    department: str | None
+    length: float
+
+
+@dataclass(frozen=True)
+class ZoneInfo:
+    id: str
+    department: str
+    temperature: str
+    polygon: Any  # shapely Polygon
+    centroid: tuple[float, float]
+
+
+@dataclass(frozen=True)
+class NavArtifact:
+    """A compiled store, loaded: everything a query reads, nothing it must build."""
+
+    store_id: str
+    version: int
+    checksum: str
+    table: CornerTable
+    edges: np.ndarray
+    edge_lengths: np.ndarray
+    entrances: dict[str, int]  # id -> point index
+    checkouts: dict[str, int]
+    shelves: dict[str, ShelfInfo]
+    shelf_slot_start: np.ndarray
+    shelf_slot_count: np.ndarray
+    slot_position: np.ndarray
+    slot_place: np.ndarray
+    zones: list[ZoneInfo]
+    nav_wkb: bytes
+    size_bytes: int
+
+    def slot_for(self, shelf_id: str, position_m: float | None) -> int:
+        """The point index of the stand point serving ``position_m`` along the shelf (middle if None)."""
+        info = self.shelves[shelf_id]
+        start, count = int(self.shelf_slot_start[info.index]), int(self.shelf_slot_count[info.index])
+        if position_m is None:
+            return start + count // 2 if count % 2 else start + max(count // 2 - 1, 0)
+        step = info.length / count
+        return start + min(count - 1, max(0, int(position_m // step)))
+
+    def place_of(self, point: int) -> tuple[float, float]:
+        """Where the product sits on the shelf line for a slot point."""
+        base = len(self.entrances) + len(self.checkouts)
+        x, y = self.slot_place[point - base]
+        return (float(x), float(y))
+
+    @cached_property
+    def nav(self) -> Any:
+        return shapely.from_wkb(self.nav_wkb)
+
+
+def dump_artifact(store_id: str, version: int, plan: FloorPlan, compiled: Compiled) -> bytes:
+    meta = {
+        "entrances": compiled.entrance_ids,
+        "checkouts": compiled.checkout_ids,
+        "shelves": [{"id": s.id, "aisle": s.aisle, "label": s.label, "department": s.department} for s in plan.shelves],
+        "zones": [{"id": z.id, "department": z.department, "temperature": z.temperature} for z in plan.zones],
+    }
+    buffer = io.BytesIO()
+    np.savez(
+        buffer,
+        meta=np.frombuffer(orjson.dumps(meta), dtype=np.uint8),
+        corners=compiled.corners,
+        edges=compiled.edges.astype(np.int32),
+        edge_lengths=compiled.edge_lengths.astype(np.float32),
+        dist=compiled.dist.astype(np.float32),
+        pred=compiled.pred.astype(np.int16 if len(compiled.corners) < 32_000 else np.int32),
+        points=compiled.points,
+        link_ptr=compiled.link_ptr,
+        link_corner=compiled.link_corner.astype(np.int32),
+        link_dist=compiled.link_dist.astype(np.float32),
+        shelf_slot_start=compiled.shelf_slot_start,
+        shelf_slot_count=compiled.shelf_slot_count,
+        shelf_length=compiled.shelf_length,
+        slot_position=compiled.slot_position,
+        slot_place=compiled.slot_place,
+        nav=np.frombuffer(shapely.to_wkb(compiled.nav), dtype=np.uint8),
+        zones=np.frombuffer(
+            shapely.to_wkb(shapely.GeometryCollection([z.polygon for z in plan.zones])), dtype=np.uint8
+        ),
+    )
+    payload = buffer.getvalue()
+    header = {
+        "magic": MAGIC,
+        "format": FORMAT_VERSION,
+        "store": store_id,
+        "version": version,
+        "sha256": hashlib.sha256(payload).hexdigest(),
+        "length": len(payload),
+    }
+    return orjson.dumps(header) + b"\n" + payload
+
+
+def read_header(data: bytes) -> dict[str, Any]:
+    line, _, _ = data.partition(b"\n")
+    try:
+        header = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        raise ArtifactMismatch("not an aislepath artifact") from exc
+    if not isinstance(header, dict) or header.get("magic") != MAGIC:
+        raise ArtifactMismatch("not an aislepath artifact")
+    return header
+
+
+def load_artifact(data: bytes, store_id: str, version: int) -> NavArtifact:
+    """Load and check an artifact; raises ArtifactMismatch unless it is exactly what was asked for."""
+    header = read_header(data)
+    if header.get("format") != FORMAT_VERSION:
+        raise ArtifactMismatch(f"artifact format {header.get('format')}, this code reads {FORMAT_VERSION}")
+    if header.get("store") != store_id or header.get("version") != version:
+        raise ArtifactMismatch(f"artifact is for {header.get('store')} v{header.get('version')}")
+    payload = data[data.index(b"\n") + 1 :]
+    if len(payload) != header.get("length") or hashlib.sha256(payload).hexdigest() != header.get("sha256"):
+        raise ArtifactMismatch("artifact checksum mismatch")
+    arrays = np.load(io.BytesIO(payload))
+    meta = orjson.loads(arrays["meta"].tobytes())
+    nav_wkb = arrays["nav"].tobytes()
+    nav = shapely.from_wkb(nav_wkb)
+    free_grown = nav.buffer(1e-6, join_style="mitre")
+    shapely.prepare(free_grown)
+    table = CornerTable(
+        corners=arrays["corners"],
+        dist=arrays["dist"],
+        pred=arrays["pred"].astype(np.int32),
+        points=arrays["points"],
+        link_ptr=arrays["link_ptr"],
+        link_corner=arrays["link_corner"].astype(np.int64),
+        link_dist=arrays["link_dist"].astype(np.float64),
+        free_grown=free_grown,
+    )
+    lengths = arrays["shelf_length"]
+    shelves = {
+        s["id"]: ShelfInfo(s["id"], i, s["aisle"], s["label"], s["department"], float(lengths[i]))
+        for i, s in enumerate(meta["shelves"])
+    }
+    zone_polygons = list(shapely.from_wkb(arrays["zones"].tobytes()).geoms)
+    zones = [
+        ZoneInfo(z["id"], z["department"], z["temperature"], poly, (poly.centroid.x, poly.centroid.y))
+        for z, poly in zip(meta["zones"], zone_polygons, strict=True)
+    ]
+    n_entrances = len(meta["entrances"])
+    return NavArtifact(
+        store_id=store_id,
+        version=version,
+        checksum=header["sha256"],
+        table=table,
+        edges=arrays["edges"],
+        edge_lengths=arrays["edge_lengths"],
+        entrances={eid: i for i, eid in enumerate(meta["entrances"])},
+        checkouts={cid: n_entrances + i for i, cid in enumerate(meta["checkouts"])},
+        shelves=shelves,
+        shelf_slot_start=arrays["shelf_slot_start"],
+        shelf_slot_count=arrays["shelf_slot_count"],
+        slot_position=arrays["slot_position"],
+        slot_place=arrays["slot_place"],
+        zones=zones,
+        nav_wkb=nav_wkb,
+        size_bytes=len(data),
+    )

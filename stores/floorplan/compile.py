@@ -1,0 +1,182 @@
+"""Compile a validated floor plan into a navigation artifact.
+
+Walkable space is shrunk by a shopper's half-width (``CLEARANCE_M``), so walks keep off shelves
+and never hug fixture corners; passages narrower than twice that are not walkable. The artifact
+holds the corner table (all-pairs shortest walks between the reflex corners of that space),
+every shelf's stand points every ``SLOT_SPACING_M`` metres, entrances and checkouts snapped
+into it, and the corners each of those points sees.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from shapely.geometry import MultiPolygon, Point, Polygon
+from shapely.geometry.base import BaseGeometry
+from shapely.ops import nearest_points
+
+from routing.visibility import all_pairs, grown, point_links, visibility_graph
+from stores.errors import Problem
+from stores.floorplan.parse import PlanInvalid
+from stores.floorplan.plan import FloorPlan
+
+CLEARANCE_M = 0.3
+SLOT_SPACING_M = 1.0
+STAND_OFFSETS_M = (0.6, 0.45, 0.75, 0.35, 0.9, 1.05)
+REACH_M = 1.2
+
+
+@dataclass
+class Compiled:
+    """Everything an artifact stores, as plain arrays and lists."""
+
+    nav: BaseGeometry
+    corners: np.ndarray
+    edges: np.ndarray
+    edge_lengths: np.ndarray
+    dist: np.ndarray
+    pred: np.ndarray
+    points: np.ndarray  # entrances, then checkouts, then shelf slots
+    link_ptr: np.ndarray
+    link_corner: np.ndarray
+    link_dist: np.ndarray
+    entrance_ids: list[str]
+    checkout_ids: list[str]
+    shelf_ids: list[str]
+    shelf_slot_start: np.ndarray  # index into points of each shelf's first slot
+    shelf_slot_count: np.ndarray
+    shelf_length: np.ndarray
+    slot_position: np.ndarray  # metres along its shelf, per slot
+    slot_place: np.ndarray  # (s, 2) the product's place on the shelf line, per slot
+
+
+def navigable_space(plan: FloorPlan) -> BaseGeometry:
+    nav = plan.walkable.buffer(-CLEARANCE_M, join_style="mitre", mitre_limit=3.0)
+    parts = [p for p in getattr(nav, "geoms", [nav]) if isinstance(p, Polygon) and p.area > 0.05]
+    return MultiPolygon(parts) if len(parts) != 1 else parts[0]
+
+
+def _snap(nav: BaseGeometry, point: Point) -> tuple[float, float]:
+    if nav.covers(point):
+        return (point.x, point.y)
+    snapped = nearest_points(nav, point)[0]
+    return (snapped.x, snapped.y)
+
+
+def _shelf_slots(plan: FloorPlan, nav: BaseGeometry) -> tuple[np.ndarray, ...]:
+    """Slot positions, places on the shelf and stand points; plus problems for unreachable slots."""
+    counts, positions, places, normals = [], [], [], []
+    for shelf in plan.shelves:
+        length = shelf.line.length
+        n = max(1, math.ceil(length / SLOT_SPACING_M))
+        pos = (np.arange(n) + 0.5) * length / n
+        counts.append(n)
+        positions.append(pos)
+        at = shapely.line_interpolate_point(shelf.line, pos)
+        ahead = shapely.line_interpolate_point(shelf.line, np.minimum(pos + 0.05, length))
+        behind = shapely.line_interpolate_point(shelf.line, np.maximum(pos - 0.05, 0.0))
+        xy = shapely.get_coordinates(at)
+        d = shapely.get_coordinates(ahead) - shapely.get_coordinates(behind)
+        d /= np.maximum(np.hypot(d[:, 0], d[:, 1]), 1e-12)[:, None]
+        places.append(xy)
+        normals.append(np.stack([-d[:, 1], d[:, 0]], axis=1))
+    if not counts:
+        empty = np.zeros((0, 2))
+        return np.zeros(0, np.int64), np.zeros(0), empty, empty, np.zeros(0, bool)
+    place = np.concatenate(places)
+    normal = np.concatenate(normals)
+    stand = np.full_like(place, np.nan)
+    for offset in STAND_OFFSETS_M:
+        for side in (1.0, -1.0):
+            todo = np.isnan(stand[:, 0])
+            if not todo.any():
+                break
+            candidate = place[todo] + side * offset * normal[todo]
+            ok = shapely.covers(nav, shapely.points(candidate))
+            idx = np.flatnonzero(todo)[ok]
+            stand[idx] = candidate[ok]
+    for i in np.flatnonzero(np.isnan(stand[:, 0])):
+        near = nearest_points(nav, Point(place[i]))[0]
+        if math.dist((near.x, near.y), place[i]) <= REACH_M:
+            stand[i] = (near.x, near.y)
+    reachable = ~np.isnan(stand[:, 0])
+    return np.asarray(counts, np.int64), np.concatenate(positions), place, stand, reachable
+
+
+def compile_plan(plan: FloorPlan) -> Compiled:
+    """Build the navigation data of ``plan``; raises PlanInvalid for anything unreachable."""
+    nav = navigable_space(plan)
+    problems: list[Problem] = []
+    entrances = [_snap(nav, e.point) for e in plan.entrances]
+    checkouts = [_snap(nav, c.point) for c in plan.checkouts]
+    counts, positions, places, stands, has_room = _shelf_slots(plan, nav)
+
+    # Reachability: a part of the navigable space is connected; parts with an entrance count.
+    parts = list(getattr(nav, "geoms", [nav]))
+    tree = shapely.STRtree(parts)
+
+    def part_of(xy: np.ndarray) -> np.ndarray:
+        out = np.full(len(xy), -1)
+        if len(xy):
+            pts = shapely.points(np.nan_to_num(xy, nan=1e12))
+            hits = tree.query(pts, predicate="intersects")
+            out[hits[0]] = hits[1]
+        return out
+
+    entrance_parts = set(part_of(np.asarray(entrances, float).reshape(-1, 2)).tolist()) - {-1}
+    for spot, part in zip(plan.checkouts, part_of(np.asarray(checkouts, float).reshape(-1, 2)), strict=True):
+        if part not in entrance_parts:
+            problems.append(
+                Problem("unreachable", "the checkout cannot be reached from an entrance", feature_id=spot.id)
+            )
+    slot_part = part_of(stands)
+    start = np.concatenate([[0], np.cumsum(counts)[:-1]]) if len(counts) else np.zeros(0, np.int64)
+    for shelf, s0, n in zip(plan.shelves, start, counts, strict=True):
+        usable = has_room[s0 : s0 + n] & np.isin(slot_part[s0 : s0 + n], list(entrance_parts))
+        if not usable.any():
+            reason = "no standing room" if not has_room[s0 : s0 + n].any() else "cannot be reached from an entrance"
+            problems.append(
+                Problem(
+                    "unreachable",
+                    f"the shelf {reason} (≥ {CLEARANCE_M:g} m from fixtures, ≤ {REACH_M:g} m away)",
+                    feature_id=shelf.id,
+                )
+            )
+        else:
+            # Unusable slots of a usable shelf borrow the nearest usable slot's stand point.
+            good = np.flatnonzero(usable)
+            for i in np.flatnonzero(~usable):
+                j = good[np.argmin(np.abs(good - i))]
+                stands[s0 + i] = stands[s0 + j]
+    if problems:
+        raise PlanInvalid(f"The floor plan has {len(problems)} problem(s).", problems)
+
+    free_grown = grown(nav)
+    graph = visibility_graph(nav, free_grown)
+    dist, pred = all_pairs(graph)
+    points = np.concatenate([np.asarray(entrances + checkouts, float).reshape(-1, 2), stands])
+    link_ptr, link_corner, link_dist = point_links(free_grown, graph.corners, points)
+    base = len(entrances) + len(checkouts)
+    return Compiled(
+        nav=nav,
+        corners=graph.corners.xy,
+        edges=graph.edges,
+        edge_lengths=graph.lengths,
+        dist=dist,
+        pred=pred,
+        points=points,
+        link_ptr=link_ptr,
+        link_corner=link_corner,
+        link_dist=link_dist,
+        entrance_ids=[e.id for e in plan.entrances],
+        checkout_ids=[c.id for c in plan.checkouts],
+        shelf_ids=[s.id for s in plan.shelves],
+        shelf_slot_start=(start + base).astype(np.int64),
+        shelf_slot_count=counts,
+        shelf_length=np.asarray([s.line.length for s in plan.shelves], float),
+        slot_position=positions,
+        slot_place=places,
+    )

@@ -1,0 +1,257 @@
+"""Parse and validate a v1 GeoJSON floor plan, reporting every problem at once.
+
+Structure is checked first (kinds, geometry types, ids, coordinates, limits); the geometric
+rules (validity, fixtures inside the outline, walkable entrances and checkouts, standing room
+beside shelves) only for features whose structure is sound. Reachability from an entrance needs
+the navigation space and is checked by the compiler.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import shapely
+from shapely.geometry import Polygon, shape
+
+from stores.errors import Invalid, Problem
+from stores.floorplan.plan import TEMPERATURES, Fixture, FloorPlan, Shelf, Spot, Zone
+
+
+class PlanInvalid(Invalid):
+    """A floor plan broke one or more rules; ``problems`` lists each with its feature id."""
+
+
+@dataclass(frozen=True, slots=True)
+class PlanLimits:
+    max_features: int = 20_000
+    max_vertices: int = 400_000
+    max_coordinate_m: float = 5_000.0
+    max_area_m2: float = 100_000.0
+    min_area_m2: float = 4.0
+    shelf_side_m: float = 1.0
+
+
+GEOMETRY_OF = {
+    "outline": "Polygon",
+    "fixture": "Polygon",
+    "shelf": "LineString",
+    "zone": "Polygon",
+    "entrance": "Point",
+    "checkout": "Point",
+}
+
+
+def _coordinates(value: Any) -> Iterator[Any]:
+    if isinstance(value, list) and value and not isinstance(value[0], list):
+        yield value
+    elif isinstance(value, list):
+        for item in value:
+            yield from _coordinates(item)
+
+
+def _check_coordinates(geometry: dict[str, Any], limits: PlanLimits) -> tuple[str | None, int]:
+    """(problem message or None, vertex count)."""
+    count = 0
+    for position in _coordinates(geometry.get("coordinates")):
+        count += 1
+        if len(position) < 2 or not all(isinstance(c, int | float) and not isinstance(c, bool) for c in position):
+            return "coordinates must be [x, y] numbers", count
+        x, y = position[0], position[1]
+        if not (math.isfinite(x) and math.isfinite(y)):
+            return "coordinates must be finite numbers", count
+        if abs(x) > limits.max_coordinate_m or abs(y) > limits.max_coordinate_m:
+            return f"coordinate ({x}, {y}) is more than {limits.max_coordinate_m:g} m from the origin", count
+    return None, count
+
+
+def _text(props: dict[str, Any], name: str, maximum: int = 200) -> str | None:
+    value = props.get(name)
+    if value is None:
+        return None
+    return str(value)[:maximum]
+
+
+def parse_plan(document: Any, limits: PlanLimits | None = None) -> FloorPlan:
+    """Turn a v1 GeoJSON document into a :class:`FloorPlan`, or raise :class:`PlanInvalid`."""
+    limits = limits or PlanLimits()
+    problems: list[Problem] = []
+
+    def fail(code: str, message: str, feature_id: str | None = None, pointer: str | None = None) -> None:
+        problems.append(Problem(code, message, feature_id=feature_id, pointer=pointer))
+
+    if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
+        raise PlanInvalid(
+            "Not a floor plan.", [Problem("not_feature_collection", "expected a GeoJSON FeatureCollection", pointer="")]
+        )
+    features = document.get("features")
+    if not isinstance(features, list):
+        raise PlanInvalid(
+            "Not a floor plan.", [Problem("no_features", "'features' must be a list", pointer="/features")]
+        )
+    if len(features) > limits.max_features:
+        raise PlanInvalid(
+            "The plan is too large.",
+            [
+                Problem(
+                    "too_many_features",
+                    f"{len(features)} features; the limit is {limits.max_features}",
+                    pointer="/features",
+                )
+            ],
+        )
+
+    outlines: list[tuple[str | None, Polygon]] = []
+    parsed: dict[str, list[tuple[str, Any, dict[str, Any]]]] = {kind: [] for kind in GEOMETRY_OF}
+    seen_ids: dict[tuple[str, str], int] = {}
+    vertices = 0
+    for index, feature in enumerate(features):
+        pointer = f"/features/{index}"
+        if not isinstance(feature, dict) or not isinstance(feature.get("properties"), dict):
+            fail("invalid_feature", "a feature needs a 'properties' object", pointer=pointer)
+            continue
+        props = feature["properties"]
+        kind = props.get("kind")
+        raw_id = props.get("id")
+        fid = str(raw_id) if isinstance(raw_id, str | int) and not isinstance(raw_id, bool) else None
+        if kind not in GEOMETRY_OF:
+            fail("unknown_kind", f"properties.kind must be one of {', '.join(GEOMETRY_OF)}", fid, pointer)
+            continue
+        if kind != "outline":
+            if fid is None or fid == "":
+                fail("missing_id", f"a {kind} needs a string 'id'", None, pointer)
+                continue
+            if len(fid) > 64:
+                fail("id_too_long", "ids are at most 64 characters", fid[:64], pointer)
+                continue
+            if (kind, fid) in seen_ids:
+                fail("duplicate_id", f"{kind} id {fid!r} is used twice", fid, pointer)
+                continue
+            seen_ids[(kind, fid)] = index
+        geometry = feature.get("geometry")
+        if not isinstance(geometry, dict) or geometry.get("type") != GEOMETRY_OF[kind]:
+            fail("wrong_geometry", f"a {kind} must be a {GEOMETRY_OF[kind]}", fid, pointer)
+            continue
+        message, count = _check_coordinates(geometry, limits)
+        vertices += count
+        if vertices > limits.max_vertices:
+            raise PlanInvalid(
+                "The plan is too large.",
+                [Problem("too_many_vertices", f"more than {limits.max_vertices} vertices", pointer=pointer)],
+            )
+        if message:
+            fail("bad_coordinates", message, fid, pointer)
+            continue
+        try:
+            geom = shape(geometry)
+        except (ValueError, TypeError, AttributeError, IndexError) as exc:
+            fail("invalid_geometry", f"unreadable geometry: {exc}", fid, pointer)
+            continue
+        if geom.is_empty:
+            fail("invalid_geometry", "empty geometry", fid, pointer)
+            continue
+        if not geom.is_valid:
+            fail("invalid_geometry", f"invalid geometry: {shapely.is_valid_reason(geom)}", fid, pointer)
+            continue
+        if kind == "shelf" and geom.length < 0.1:
+            fail("invalid_geometry", "a shelf must be at least 0.1 m long", fid, pointer)
+            continue
+        if kind == "zone" and not props.get("department"):
+            fail("missing_department", "a zone needs a 'department'", fid, pointer)
+            continue
+        if kind == "zone" and props.get("temperature", "ambient") not in TEMPERATURES:
+            fail("bad_temperature", f"temperature must be one of {', '.join(TEMPERATURES)}", fid, pointer)
+            continue
+        if kind == "outline":
+            outlines.append((pointer, geom))
+        else:
+            parsed[kind].append((fid, geom, props))  # type: ignore[arg-type]
+
+    if not outlines:
+        fail("missing_outline", "a plan needs exactly one feature of kind 'outline'", pointer="/features")
+    for pointer, _ in outlines[1:]:
+        fail("duplicate_outline", "a plan has exactly one outline", pointer=pointer)
+    georef = _georef(document.get("georef"), fail)
+    if not outlines:
+        raise PlanInvalid(f"The floor plan has {len(problems)} problem(s).", problems)
+
+    outline = outlines[0][1]
+    if not limits.min_area_m2 <= outline.area <= limits.max_area_m2:
+        message = f"floor area {outline.area:.0f} m² is outside {limits.min_area_m2:g}..{limits.max_area_m2:g} m²"
+        raise PlanInvalid("The outline's area is out of range.", [Problem("bad_area", message, pointer=outlines[0][0])])
+    plan = FloorPlan(
+        outline=outline,
+        fixtures=[Fixture(fid, g, _text(p, "name")) for fid, g, p in parsed["fixture"]],
+        shelves=[
+            Shelf(fid, g, _text(p, "aisle", 64), _text(p, "label"), _text(p, "department", 100))
+            for fid, g, p in parsed["shelf"]
+        ],
+        zones=[
+            Zone(fid, g, str(p["department"])[:100], p.get("temperature", "ambient")) for fid, g, p in parsed["zone"]
+        ],
+        entrances=[Spot(fid, g) for fid, g, _ in parsed["entrance"]],
+        checkouts=[Spot(fid, g, _text(p, "type", 64)) for fid, g, p in parsed["checkout"]],
+        georef=georef,
+    )
+    # The rules between features run on every sound feature, so one upload lists every problem.
+    problems += geometric_problems(plan, limits)
+    if problems:
+        raise PlanInvalid(f"The floor plan has {len(problems)} problem(s).", problems)
+    return plan
+
+
+def _georef(value: Any, fail: Any) -> dict[str, float] | None:
+    if value is None:
+        return None
+    keys = {"lat": (-90, 90), "lon": (-180, 180), "bearing_deg": (-360, 360)}
+    if not isinstance(value, dict) or set(value) - set(keys) or not {"lat", "lon"} <= set(value):
+        fail("bad_georef", "georef is {lat, lon, bearing_deg?}", pointer="/georef")
+        return None
+    out: dict[str, float] = {}
+    for key, (lo, hi) in keys.items():
+        v = value.get(key, 0.0)
+        if not isinstance(v, int | float) or isinstance(v, bool) or not math.isfinite(v) or not lo <= v <= hi:
+            fail("bad_georef", f"georef.{key} must be a number in {lo}..{hi}", pointer=f"/georef/{key}")
+            return None
+        out[key] = float(v)
+    return out
+
+
+def geometric_problems(plan: FloorPlan, limits: PlanLimits) -> list[Problem]:
+    """Rules between features: containment, walkability, standing room beside shelves."""
+    problems: list[Problem] = []
+    outline = plan.outline
+    shapely.prepare(outline)
+    for fixture in plan.fixtures:
+        if not outline.covers(fixture.polygon):
+            problems.append(Problem("fixture_outside_outline", "the fixture leaves the outline", feature_id=fixture.id))
+    for zone in plan.zones:
+        if not outline.intersects(zone.polygon):
+            problems.append(
+                Problem("zone_outside_outline", "the zone does not overlap the outline", feature_id=zone.id)
+            )
+    walkable = plan.walkable
+    shapely.prepare(walkable)
+    for kind, spots in (("entrance", plan.entrances), ("checkout", plan.checkouts)):
+        for spot in spots:
+            if not walkable.covers(spot.point):
+                problems.append(Problem("not_walkable", f"the {kind} is not in walkable space", feature_id=spot.id))
+    if not plan.entrances:
+        problems.append(Problem("missing_entrance", "a plan needs at least one entrance", pointer="/features"))
+    if not plan.checkouts:
+        problems.append(Problem("missing_checkout", "a plan needs at least one checkout", pointer="/features"))
+    if plan.shelves:
+        sides = shapely.buffer([s.line for s in plan.shelves], limits.shelf_side_m, cap_style="flat")
+        room = shapely.area(shapely.intersection(sides, walkable))
+        for shelf, area in zip(plan.shelves, room, strict=True):
+            if area < 0.01:
+                problems.append(
+                    Problem(
+                        "no_walkable_side",
+                        f"no walkable space within {limits.shelf_side_m:g} m of the shelf on either side",
+                        feature_id=shelf.id,
+                    )
+                )
+    return problems

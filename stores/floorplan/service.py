@@ -1,0 +1,228 @@
+"""Floor plan versions: upload (parse, validate, compile, store, activate), roll back, read.
+
+An upload is all or nothing: parsing and compiling happen before the transaction; the new
+version row and the store's pointer to it are written in one commit. Concurrent uploads to one
+store each get their own version number (a unique constraint plus retry).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from stores.errors import Conflict, DomainError, NotFound, Problem
+from stores.floorplan.artifact import NavArtifact, dump_artifact, load_artifact
+from stores.floorplan.compile import Compiled, compile_plan
+from stores.floorplan.parse import PlanInvalid, PlanLimits, parse_plan
+from stores.floorplan.plan import FloorPlan
+from stores.models import FloorplanVersion, Store
+from stores.service import get_store
+
+_UPLOAD_ATTEMPTS = 8
+
+
+class NoFloorPlan(Conflict):
+    """The store has no live floor plan yet (409)."""
+
+
+class UnsupportedMedia(DomainError):
+    status = 415
+    title = "Unsupported media type"
+
+
+@dataclass(frozen=True, slots=True)
+class Uploaded:
+    version: int
+    report: dict[str, Any]
+
+
+def decode_upload(body: bytes, content_type: str) -> tuple[str, Any]:
+    """(source format, v1 GeoJSON document) from an upload body."""
+    media = content_type.split(";")[0].strip().lower()
+    if media in ("application/zip", "application/x-zip-compressed") or body[:4] == b"PK\x03\x04":
+        from stores.floorplan.imdf import imdf_to_v1
+
+        return "imdf", imdf_to_v1(body)
+    if media not in ("application/json", "application/geo+json", ""):
+        raise UnsupportedMedia(
+            f"Send a floor plan as application/json (GeoJSON v1) or application/zip (IMDF), not {media!r}."
+        )
+    try:
+        return "geojson", orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise PlanInvalid("The body is not JSON.", [Problem("malformed_json", str(exc), pointer="")]) from exc
+
+
+def build(document: Any, limits: PlanLimits | None = None) -> tuple[FloorPlan, Compiled, float]:
+    """Parse, validate and compile (CPU-bound; run it in a thread). Returns compile seconds too."""
+    started = time.perf_counter()
+    plan = parse_plan(document, limits)
+    compiled = compile_plan(plan)
+    return plan, compiled, time.perf_counter() - started
+
+
+def _report(plan: FloorPlan, compiled: Compiled, seconds: float, previous_shelves: set[str]) -> dict[str, Any]:
+    shelves = {s.id for s in plan.shelves}
+    return {
+        "features": {
+            "fixtures": len(plan.fixtures),
+            "shelves": len(plan.shelves),
+            "zones": len(plan.zones),
+            "entrances": len(plan.entrances),
+            "checkouts": len(plan.checkouts),
+        },
+        "floor_area_m2": round(plan.outline.area, 1),
+        "walkable_area_m2": round(plan.walkable.area, 1),
+        "navigation": {
+            "corners": len(compiled.corners),
+            "edges": len(compiled.edges),
+            "stand_points": len(compiled.points) - len(compiled.entrance_ids) - len(compiled.checkout_ids),
+        },
+        "compile_ms": round(seconds * 1000, 1),
+        "dropped_shelves": sorted(previous_shelves - shelves),
+        "added_shelves": sorted(shelves - previous_shelves) if previous_shelves else [],
+    }
+
+
+async def _live_shelf_ids(session: AsyncSession, store: Store) -> set[str]:
+    if store.floorplan_version is None:
+        return set()
+    source = await session.scalar(
+        select(FloorplanVersion.source).where(
+            FloorplanVersion.store_id == store.id, FloorplanVersion.version == store.floorplan_version
+        )
+    )
+    if source is None:
+        return set()
+    document = orjson.loads(source)
+    return {str(f["properties"]["id"]) for f in document["features"] if f["properties"].get("kind") == "shelf"}
+
+
+async def upload_plan(
+    session: AsyncSession, store_id: str, body: bytes, content_type: str, created_by: str | None = None
+) -> Uploaded:
+    """Validate, compile, store and activate a new floor plan version."""
+    store = await get_store(session, store_id)
+    source_format, document = decode_upload(body, content_type)
+    plan, compiled, seconds = await asyncio.to_thread(build, document)
+    report = _report(plan, compiled, seconds, await _live_shelf_ids(session, store))
+    source = orjson.dumps(plan.to_geojson())
+    for _attempt in range(_UPLOAD_ATTEMPTS):
+        version = (
+            await session.scalar(
+                select(func.coalesce(func.max(FloorplanVersion.version), 0)).where(
+                    FloorplanVersion.store_id == store_id
+                )
+            )
+        ) + 1
+        artifact = dump_artifact(store_id, version, plan, compiled)
+        session.add(
+            FloorplanVersion(
+                store_id=store_id,
+                version=version,
+                source_format=source_format,
+                source=source,
+                report=report,
+                artifact=artifact,
+                artifact_sha256=orjson.loads(artifact.partition(b"\n")[0])["sha256"],
+                created_by=created_by,
+            )
+        )
+        await session.execute(update(Store).where(Store.id == store_id).values(floorplan_version=version))
+        try:
+            await session.commit()
+        except (IntegrityError, OperationalError):
+            # Another upload took this version number (or held SQLite's write lock): try the next.
+            await session.rollback()
+            await asyncio.sleep(0.02 * (_attempt + 1))
+            continue
+        return Uploaded(version, report)
+    raise Conflict("Too many concurrent uploads to this store; try again.")
+
+
+async def activate_version(session: AsyncSession, store_id: str, version: int) -> int:
+    """Point the store at an existing version (roll back or forward) in one UPDATE."""
+    await get_store(session, store_id)
+    exists = await session.scalar(
+        select(FloorplanVersion.id).where(FloorplanVersion.store_id == store_id, FloorplanVersion.version == version)
+    )
+    if exists is None:
+        raise NotFound(f"Store {store_id!r} has no floor plan version {version}.")
+    await session.execute(update(Store).where(Store.id == store_id).values(floorplan_version=version))
+    await session.commit()
+    return version
+
+
+async def list_versions(session: AsyncSession, store_id: str) -> list[FloorplanVersion]:
+    await get_store(session, store_id)
+    rows = await session.execute(
+        select(
+            FloorplanVersion.version,
+            FloorplanVersion.source_format,
+            FloorplanVersion.report,
+            FloorplanVersion.created_by,
+            FloorplanVersion.created_at,
+        )
+        .where(FloorplanVersion.store_id == store_id)
+        .order_by(FloorplanVersion.version)
+    )
+    return list(rows.all())  # type: ignore[arg-type]
+
+
+async def live_version(session: AsyncSession, store_id: str) -> int:
+    version = await session.scalar(select(Store.floorplan_version).where(Store.id == store_id))
+    if version is None:
+        await get_store(session, store_id)  # 404 for an unknown store
+        raise NoFloorPlan(f"Store {store_id!r} has no floor plan yet.")
+    return int(version)
+
+
+async def plan_source(session: AsyncSession, store_id: str, version: int | None = None) -> tuple[int, bytes]:
+    """(version, canonical v1 GeoJSON bytes) of the live plan, or of ``version``."""
+    version = version if version is not None else await live_version(session, store_id)
+    source = await session.scalar(
+        select(FloorplanVersion.source).where(
+            FloorplanVersion.store_id == store_id, FloorplanVersion.version == version
+        )
+    )
+    if source is None:
+        raise NotFound(f"Store {store_id!r} has no floor plan version {version}.")
+    return version, source
+
+
+class ArtifactCache:
+    """Per-worker LRU of loaded artifacts, keyed by (store, version): a new version is a new key."""
+
+    def __init__(self, max_entries: int = 64) -> None:
+        self._entries: OrderedDict[tuple[str, int], NavArtifact] = OrderedDict()
+        self._max = max_entries
+
+    async def get(self, session: AsyncSession, store_id: str, version: int) -> NavArtifact:
+        key = (store_id, version)
+        hit = self._entries.get(key)
+        if hit is not None:
+            self._entries.move_to_end(key)
+            return hit
+        data = await session.scalar(
+            select(FloorplanVersion.artifact).where(
+                FloorplanVersion.store_id == store_id, FloorplanVersion.version == version
+            )
+        )
+        if data is None:
+            raise NotFound(f"Store {store_id!r} has no floor plan version {version}.")
+        artifact = load_artifact(bytes(data), store_id, version)
+        self._entries[key] = artifact
+        while len(self._entries) > self._max:
+            self._entries.popitem(last=False)
+        return artifact
+
+    async def live(self, session: AsyncSession, store_id: str) -> NavArtifact:
+        return await self.get(session, store_id, await live_version(session, store_id))
