@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from stores.errors import Conflict, DomainError, NotFound, Problem
-from stores.floorplan.artifact import NavArtifact, dump_artifact, load_artifact
+from stores.floorplan.artifact import NavArtifact, dump_artifact, load_artifact, read_header
 from stores.floorplan.compile import Compiled, compile_plan
 from stores.floorplan.parse import PlanInvalid, PlanLimits, parse_plan
 from stores.floorplan.plan import FloorPlan
@@ -115,37 +115,49 @@ async def upload_plan(
     plan, compiled, seconds = await asyncio.to_thread(build, document)
     report = _report(plan, compiled, seconds, await _live_shelf_ids(session, store))
     source = orjson.dumps(plan.to_geojson())
-    for _attempt in range(_UPLOAD_ATTEMPTS):
-        version = (
-            await session.scalar(
-                select(func.coalesce(func.max(FloorplanVersion.version), 0)).where(
-                    FloorplanVersion.store_id == store_id
-                )
-            )
-        ) + 1
-        artifact = dump_artifact(store_id, version, plan, compiled)
-        session.add(
-            FloorplanVersion(
-                store_id=store_id,
-                version=version,
-                source_format=source_format,
-                source=source,
-                report=report,
-                artifact=artifact,
-                artifact_sha256=orjson.loads(artifact.partition(b"\n")[0])["sha256"],
-                created_by=created_by,
-            )
-        )
-        await session.execute(update(Store).where(Store.id == store_id).values(floorplan_version=version))
+    for attempt in range(_UPLOAD_ATTEMPTS):
         try:
-            await session.commit()
+            version = await _store_version(session, store_id, plan, compiled, source_format, source, report, created_by)
         except (IntegrityError, OperationalError):
             # Another upload took this version number (or held SQLite's write lock): try the next.
             await session.rollback()
-            await asyncio.sleep(0.02 * (_attempt + 1))
+            await asyncio.sleep(0.02 * (attempt + 1))
             continue
         return Uploaded(version, report)
     raise Conflict("Too many concurrent uploads to this store; try again.")
+
+
+async def _store_version(
+    session: AsyncSession,
+    store_id: str,
+    plan: FloorPlan,
+    compiled: Compiled,
+    source_format: str,
+    source: bytes,
+    report: dict[str, Any],
+    created_by: str | None,
+) -> int:
+    """Insert the next version and point the store at it, in one transaction."""
+    latest = await session.scalar(
+        select(func.coalesce(func.max(FloorplanVersion.version), 0)).where(FloorplanVersion.store_id == store_id)
+    )
+    version = int(latest or 0) + 1
+    artifact = dump_artifact(store_id, version, plan, compiled)
+    session.add(
+        FloorplanVersion(
+            store_id=store_id,
+            version=version,
+            source_format=source_format,
+            source=source,
+            report=report,
+            artifact=artifact,
+            artifact_sha256=read_header(artifact)["sha256"],
+            created_by=created_by,
+        )
+    )
+    await session.execute(update(Store).where(Store.id == store_id).values(floorplan_version=version))
+    await session.commit()
+    return version
 
 
 async def activate_version(session: AsyncSession, store_id: str, version: int) -> int:
@@ -187,7 +199,11 @@ async def live_version(session: AsyncSession, store_id: str) -> int:
 
 async def plan_source(session: AsyncSession, store_id: str, version: int | None = None) -> tuple[int, bytes]:
     """(version, canonical v1 GeoJSON bytes) of the live plan, or of ``version``."""
-    version = version if version is not None else await live_version(session, store_id)
+    if version is None:
+        try:
+            version = await live_version(session, store_id)
+        except NoFloorPlan as exc:
+            raise NotFound(exc.detail) from exc
     source = await session.scalar(
         select(FloorplanVersion.source).where(
             FloorplanVersion.store_id == store_id, FloorplanVersion.version == version

@@ -1,0 +1,66 @@
+"""Compiled stores: stand points within reach and off fixture corners; artifacts that refuse mismatches."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import shapely
+
+from stores.floorplan.artifact import ArtifactMismatch, dump_artifact, load_artifact
+from stores.floorplan.compile import CLEARANCE_M, REACH_M, compile_plan, navigable_space
+from stores.floorplan.parse import parse_plan
+from stores.floorplan.synthetic import shelf_count, synthetic_store
+
+
+@pytest.mark.parametrize("area", [300, 4000])
+def test_stand_points_are_walkable_within_reach_and_clear_of_fixtures(area: float) -> None:
+    plan = parse_plan(synthetic_store(area))
+    compiled = compile_plan(plan)
+    base = len(compiled.entrance_ids) + len(compiled.checkout_ids)
+    stands = compiled.points[base:]
+    places = compiled.slot_place
+    assert len(stands) == len(places) == int(compiled.shelf_slot_count.sum())
+    nav = navigable_space(plan)
+    assert shapely.covers(nav.buffer(1e-6), shapely.points(stands)).all()
+    reach = np.hypot(*(stands - places).T)
+    assert reach.max() <= REACH_M
+    fixtures = shapely.union_all([f.polygon for f in plan.fixtures])
+    clearance = shapely.distance(fixtures, shapely.points(stands))
+    assert clearance.min() >= CLEARANCE_M - 1e-6
+
+
+def test_every_shelf_position_has_a_slot() -> None:
+    doc = synthetic_store(1200)
+    plan = parse_plan(doc)
+    artifact = load_artifact(dump_artifact("s", 3, plan, compile_plan(plan)), "s", 3)
+    assert len(artifact.shelves) == shelf_count(doc)
+    for shelf in plan.shelves[:50]:
+        for position in (0.0, shelf.line.length / 3, shelf.line.length):
+            point = artifact.slot_for(shelf.id, position)
+            place = shelf.line.interpolate(position)
+            stand = artifact.table.points[point]
+            assert np.hypot(stand[0] - place.x, stand[1] - place.y) <= REACH_M + 1e-9
+
+
+def test_artifact_loader_refuses_mismatches() -> None:
+    plan = parse_plan(synthetic_store(300))
+    data = dump_artifact("s", 2, plan, compile_plan(plan))
+    assert load_artifact(data, "s", 2).version == 2
+    with pytest.raises(ArtifactMismatch):
+        load_artifact(data, "s", 3)
+    with pytest.raises(ArtifactMismatch):
+        load_artifact(data, "other", 2)
+    corrupted = bytearray(data)
+    corrupted[-10] ^= 0xFF
+    with pytest.raises(ArtifactMismatch, match="checksum"):
+        load_artifact(bytes(corrupted), "s", 2)
+    with pytest.raises(ArtifactMismatch):
+        load_artifact(b"PK\x03\x04 not an artifact", "s", 2)
+    newer = data.replace(b'"format":1', b'"format":9', 1)
+    with pytest.raises(ArtifactMismatch, match="format"):
+        load_artifact(newer, "s", 2)
+
+
+def test_synthetic_stores_span_the_range() -> None:
+    assert shelf_count(synthetic_store(300)) >= 20
+    assert shelf_count(synthetic_store(15_000)) >= 3000
