@@ -1,0 +1,220 @@
+"""IMDF (OGC Indoor Mapping Data Format 1.0) archives mapped onto the v1 floor plan format.
+
+IMDF is in WGS84; v1 is in metres. The archive is projected to an azimuthal equidistant frame
+centred on the venue's display point (north up), and that point becomes the plan's ``georef``.
+One level is imported: the one with ordinal 0 (else the lowest). The mapping is written down in
+docs/floorplan-format.md.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from typing import Any
+
+import orjson
+import shapely
+from pyproj import Transformer
+from shapely.geometry import LineString, Polygon, mapping, shape
+
+from stores.errors import Problem
+from stores.floorplan.parse import PlanInvalid
+
+MAX_ARCHIVE_BYTES = 50 * 1024 * 1024
+MAX_MEMBER_BYTES = 50 * 1024 * 1024
+
+#: Unit categories a shopper walks through; every other unit is an obstacle.
+WALKABLE_UNITS = {
+    "walkway", "room", "unspecified", "unenclosedarea", "lobby", "foodservice", "ramp", "footbridge",
+    "platform", "waitingroom", "opentobelow_walkable",
+}  # fmt: skip
+#: Amenity categories that are places to pay.
+CHECKOUT_AMENITIES = {"cashier", "checkout", "paystation", "selfcheckout"}
+#: Fixture categories whose long faces hold products.
+SHELF_FIXTURES = {"shelving", "shelf", "gondola", "rack", "display", "refrigerator", "freezer"}
+
+
+def _fail(message: str, code: str = "bad_imdf", pointer: str = "") -> PlanInvalid:
+    return PlanInvalid(f"The IMDF archive cannot be imported: {message}", [Problem(code, message, pointer=pointer)])
+
+
+def _read_collection(archive: zipfile.ZipFile, name: str, required: bool = False) -> list[dict[str, Any]]:
+    try:
+        info = archive.getinfo(name)
+    except KeyError:
+        if required:
+            raise _fail(f"{name} is missing", "imdf_missing_file", f"/{name}") from None
+        return []
+    if info.file_size > MAX_MEMBER_BYTES:
+        raise _fail(f"{name} is larger than {MAX_MEMBER_BYTES} bytes", "imdf_too_large", f"/{name}")
+    try:
+        document = orjson.loads(archive.read(info))
+    except orjson.JSONDecodeError as exc:
+        raise _fail(f"{name} is not JSON: {exc}", "malformed_json", f"/{name}") from exc
+    features = document.get("features") if isinstance(document, dict) else None
+    if not isinstance(features, list):
+        raise _fail(f"{name} is not a FeatureCollection", "bad_imdf", f"/{name}")
+    return [f for f in features if isinstance(f, dict)]
+
+
+def _name(feature: dict[str, Any]) -> str | None:
+    names = (feature.get("properties") or {}).get("name")
+    if isinstance(names, dict) and names:
+        return str(names.get("en") or next(iter(names.values())))
+    return None
+
+
+def imdf_to_v1(data: bytes) -> dict[str, Any]:
+    """A v1 GeoJSON document from an IMDF zip (raises PlanInvalid naming what is wrong)."""
+    if len(data) > MAX_ARCHIVE_BYTES:
+        raise _fail("archive too large", "imdf_too_large")
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as exc:
+        raise _fail("not a zip archive") from exc
+    with archive:
+        if sum(i.file_size for i in archive.infolist()) > 4 * MAX_ARCHIVE_BYTES:
+            raise _fail("archive expands too much", "imdf_too_large")
+        _read_manifest(archive)
+        venues = _read_collection(archive, "venue.geojson", required=True)
+        levels = _read_collection(archive, "level.geojson", required=True)
+        units = _read_collection(archive, "unit.geojson", required=True)
+        fixtures = _read_collection(archive, "fixture.geojson")
+        openings = _read_collection(archive, "opening.geojson")
+        amenities = _read_collection(archive, "amenity.geojson")
+        sections = _read_collection(archive, "section.geojson")
+    if not levels:
+        raise _fail("level.geojson has no levels", pointer="/level.geojson")
+    level = min(
+        levels,
+        key=lambda f: (
+            abs((f.get("properties") or {}).get("ordinal", 0) or 0),
+            (f.get("properties") or {}).get("ordinal", 0) or 0,
+        ),
+    )
+    level_id = level.get("id")
+
+    def on_level(features: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [f for f in features if (f.get("properties") or {}).get("level_id") == level_id]
+
+    origin = _origin(venues[0] if venues else level)
+    to_metres = Transformer.from_crs(
+        "EPSG:4326", f"+proj=aeqd +lat_0={origin[1]} +lon_0={origin[0]} +units=m +ellps=WGS84", always_xy=True
+    ).transform
+
+    def metres(feature: dict[str, Any], file: str) -> Any:
+        try:
+            geom = shape(feature["geometry"])
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise _fail(f"feature {feature.get('id')} in {file} has no readable geometry", pointer=f"/{file}") from exc
+        return shapely.transform(geom, to_metres, interleaved=False)
+
+    outline = metres(level, "level.geojson")
+    if outline.geom_type == "MultiPolygon":
+        outline = max(outline.geoms, key=lambda g: g.area)
+    out: list[dict[str, Any]] = [_feature("outline", outline)]
+    level_units = on_level(units)
+    unit_ids = {u.get("id") for u in level_units}
+    for unit in level_units:
+        category = str((unit.get("properties") or {}).get("category", "unspecified"))
+        if category not in WALKABLE_UNITS:
+            for poly in _polygons(metres(unit, "unit.geojson").intersection(outline)):
+                out.append(_feature("fixture", poly, id=f"unit-{unit['id']}", name=_name(unit) or category))
+    shelf_count = 0
+    for fixture in on_level(fixtures):
+        geom = metres(fixture, "fixture.geojson").intersection(outline)
+        for i, poly in enumerate(_polygons(geom)):
+            fid = str(fixture["id"]) if i == 0 else f"{fixture['id']}-{i}"
+            out.append(_feature("fixture", poly, id=fid, name=_name(fixture)))
+            category = str((fixture.get("properties") or {}).get("category", "")).lower()
+            if category in SHELF_FIXTURES:
+                for side, face in _long_faces(poly):
+                    shelf_count += 1
+                    out.append(_feature("shelf", face, id=f"{fid}-{side}", label=f"{_name(fixture) or 'Shelf'} {side}"))
+    for section in on_level(sections):
+        for i, poly in enumerate(_polygons(metres(section, "section.geojson").intersection(outline))):
+            name = _name(section) or str((section.get("properties") or {}).get("category", "section"))
+            lowered = name.lower()
+            temperature = (
+                "frozen"
+                if "frozen" in lowered
+                else "chilled"
+                if ("chill" in lowered or "dairy" in lowered or "refriger" in lowered)
+                else "ambient"
+            )
+            out.append(
+                _feature(
+                    "zone",
+                    poly,
+                    id=f"{section['id']}" + (f"-{i}" if i else ""),
+                    department=name,
+                    temperature=temperature,
+                )
+            )
+    boundary = outline.exterior
+    for opening in openings:
+        props = opening.get("properties") or {}
+        if props.get("level_id") != level_id or not str(props.get("category", "")).startswith("pedestrian"):
+            continue
+        line = metres(opening, "opening.geojson")
+        if line.distance(boundary) <= 0.5:  # a door in the outer wall is a way in
+            middle = line.interpolate(0.5, normalized=True)
+            inward = boundary.project(middle)
+            point = boundary.interpolate(inward)
+            out.append(_feature("entrance", point, id=str(opening["id"])))
+    for amenity in amenities:
+        props = amenity.get("properties") or {}
+        if str(props.get("category", "")).lower() not in CHECKOUT_AMENITIES:
+            continue
+        if not set(props.get("unit_ids") or []) & unit_ids:
+            continue
+        out.append(
+            _feature("checkout", metres(amenity, "amenity.geojson"), id=str(amenity["id"]), type=props.get("category"))
+        )
+    return {
+        "type": "FeatureCollection",
+        "features": out,
+        "georef": {"lat": origin[1], "lon": origin[0], "bearing_deg": 0.0},
+    }
+
+
+def _read_manifest(archive: zipfile.ZipFile) -> None:
+    try:
+        manifest = orjson.loads(archive.read("manifest.json"))
+    except KeyError:
+        raise _fail("manifest.json is missing", "imdf_missing_file", "/manifest.json") from None
+    except orjson.JSONDecodeError as exc:
+        raise _fail(f"manifest.json is not JSON: {exc}", "malformed_json", "/manifest.json") from exc
+    if not isinstance(manifest, dict) or not str(manifest.get("version", "")).startswith("1."):
+        raise _fail("manifest.json must declare IMDF version 1.x", "bad_imdf", "/manifest.json")
+
+
+def _origin(feature: dict[str, Any]) -> tuple[float, float]:
+    point = (feature.get("properties") or {}).get("display_point")
+    if isinstance(point, dict) and isinstance(point.get("coordinates"), list):
+        lon, lat = point["coordinates"][:2]
+        return float(lon), float(lat)
+    centroid = shape(feature["geometry"]).centroid
+    return centroid.x, centroid.y
+
+
+def _polygons(geom: Any) -> list[Polygon]:
+    parts = getattr(geom, "geoms", [geom])
+    return [p for p in parts if isinstance(p, Polygon) and p.area > 0.01]
+
+
+def _long_faces(polygon: Polygon) -> list[tuple[str, LineString]]:
+    """The two long sides of the fixture's minimum rotated rectangle (the faces shoppers pick from)."""
+    rect = shapely.minimum_rotated_rectangle(polygon)
+    coords = list(rect.exterior.coords)[:4]
+    edges = [LineString([coords[i], coords[(i + 1) % 4]]) for i in range(4)]
+    long_edges = sorted(range(4), key=lambda i: -edges[i].length)[:2]
+    return [(side, edges[i]) for side, i in zip("ab", sorted(long_edges), strict=True) if edges[i].length >= 0.5]
+
+
+def _feature(kind: str, geometry: Any, **props: Any) -> dict[str, Any]:
+    return {
+        "type": "Feature",
+        "geometry": orjson.loads(orjson.dumps(mapping(geometry))),
+        "properties": {"kind": kind, **{k: v for k, v in props.items() if v is not None}},
+    }
