@@ -10,7 +10,7 @@ import click
 
 from stores import migrate as migrations
 from stores.db import Database
-from stores.demo import load_demo_stores
+from stores.demo import load_demo_floorplans, load_demo_stores
 from stores.settings import REPO_ROOT, Settings
 
 
@@ -30,7 +30,9 @@ async def _load_demo(settings: Settings) -> int:
     db = Database.connect(settings)
     try:
         async with db.sessionmaker() as session:
-            return await load_demo_stores(session)
+            added = await load_demo_stores(session)
+            await load_demo_floorplans(session)
+            return added
     finally:
         await db.dispose()
 

@@ -73,10 +73,24 @@ def _sqlite_on_connect(settings: Settings):  # type: ignore[no-untyped-def]
     return on_connect
 
 
+def _preload_native_libraries() -> None:
+    """Import the modules with native code before SQLite loads SpatiaLite.
+
+    SQLite opens extensions with RTLD_GLOBAL, so SpatiaLite's own GEOS, PROJ and minizip become
+    global symbols; a library with its own copies (shapely's GEOS, pyproj's PROJ) that is loaded
+    *after* that can bind to the wrong copy, which corrupted the heap at exit in our tests
+    ("double free or corruption"). Loading ours first keeps each on its own copy.
+    """
+    import stores.floorplan.imdf
+    import stores.floorplan.service
+    import stores.locator  # noqa: F401
+
+
 def create_engine(settings: Settings, *, pooled: bool = True) -> AsyncEngine:
     """Create the async engine for ``settings.database_url`` (SQLite+SpatiaLite or PostGIS)."""
     url = make_url(settings.database_url)
     if url.get_backend_name() == "sqlite":
+        _preload_native_libraries()
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url, poolclass=None if pooled else NullPool)

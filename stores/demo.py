@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import orjson
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,6 +25,27 @@ DEMO_STORES: list[dict[str, object]] = [
     {"id": "suva-central", "name": "Fresh Market Suva", "lat": -18.1416, "lon": 178.4419,
      "address": "Victoria Parade, Suva, Fiji", "timezone": "Pacific/Fiji"},
 ]  # fmt: skip
+
+
+#: Floor area of each demo store's synthetic plan, m².
+DEMO_AREAS = {"berlin-mitte": 4_000, "berlin-kreuzberg": 1_200, "hamburg-altona": 6_000, "munich-schwabing": 2_500,
+              "vienna-neubau": 3_000, "amsterdam-west": 800, "suva-central": 300}  # fmt: skip
+
+
+async def load_demo_floorplans(session: AsyncSession) -> int:
+    """Give every demo store without a floor plan a synthetic one; returns how many were added."""
+    from stores.floorplan.service import upload_plan
+    from stores.floorplan.synthetic import synthetic_store
+
+    added = 0
+    for store_id, area in DEMO_AREAS.items():
+        store = await session.get(Store, store_id)
+        if store is None or store.floorplan_version is not None:
+            continue
+        body = orjson.dumps(synthetic_store(area, seed=len(store_id)))
+        await upload_plan(session, store_id, body, "application/json", created_by="demo")
+        added += 1
+    return added
 
 
 async def load_demo_stores(session: AsyncSession) -> int:
