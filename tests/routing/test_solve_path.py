@@ -1,0 +1,141 @@
+"""solve_path against brute force: asymmetric tables, alternatives, cold chain, several ends."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from routing import solve_path
+from routing.solve import _local_search
+
+
+def brute(dist: np.ndarray, start: int, ends: list[int], groups: list[list[int]], last: set[int]) -> float:
+    best = math.inf
+    for perm in itertools.permutations(range(len(groups))):
+        seen_late = False
+        ok = True
+        for g in perm:
+            if g in last:
+                seen_late = True
+            elif seen_late:
+                ok = False
+                break
+        if not ok:
+            continue
+        for picks in itertools.product(*(groups[g] for g in perm)):
+            walk = [start, *picks]
+            length = sum(dist[a, b] for a, b in itertools.pairwise(walk)) + min(dist[picks[-1], e] for e in ends)
+            best = min(best, length)
+    return best
+
+
+def walk_length(dist: np.ndarray, start: int, order: list[int], end: int) -> float:
+    walk = [start, *order, end]
+    return float(sum(dist[a, b] for a, b in itertools.pairwise(walk)))
+
+
+def check(dist, start, ends, groups, last, solution) -> None:  # type: ignore[no-untyped-def]
+    assert solution.end in ends
+    assert len(solution.order) == len(groups)
+    chosen = list(solution.order)
+    for g in groups:  # exactly one index of each entry
+        assert sum(1 for n in chosen if n in g) >= 1
+    positions = {}
+    remaining = list(chosen)
+    for gi, g in enumerate(groups):
+        hit = next(n for n in remaining if n in g)
+        positions[gi] = chosen.index(hit)
+        remaining.remove(hit)
+    if last:
+        assert (
+            max(positions[g] for g in range(len(groups)) if g not in last) < min(positions[g] for g in last)
+            if len(last) < len(groups)
+            else True
+        )
+    assert solution.length == pytest.approx(walk_length(dist, start, solution.order, solution.end))
+
+
+@st.composite
+def instances(draw):  # type: ignore[no-untyped-def]
+    n_groups = draw(st.integers(1, 6))
+    sizes = [draw(st.integers(1, 2)) for _ in range(n_groups)]
+    n = 2 + sum(sizes) + 1
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    points = rng.uniform(0, 100, size=(n, 2))
+    dist = np.hypot(*(points[:, None, :] - points[None, :, :]).transpose(2, 0, 1))
+    if draw(st.booleans()):
+        dist = dist * rng.uniform(1.0, 1.6, size=(n, n))  # asymmetric
+    nodes = list(range(2, n - 1))
+    groups, at = [], 0
+    for size in sizes:
+        groups.append(nodes[at : at + size])
+        at += size
+    last = set(draw(st.lists(st.integers(0, n_groups - 1), max_size=2, unique=True)))
+    ends = [n - 1] if draw(st.booleans()) else [n - 1, 1]
+    return dist, 0, ends, groups, last
+
+
+@settings(max_examples=150, deadline=None)
+@given(instances())
+def test_exact_matches_brute_force(instance) -> None:  # type: ignore[no-untyped-def]
+    dist, start, ends, groups, last = instance
+    stops = [g[0] if len(g) == 1 else g for g in groups]
+    solution = solve_path(dist, start, ends if len(ends) > 1 else ends[0], stops, last=sorted(last))
+    assert solution.optimal
+    check(dist, start, ends, groups, last, solution)
+    assert solution.length == pytest.approx(brute(dist, start, ends, groups, last))
+
+
+@settings(max_examples=60, deadline=None)
+@given(instances())
+def test_local_search_is_valid_and_not_worse_than_brute_by_much(instance) -> None:  # type: ignore[no-untyped-def]
+    dist, start, ends, groups, last = instance
+    solution = _local_search(dist, start, ends, groups, last, time.perf_counter() + 1.0)
+    assert not solution.optimal
+    check(dist, start, ends, groups, last, solution)
+    assert solution.length >= brute(dist, start, ends, groups, last) - 1e-9
+
+
+def test_cold_items_come_last_even_when_longer() -> None:
+    # 0 start, 1 cold item right by the door, 2 ambient item far away, 3 checkout by the door.
+    points = np.array([[0, 0], [1, 0], [50, 0], [0, 1]], dtype=float)
+    dist = np.hypot(*(points[:, None, :] - points[None, :, :]).transpose(2, 0, 1))
+    free = solve_path(dist, 0, 3, [1, 2])
+    cold = solve_path(dist, 0, 3, [1, 2], last=[0])
+    assert free.order == [1, 2] or free.length <= cold.length
+    assert cold.order == [2, 1] and cold.optimal
+
+
+def test_thirteen_stops_are_exact_and_fast() -> None:
+    rng = np.random.default_rng(3)
+    points = rng.uniform(0, 80, size=(16, 2))
+    dist = np.hypot(*(points[:, None, :] - points[None, :, :]).transpose(2, 0, 1))
+    solution = solve_path(dist, 0, [14, 15], list(range(1, 14)))
+    assert solution.optimal and sorted(solution.order) == list(range(1, 14))
+
+
+def test_many_stops_fall_back_to_local_search_within_the_budget() -> None:
+    rng = np.random.default_rng(5)
+    points = rng.uniform(0, 100, size=(62, 2))
+    dist = np.hypot(*(points[:, None, :] - points[None, :, :]).transpose(2, 0, 1))
+    solution = solve_path(dist, 0, 61, list(range(1, 61)), time_limit_ms=300)
+    assert not solution.optimal and sorted(solution.order) == list(range(1, 61))
+    greedy_like = walk_length(dist, 0, list(range(1, 61)), 61)
+    assert solution.length < greedy_like
+
+
+def test_no_stops_and_bad_input() -> None:
+    dist = np.array([[0, 2, 1], [2, 0, 1], [1, 1, 0]], dtype=float)
+    assert solve_path(dist, 0, [1, 2], []).end == 2
+    with pytest.raises(ValueError):
+        solve_path(dist, 0, [], [1])
+    with pytest.raises(ValueError):
+        solve_path(dist, 0, 2, [1], last=[4])
+    with pytest.raises(ValueError):
+        solve_path([[0, 1]], 0, 0, [])
