@@ -150,36 +150,15 @@ def grocery_imdf(drop: tuple[str, ...] = ()) -> bytes:
     ]
     sections = [
         feature(
-            "section",
-            "bakery",
-            box(-12, -4, -4, 6),
-            category="retail",
-            level_id=level_id,
-            name={"en": "Bakery"},
-            alt_name=None,
-            restriction=None,
-            accessibility=None,
-            address_id=None,
-            correlation_id=None,
-            parents=None,
+            "section", key, geom, category="retail", level_id=level_id, name={"en": title}, alt_name=None,
+            restriction=None, accessibility=None, address_id=None, correlation_id=None, parents=None,
             display_point=None,
-        ),
-        feature(
-            "section",
-            "frozen",
-            box(-4, -4, 4, 6),
-            category="retail",
-            level_id=level_id,
-            name={"en": "Frozen foods"},
-            alt_name=None,
-            restriction=None,
-            accessibility=None,
-            address_id=None,
-            correlation_id=None,
-            parents=None,
-            display_point=None,
-        ),
-    ]
+        )
+        for key, title, geom in (
+            ("bakery", "Bakery", box(-12, -4, -4, 6)),
+            ("frozen", "Frozen foods", box(-4, -4, 4, 6)),
+        )
+    ]  # fmt: skip
     files = {
         "manifest.json": {
             "version": "1.0.0",
