@@ -12,12 +12,15 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 
 from api.access_log import access_log_middleware
+from api.catalog import ProductController, StoreCatalogController
 from api.dependencies import provide_session
 from api.floorplans import FloorplanController, floorplan_svg
 from api.ops import health, ready
 from api.problems import EXCEPTION_HANDLERS
 from api.stores import StoreController
 from api.tokens import TokenController
+from catalog.locations import LocationIndexes
+from catalog.search import SearchIndexes
 from stores import migrate
 from stores.db import Database
 from stores.floorplan.service import ArtifactCache
@@ -42,13 +45,25 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.db = Database.connect(settings)
         app.state.artifacts = ArtifactCache(settings.artifact_cache_entries)
         app.state.svg_cache = {}
+        app.state.locations = LocationIndexes(app.state.artifacts, settings.artifact_cache_entries)
+        app.state.search = SearchIndexes()
 
     async def on_shutdown(app: Litestar) -> None:
         db = getattr(app.state, "db", None)
         if db is not None:
             await db.dispose()
 
-    v1 = Router(path="/v1", route_handlers=[StoreController, TokenController, FloorplanController, floorplan_svg])
+    v1 = Router(
+        path="/v1",
+        route_handlers=[
+            StoreController,
+            TokenController,
+            FloorplanController,
+            floorplan_svg,
+            ProductController,
+            StoreCatalogController,
+        ],
+    )
     return Litestar(
         route_handlers=[v1, health, ready],
         on_startup=[on_startup],

@@ -13,6 +13,7 @@ from litestar.params import FromPath
 
 from api.dependencies import Session
 from api.guards import store_manager
+from catalog.placements import placements_on_shelves
 from stores.floorplan import service
 from stores.floorplan.parse import parse_plan
 from stores.floorplan.svg import render_svg
@@ -55,7 +56,12 @@ class FloorplanController(Controller):
         body = await request.body()
         principal = getattr(request.state, "principal", None)
         uploaded = await service.upload_plan(
-            db, store_id, body, request.headers.get("content-type", ""), getattr(principal, "token_id", None)
+            db,
+            store_id,
+            body,
+            request.headers.get("content-type", ""),
+            getattr(principal, "token_id", None),
+            dropped_placements=placements_on_shelves,
         )
         return UploadResult(uploaded.version, uploaded.report)
 

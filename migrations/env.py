@@ -14,7 +14,8 @@ from alembic import context
 from geoalchemy2 import alembic_helpers
 from sqlalchemy.engine import Connection
 
-import stores.models  # noqa: F401  (registers the tables on the metadata)
+import catalog.models  # noqa: F401  (registers the tables on the metadata)
+import stores.models  # noqa: F401
 from stores.db import Base
 from stores.migrate import run_locked, settings_for_url
 from stores.settings import Settings

@@ -27,6 +27,8 @@ class Store(Base):
     address: Mapped[str | None] = mapped_column(String(500))
     timezone: Mapped[str | None] = mapped_column(String(64))
     floorplan_version: Mapped[int | None] = mapped_column(Integer)
+    #: Bumped in the same transaction as every planogram change: per-worker caches key on it.
+    planogram_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

@@ -23,7 +23,7 @@ from stores.floorplan.compile import Compiled
 from stores.floorplan.plan import FloorPlan
 
 MAGIC = "aislepath-nav"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: zones have stand points
 
 
 class ArtifactMismatch(ValueError):
@@ -46,7 +46,7 @@ class ZoneInfo:
     department: str
     temperature: str
     polygon: Any  # shapely Polygon
-    centroid: tuple[float, float]
+    point: int  # index of its stand point in the table
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ class NavArtifact:
 
     def place_of(self, point: int) -> tuple[float, float]:
         """Where the product sits on the shelf line for a slot point."""
-        base = len(self.entrances) + len(self.checkouts)
+        base = len(self.entrances) + len(self.checkouts) + len(self.zones)
         x, y = self.slot_place[point - base]
         return (float(x), float(y))
 
@@ -175,11 +175,12 @@ def load_artifact(data: bytes, store_id: str, version: int) -> NavArtifact:
         for i, s in enumerate(meta["shelves"])
     }
     zone_polygons = list(shapely.from_wkb(arrays["zones"].tobytes()).geoms)
-    zones = [
-        ZoneInfo(z["id"], z["department"], z["temperature"], poly, (poly.centroid.x, poly.centroid.y))
-        for z, poly in zip(meta["zones"], zone_polygons, strict=True)
-    ]
     n_entrances = len(meta["entrances"])
+    zone_base = n_entrances + len(meta["checkouts"])
+    zones = [
+        ZoneInfo(z["id"], z["department"], z["temperature"], poly, zone_base + i)
+        for i, (z, poly) in enumerate(zip(meta["zones"], zone_polygons, strict=True))
+    ]
     return NavArtifact(
         store_id=store_id,
         version=version,

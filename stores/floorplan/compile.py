@@ -39,12 +39,13 @@ class Compiled:
     edge_lengths: np.ndarray
     dist: np.ndarray
     pred: np.ndarray
-    points: np.ndarray  # entrances, then checkouts, then shelf slots
+    points: np.ndarray  # entrances, then checkouts, then zones, then shelf slots
     link_ptr: np.ndarray
     link_corner: np.ndarray
     link_dist: np.ndarray
     entrance_ids: list[str]
     checkout_ids: list[str]
+    zone_ids: list[str]
     shelf_ids: list[str]
     shelf_slot_start: np.ndarray  # index into points of each shelf's first slot
     shelf_slot_count: np.ndarray
@@ -64,6 +65,16 @@ def _snap(nav: BaseGeometry, point: Point) -> tuple[float, float]:
         return (point.x, point.y)
     snapped = nearest_points(nav, point)[0]
     return (snapped.x, snapped.y)
+
+
+def _zone_point(nav: BaseGeometry, zone: Polygon) -> tuple[float, float]:
+    """Where to send a shopper for "somewhere in this department": inside the zone if possible."""
+    inside = zone.intersection(nav)
+    if not inside.is_empty and inside.area > 0.01:
+        biggest = max(getattr(inside, "geoms", [inside]), key=lambda g: g.area)
+        point = biggest.representative_point()
+        return (point.x, point.y)
+    return _snap(nav, zone.centroid)
 
 
 def _shelf_slots(plan: FloorPlan, nav: BaseGeometry) -> tuple[np.ndarray, ...]:
@@ -157,9 +168,10 @@ def compile_plan(plan: FloorPlan) -> Compiled:
     free_grown = grown(nav)
     graph = visibility_graph(nav, free_grown)
     dist, pred = all_pairs(graph)
-    points = np.concatenate([np.asarray(entrances + checkouts, float).reshape(-1, 2), stands])
+    zones = [_zone_point(nav, z.polygon) for z in plan.zones]
+    points = np.concatenate([np.asarray(entrances + checkouts + zones, float).reshape(-1, 2), stands])
     link_ptr, link_corner, link_dist = point_links(free_grown, graph.corners, points)
-    base = len(entrances) + len(checkouts)
+    base = len(entrances) + len(checkouts) + len(zones)
     return Compiled(
         nav=nav,
         corners=graph.corners.xy,
@@ -173,6 +185,7 @@ def compile_plan(plan: FloorPlan) -> Compiled:
         link_dist=link_dist,
         entrance_ids=[e.id for e in plan.entrances],
         checkout_ids=[c.id for c in plan.checkouts],
+        zone_ids=[z.id for z in plan.zones],
         shelf_ids=[s.id for s in plan.shelves],
         shelf_slot_start=(start + base).astype(np.int64),
         shelf_slot_count=counts,

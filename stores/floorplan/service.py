@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,7 +85,7 @@ def _report(plan: FloorPlan, compiled: Compiled, seconds: float, previous_shelve
         "navigation": {
             "corners": len(compiled.corners),
             "edges": len(compiled.edges),
-            "stand_points": len(compiled.points) - len(compiled.entrance_ids) - len(compiled.checkout_ids),
+            "stand_points": int(compiled.shelf_slot_count.sum()),
         },
         "compile_ms": round(seconds * 1000, 1),
         "dropped_shelves": sorted(previous_shelves - shelves),
@@ -106,14 +107,28 @@ async def _live_shelf_ids(session: AsyncSession, store: Store) -> set[str]:
     return {str(f["properties"]["id"]) for f in document["features"] if f["properties"].get("kind") == "shelf"}
 
 
+#: Given (session, store id, dropped shelf ids), the placements on them; supplied by the catalog,
+#: which ``stores`` must not import.
+DroppedPlacements = Callable[[AsyncSession, str, list[str]], Awaitable[list[dict[str, Any]]]]
+
+
 async def upload_plan(
-    session: AsyncSession, store_id: str, body: bytes, content_type: str, created_by: str | None = None
+    session: AsyncSession,
+    store_id: str,
+    body: bytes,
+    content_type: str,
+    created_by: str | None = None,
+    dropped_placements: DroppedPlacements | None = None,
 ) -> Uploaded:
     """Validate, compile, store and activate a new floor plan version."""
     store = await get_store(session, store_id)
     source_format, document = decode_upload(body, content_type)
     plan, compiled, seconds = await asyncio.to_thread(build, document)
     report = _report(plan, compiled, seconds, await _live_shelf_ids(session, store))
+    if dropped_placements is not None:
+        report["dropped_placements"] = (
+            await dropped_placements(session, store_id, report["dropped_shelves"]) if report["dropped_shelves"] else []
+        )
     source = orjson.dumps(plan.to_geojson())
     for attempt in range(_UPLOAD_ATTEMPTS):
         try:

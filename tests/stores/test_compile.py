@@ -16,7 +16,7 @@ from stores.floorplan.synthetic import shelf_count, synthetic_store
 def test_stand_points_are_walkable_within_reach_and_clear_of_fixtures(area: float) -> None:
     plan = parse_plan(synthetic_store(area))
     compiled = compile_plan(plan)
-    base = len(compiled.entrance_ids) + len(compiled.checkout_ids)
+    base = len(compiled.entrance_ids) + len(compiled.checkout_ids) + len(compiled.zone_ids)
     stands = compiled.points[base:]
     places = compiled.slot_place
     assert len(stands) == len(places) == int(compiled.shelf_slot_count.sum())
@@ -56,7 +56,7 @@ def test_artifact_loader_refuses_mismatches() -> None:
         load_artifact(bytes(corrupted), "s", 2)
     with pytest.raises(ArtifactMismatch):
         load_artifact(b"PK\x03\x04 not an artifact", "s", 2)
-    newer = data.replace(b'"format":1', b'"format":9', 1)
+    newer = data.replace(b'"format":2', b'"format":9', 1)
     with pytest.raises(ArtifactMismatch, match="format"):
         load_artifact(newer, "s", 2)
 

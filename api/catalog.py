@@ -1,0 +1,170 @@
+"""Products, planograms, product locations, search and batch locate."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import msgspec
+from litestar import Controller, Request, Response, get, post, put
+from litestar.datastructures import State
+from litestar.params import FromPath, JSONBody, Parameter
+
+from api.dependencies import Session
+from api.guards import admin_only, store_manager
+from catalog import placements, products
+from catalog.locate import Item, locate_items
+from catalog.locations import not_carried_body
+from catalog.placements import PlacementRow
+from stores.errors import DomainError
+
+MAX_IMPORT_BYTES = 128 * 1024 * 1024
+MAX_LIST_ITEMS = 200
+
+
+class Upserted(msgspec.Struct):
+    upserted: int
+
+
+class ProductOut(msgspec.Struct):
+    sku: str
+    name: str
+    brand: str | None
+    department: str | None
+    gtin: str | None
+    keywords: list[str]
+    names: dict[str, str]
+    storage: str
+    heavy: bool
+    fragile: bool
+
+
+class PlacementIn(msgspec.Struct, forbid_unknown_fields=True):
+    sku: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    shelf: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | None = None
+    position_m: Annotated[float, msgspec.Meta(ge=0, le=10_000)] | None = None
+    level: Annotated[int, msgspec.Meta(ge=0, le=50)] | None = None
+    stock: Literal["in_stock", "low", "out"] | None = None
+
+
+class PlanogramResult(msgspec.Struct):
+    store_id: str
+    planogram_version: int
+    rows: int
+
+
+class ItemIn(msgspec.Struct, forbid_unknown_fields=True):
+    sku: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | None = None
+    query: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
+    quantity: Annotated[int, msgspec.Meta(ge=1, le=1000)] | None = None
+
+
+class LocateIn(msgspec.Struct, forbid_unknown_fields=True):
+    items: Annotated[list[ItemIn], msgspec.Meta(min_length=1, max_length=MAX_LIST_ITEMS)]
+
+
+class UnsupportedMedia(DomainError):
+    status = 415
+    title = "Unsupported media type"
+
+
+def to_items(items: list[ItemIn]) -> list[Item]:
+    """Items as the domain sees them; an item with neither or both of sku and query is a 422."""
+    from stores.errors import Invalid, Problem
+
+    problems = [
+        Problem("invalid_item", "give exactly one of sku or query", pointer=f"/items/{i}")
+        for i, item in enumerate(items)
+        if (item.sku is None) == (item.query is None)
+    ]
+    if problems:
+        raise Invalid("Some items are neither a sku nor a query.", problems)
+    return [Item(sku=i.sku, query=i.query, quantity=i.quantity) for i in items]
+
+
+class ProductController(Controller):
+    path = "/products"
+    tags = ["catalog"]
+
+    @put("/", guards=[admin_only], request_max_body_size=MAX_IMPORT_BYTES, summary="Bulk upsert (JSON array or CSV)")
+    async def import_products(self, request: Request[Any, Any, Any], db: Session) -> Upserted:
+        media = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
+        if media not in ("application/json", "text/csv"):
+            raise UnsupportedMedia(f"Send products as application/json (an array) or text/csv, not {media!r}.")
+        body = await request.body()
+        return Upserted(await products.import_products(db, products.rows_from_body(body, media)))
+
+    @get("/{sku:str}", summary="One product")
+    async def show(self, sku: FromPath[str], db: Session) -> ProductOut:
+        p = await products.get_product(db, sku)
+        return ProductOut(
+            p.sku, p.name, p.brand, p.department, p.gtin, p.keywords, p.names, p.storage, p.heavy, p.fragile
+        )
+
+
+class StoreCatalogController(Controller):
+    path = "/stores/{store_id:str}"
+    tags = ["catalog"]
+
+    async def _artifact(self, state: State, db: Any, store_id: str) -> Any:
+        return await state.artifacts.live(db, store_id)
+
+    @put("/placements", guards=[store_manager], request_max_body_size=MAX_IMPORT_BYTES, status_code=200,
+         summary="Replace the store's planogram")  # fmt: skip
+    async def replace(
+        self, store_id: FromPath[str], data: JSONBody[list[PlacementIn]], db: Session, state: State
+    ) -> PlanogramResult:
+        artifact = await self._artifact(state, db, store_id)
+        rows = [PlacementRow(r.sku, r.shelf, r.position_m, r.level, r.stock) for r in data]
+        version = await placements.replace_planogram(db, store_id, rows, artifact)
+        return PlanogramResult(store_id, version, len(rows))
+
+    @post("/placements", guards=[store_manager], status_code=200, summary="Insert or update placements (and stock)")
+    async def upsert(
+        self,
+        store_id: FromPath[str],
+        data: JSONBody[Annotated[list[PlacementIn], msgspec.Meta(max_length=20_000)]],
+        db: Session,
+        state: State,
+    ) -> PlanogramResult:
+        artifact = await self._artifact(state, db, store_id)
+        rows = [PlacementRow(r.sku, r.shelf, r.position_m, r.level, r.stock) for r in data]
+        version = await placements.upsert_placements(db, store_id, rows, artifact)
+        return PlanogramResult(store_id, version, len(rows))
+
+    @get("/products/{sku:str}/locations", summary="Where a product is in this store")
+    async def locations(
+        self, store_id: FromPath[str], sku: FromPath[str], db: Session, state: State
+    ) -> Response[bytes]:
+        index = await state.locations.get(db, store_id)
+        carried = index.products.get(sku)
+        body = carried.body if carried is not None else await not_carried_body(db, sku)
+        return Response(body, media_type="application/json")
+
+    @get("/products", summary="Search products (typo-, accent- and language-tolerant); carried ones first")
+    async def search(
+        self,
+        store_id: FromPath[str],
+        db: Session,
+        state: State,
+        q: Annotated[str, Parameter(min_length=1, max_length=200)],
+        limit: Annotated[int, Parameter(ge=1, le=50)] = 10,
+    ) -> dict[str, Any]:
+        index = await state.locations.get(db, store_id)
+        hits = (await state.search.get(db)).search(q, limit, index.products.keys())
+        results = []
+        for hit in hits:
+            carried = index.products.get(hit.sku)
+            results.append({
+                "sku": hit.sku, "name": hit.name, "score": hit.score, "carried": carried is not None,
+                "locations": [loc.as_json() for loc in carried.locations] if carried else [],
+            })  # fmt: skip
+        return {"results": results}
+
+    @post("/locate", status_code=200, summary="Locate a whole shopping list in one round trip")
+    async def locate(
+        self, store_id: FromPath[str], data: JSONBody[LocateIn], db: Session, state: State
+    ) -> dict[str, Any]:
+        index = await state.locations.get(db, store_id)
+        search = await state.search.get(db)
+        results = await locate_items(db, index, search, to_items(data.items))
+        return {"results": [r.as_json() for r in results]}

@@ -1,0 +1,173 @@
+"""Where products are in a store: a per-worker index, rebuilt only when the store changes.
+
+The index is keyed by (store, floor plan version, planogram version). Each request reads those
+two numbers from the store row (one primary-key lookup), so every worker sees a change as soon
+as it is committed, and rebuilds at most once per change. The answer for each sku is encoded
+to JSON when the index is built; the hot path returns those bytes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from catalog.models import UNPLACED, Placement, Product
+from catalog.placements import stock_of
+from stores.errors import NotFound
+from stores.floorplan.artifact import NavArtifact
+from stores.floorplan.service import ArtifactCache, NoFloorPlan
+from stores.models import Store
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    shelf: str | None
+    aisle: str | None
+    label: str | None
+    department: str | None
+    level: int | None
+    x: float
+    y: float
+    approximate: bool
+    stock: str
+    point: int  # stand point index in the store's artifact (for routing)
+    position_m: float | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "shelf": self.shelf, "aisle": self.aisle, "label": self.label, "department": self.department,
+            "level": self.level, "x": round(self.x, 2), "y": round(self.y, 2), "approximate": self.approximate,
+            "stock": self.stock, "position_m": self.position_m,
+        }  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Carried:
+    sku: str
+    name: str
+    storage: str
+    heavy: bool
+    fragile: bool
+    stock: str
+    locations: list[Location]
+    body: bytes  # the encoded locations answer
+
+
+@dataclass
+class StoreIndex:
+    store_id: str
+    floorplan_version: int
+    planogram_version: int
+    artifact: NavArtifact
+    products: dict[str, Carried] = field(default_factory=dict)
+
+
+def _zone_location(artifact: NavArtifact, department: str | None, stock: str) -> Location | None:
+    if not department:
+        return None
+    wanted = department.casefold()
+    for zone in artifact.zones:
+        if zone.department.casefold() == wanted:
+            x, y = artifact.table.points[zone.point]
+            return Location(
+                None, None, zone.department, zone.department, None, float(x), float(y), True, stock, zone.point
+            )
+    for shelf in artifact.shelves.values():  # no zone: any shelf of that department, as a hint
+        if shelf.department and shelf.department.casefold() == wanted:
+            point = artifact.slot_for(shelf.id, None)
+            x, y = artifact.table.points[point]
+            return Location(
+                shelf.id, shelf.aisle, shelf.label, shelf.department, None, float(x), float(y), True, stock, point
+            )
+    return None
+
+
+async def build_index(session: AsyncSession, store: Store, artifact: NavArtifact) -> StoreIndex:
+    rows = await session.execute(
+        select(
+            Placement.sku, Placement.shelf, Placement.position_m, Placement.level, Placement.stock,
+            Product.name, Product.department, Product.storage, Product.heavy, Product.fragile,
+        )
+        .join(Product, Product.sku == Placement.sku)
+        .where(Placement.store_id == store.id)
+        .order_by(Placement.sku, Placement.shelf)
+    )  # fmt: skip
+    grouped: dict[str, list[Any]] = {}
+    for row in rows:
+        grouped.setdefault(row.sku, []).append(row)
+    index = StoreIndex(store.id, artifact.version, store.planogram_version, artifact)
+    for sku, placed in grouped.items():
+        first = placed[0]
+        locations: list[Location] = []
+        for row in placed:
+            shelf = artifact.shelves.get(row.shelf) if row.shelf != UNPLACED else None
+            if shelf is None:
+                continue  # unplaced, or on a shelf the live plan no longer has
+            point = artifact.slot_for(shelf.id, row.position_m)
+            x, y = artifact.table.points[point]
+            locations.append(
+                Location(shelf.id, shelf.aisle, shelf.label, shelf.department or first.department, row.level,
+                         float(x), float(y), False, row.stock, point, row.position_m)
+            )  # fmt: skip
+        stock = stock_of([r.stock for r in placed])
+        if not locations:
+            approximate = _zone_location(artifact, first.department, stock)
+            locations = [approximate] if approximate else []
+        body = orjson.dumps(
+            {"sku": sku, "name": first.name, "carried": True, "stock": stock,
+             "locations": [loc.as_json() for loc in locations]}
+        )  # fmt: skip
+        index.products[sku] = Carried(
+            sku, first.name, first.storage, first.heavy, first.fragile, stock, locations, body
+        )
+    return index
+
+
+class LocationIndexes:
+    """Per-worker LRU of store indexes; one build at a time per store."""
+
+    def __init__(self, artifacts: ArtifactCache, max_entries: int = 64) -> None:
+        self._artifacts = artifacts
+        self._entries: OrderedDict[str, StoreIndex] = OrderedDict()
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._max = max_entries
+
+    async def get(self, session: AsyncSession, store_id: str) -> StoreIndex:
+        row = (
+            await session.execute(select(Store.floorplan_version, Store.planogram_version).where(Store.id == store_id))
+        ).first()
+        if row is None:
+            raise NotFound(f"No store with id {store_id!r}.")
+        if row.floorplan_version is None:
+            raise NoFloorPlan(f"Store {store_id!r} has no floor plan yet.")
+        current = self._entries.get(store_id)
+        if current and (current.floorplan_version, current.planogram_version) == tuple(row):
+            self._entries.move_to_end(store_id)
+            return current
+        lock = self._locks.setdefault(store_id, asyncio.Lock())
+        async with lock:
+            current = self._entries.get(store_id)
+            if current and (current.floorplan_version, current.planogram_version) == tuple(row):
+                return current
+            store = Store(id=store_id, floorplan_version=row.floorplan_version, planogram_version=row.planogram_version)
+            artifact = await self._artifacts.get(session, store_id, int(row.floorplan_version))
+            index = await build_index(session, store, artifact)
+            self._entries[store_id] = index
+            self._entries.move_to_end(store_id)
+            while len(self._entries) > self._max:
+                self._entries.popitem(last=False)
+            return index
+
+
+async def not_carried_body(session: AsyncSession, sku: str) -> bytes:
+    """The locations answer for a catalog product this store does not carry (404 if unknown)."""
+    product = await session.get(Product, sku)
+    if product is None:
+        raise NotFound(f"No product with sku {sku!r}.")
+    return orjson.dumps({"sku": sku, "name": product.name, "carried": False, "stock": None, "locations": []})

@@ -1,0 +1,162 @@
+"""Placements: the planogram of one store. Replace (PUT) or upsert (POST), all or nothing.
+
+Rows are checked against the live floor plan (the shelf must exist, ``position_m`` must lie on
+it) and the catalog (the sku must exist). Every change bumps ``stores.planogram_version`` in the
+same transaction, which is what per-worker location indexes key on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from catalog.models import STOCK, UNPLACED, Placement, Product
+from stores.errors import Invalid, Problem
+from stores.floorplan.artifact import NavArtifact
+from stores.models import Store, utcnow
+
+MAX_ROWS = 200_000
+_LOOKUP_CHUNK = 900  # stay under SQLite's bound-parameter limit
+
+
+@dataclass(frozen=True, slots=True)
+class PlacementRow:
+    sku: str
+    shelf: str | None
+    position_m: float | None = None
+    level: int | None = None
+    stock: str | None = None
+
+
+async def _known_skus(session: AsyncSession, skus: set[str]) -> set[str]:
+    known: set[str] = set()
+    ordered = sorted(skus)
+    for i in range(0, len(ordered), _LOOKUP_CHUNK):
+        chunk = ordered[i : i + _LOOKUP_CHUNK]
+        known.update((await session.scalars(select(Product.sku).where(Product.sku.in_(chunk)))).all())
+    return known
+
+
+async def check_rows(session: AsyncSession, rows: list[PlacementRow], artifact: NavArtifact) -> None:
+    """Raise Invalid listing each row with an unknown sku or shelf, or a position off its shelf."""
+    if len(rows) > MAX_ROWS:
+        raise Invalid("Too many rows.", [Problem("too_many_rows", f"at most {MAX_ROWS} rows", pointer="")])
+    known = await _known_skus(session, {r.sku for r in rows})
+    problems: list[Problem] = []
+    seen: dict[tuple[str, str], int] = {}
+    for i, row in enumerate(rows):
+        if row.sku not in known:
+            problems.append(Problem("unknown_sku", f"no product with sku {row.sku!r}", row=i, extra={"field": "sku"}))
+        shelf = artifact.shelves.get(row.shelf) if row.shelf else None
+        if row.shelf and shelf is None:
+            problems.append(
+                Problem(
+                    "unknown_shelf", f"the live floor plan has no shelf {row.shelf!r}", row=i, extra={"field": "shelf"}
+                )
+            )
+        if row.position_m is not None:
+            if row.shelf is None:
+                problems.append(Problem("invalid", "position_m needs a shelf", row=i, extra={"field": "position_m"}))
+            elif shelf is not None and not 0.0 <= row.position_m <= shelf.length + 1e-6:
+                problems.append(
+                    Problem(
+                        "off_shelf",
+                        f"position_m {row.position_m:g} is off the shelf (0..{shelf.length:.2f} m)",
+                        row=i,
+                        extra={"field": "position_m"},
+                    )
+                )
+        key = (row.sku, row.shelf or UNPLACED)
+        if key in seen:
+            problems.append(Problem("duplicate_row", f"same sku and shelf as row {seen[key]}", row=i))
+        seen[key] = i
+    if problems:
+        raise Invalid(f"{len(problems)} problem(s) in the placements; nothing was written.", problems[:1000])
+
+
+def _values(store_id: str, row: PlacementRow) -> dict[str, Any]:
+    return {
+        "store_id": store_id,
+        "sku": row.sku,
+        "shelf": row.shelf or UNPLACED,
+        "position_m": row.position_m,
+        "level": row.level,
+        "stock": row.stock or "in_stock",
+        "updated_at": utcnow(),
+    }
+
+
+async def _bump(session: AsyncSession, store_id: str) -> int:
+    await session.execute(
+        update(Store).where(Store.id == store_id).values(planogram_version=Store.planogram_version + 1)
+    )
+    return int(await session.scalar(select(Store.planogram_version).where(Store.id == store_id)) or 0)
+
+
+async def replace_planogram(
+    session: AsyncSession, store_id: str, rows: list[PlacementRow], artifact: NavArtifact
+) -> int:
+    """PUT: the store's planogram becomes exactly ``rows``. Returns the new planogram version."""
+    await check_rows(session, rows, artifact)
+    try:
+        await session.execute(delete(Placement).where(Placement.store_id == store_id))
+        for i in range(0, len(rows), 1000):
+            await session.execute(
+                (postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert)(Placement),
+                [_values(store_id, r) for r in rows[i : i + 1000]],
+            )
+        version = await _bump(session, store_id)
+        await session.commit()
+    except BaseException:
+        await session.rollback()
+        raise
+    return version
+
+
+async def upsert_placements(
+    session: AsyncSession, store_id: str, rows: list[PlacementRow], artifact: NavArtifact
+) -> int:
+    """POST: insert or update rows by (sku, shelf); fields left out keep their values."""
+    await check_rows(session, rows, artifact)
+    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+    try:
+        for row in rows:
+            values = _values(store_id, row)
+            changes = {"updated_at": values["updated_at"]}
+            for name in ("position_m", "level", "stock"):
+                if getattr(row, name) is not None:
+                    changes[name] = values[name]
+            stmt = insert(Placement).values(values)
+            await session.execute(stmt.on_conflict_do_update(index_elements=["store_id", "sku", "shelf"], set_=changes))
+        version = await _bump(session, store_id)
+        await session.commit()
+    except BaseException:
+        await session.rollback()
+        raise
+    return version
+
+
+async def placements_on_shelves(session: AsyncSession, store_id: str, shelves: list[str]) -> list[dict[str, Any]]:
+    """Placements that sit on any of ``shelves`` (for a new floor plan's report)."""
+    out: list[dict[str, Any]] = []
+    for i in range(0, len(shelves), _LOOKUP_CHUNK):
+        chunk = shelves[i : i + _LOOKUP_CHUNK]
+        rows = await session.execute(
+            select(Placement.sku, Placement.shelf, Placement.position_m)
+            .where(Placement.store_id == store_id, Placement.shelf.in_(chunk))
+            .order_by(Placement.shelf, Placement.sku)
+        )
+        out.extend({"sku": r.sku, "shelf": r.shelf, "position_m": r.position_m} for r in rows)
+    return out
+
+
+def stock_of(values: list[str]) -> str:
+    """One stock word for a product on several shelves: in stock anywhere wins."""
+    for word in STOCK:
+        if word in values:
+            return word
+    return "out"

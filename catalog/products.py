@@ -1,0 +1,203 @@
+"""Products: bulk import (JSON array or CSV) and lookup.
+
+An import is one transaction: rows are read one at a time from the body (ijson for JSON, the
+csv module for CSV), validated, and upserted in batches; if any row is bad the transaction is
+rolled back and every bad row is reported (up to ``MAX_LISTED``). Memory stays bounded by the
+body (itself bounded by the route's size limit) plus one batch.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import ijson
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from catalog.models import STORAGE, CatalogState, Product
+from stores.errors import Invalid, NotFound, Problem
+from stores.models import utcnow
+
+BATCH = 1000
+MAX_LISTED = 1000
+SKU_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$")
+LANG_PATTERN = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+FIELDS = ("sku", "name", "brand", "department", "gtin", "keywords", "names", "storage", "heavy", "fragile")
+
+
+def gtin_ok(gtin: str) -> bool:
+    """GTIN-8/12/13/14 with a valid GS1 check digit."""
+    if not gtin.isdigit() or len(gtin) not in (8, 12, 13, 14):
+        return False
+    digits = [int(c) for c in gtin]
+    body, check = digits[:-1], digits[-1]
+    total = sum(d * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    return (10 - total % 10) % 10 == check
+
+
+def _text(row: dict[str, Any], name: str, maximum: int, required: bool, fail: Any) -> str | None:
+    value = row.get(name)
+    if value is None or value == "":
+        if required:
+            fail(name, "required", "this field is required")
+        return None
+    if not isinstance(value, str):
+        fail(name, "invalid_type", "expected a string")
+        return None
+    value = value.strip()
+    if len(value) > maximum:
+        fail(name, "too_long", f"at most {maximum} characters")
+        return None
+    return value
+
+
+def _flag(row: dict[str, Any], name: str, fail: Any) -> bool:
+    value = row.get(name)
+    if value in (None, ""):
+        return False
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "1", "yes", "false", "0", "no"):
+        return value.lower() in ("true", "1", "yes")
+    fail(name, "invalid_type", "expected true or false")
+    return False
+
+
+def validate_row(row: Any, problems: list[Problem], row_number: int) -> dict[str, Any] | None:
+    """A clean product dict, or None after appending this row's problems."""
+    before = len(problems)
+
+    def fail(field: str, code: str, message: str) -> None:
+        problems.append(Problem(code, f"{field}: {message}", row=row_number, extra={"field": field}))
+
+    if not isinstance(row, dict):
+        problems.append(Problem("invalid_row", "expected an object", row=row_number))
+        return None
+    for name in row:
+        if name not in FIELDS:
+            fail(str(name), "unknown_field", "this field is not allowed")
+    sku = _text(row, "sku", 64, True, fail)
+    if sku is not None and not SKU_PATTERN.match(sku):
+        fail("sku", "invalid", "letters, digits and . _ : / - only, at most 64")
+    name = _text(row, "name", 300, True, fail)
+    brand = _text(row, "brand", 200, False, fail)
+    department = _text(row, "department", 100, False, fail)
+    gtin = _text(row, "gtin", 14, False, fail)
+    if gtin is not None and not gtin_ok(gtin):
+        fail("gtin", "invalid_gtin", "not a GTIN-8/12/13/14 with a valid check digit")
+    storage = _text(row, "storage", 16, False, fail) or "ambient"
+    if storage not in STORAGE:
+        fail("storage", "invalid", f"one of {', '.join(STORAGE)}")
+    keywords = row.get("keywords") or []
+    if isinstance(keywords, str):  # CSV: "a;b;c"
+        keywords = [k.strip() for k in keywords.split(";") if k.strip()]
+    if (
+        not isinstance(keywords, list)
+        or len(keywords) > 50
+        or not all(isinstance(k, str) and 0 < len(k) <= 100 for k in keywords)
+    ):
+        fail("keywords", "invalid", "a list of at most 50 strings of 1-100 characters")
+    names = row.get("names") or {}
+    if isinstance(names, str):  # CSV: "de=Brot;fr=Pain"
+        names = dict(part.split("=", 1) for part in names.split(";") if "=" in part)
+    if not isinstance(names, dict) or len(names) > 40:
+        fail("names", "invalid", "an object of language -> name (at most 40)")
+        names = {}
+    for lang, value in names.items():
+        if not isinstance(lang, str) or not LANG_PATTERN.match(lang):
+            fail("names", "invalid_language", f"{lang!r} is not a language tag like 'de' or 'zh-Hans'")
+        elif not isinstance(value, str) or not 0 < len(value) <= 300:
+            fail("names", "invalid", f"names.{lang}: a string of 1-300 characters")
+    heavy = _flag(row, "heavy", fail)
+    fragile = _flag(row, "fragile", fail)
+    if len(problems) > before:
+        return None
+    return {
+        "sku": sku, "name": name, "brand": brand, "department": department, "gtin": gtin,
+        "keywords": keywords, "names": {k: v.strip() for k, v in names.items()}, "storage": storage,
+        "heavy": heavy, "fragile": fragile,
+    }  # fmt: skip
+
+
+def rows_from_body(body: bytes, content_type: str) -> Iterator[tuple[int, Any]]:
+    """(row number, raw row) one at a time. JSON rows count from 0 (array index); CSV rows are
+    file line numbers (the header is line 1)."""
+    media = content_type.split(";")[0].strip().lower()
+    if media == "text/csv":
+        reader = csv.DictReader(io.StringIO(body.decode("utf-8-sig")))
+        for record in reader:
+            yield reader.line_num, {k: v for k, v in record.items() if k is not None}
+        return
+    try:
+        yield from enumerate(ijson.items(io.BytesIO(body), "item", use_float=True))
+    except ijson.JSONError as exc:
+        raise Invalid("The body is not a JSON array.", [Problem("malformed_json", str(exc), pointer="")]) from exc
+
+
+def _upsert(dialect: str, rows: list[dict[str, Any]]) -> Any:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(Product).values(rows)
+    columns = {c: stmt.excluded[c] for c in (*FIELDS[1:], "updated_at")}
+    return stmt.on_conflict_do_update(index_elements=[Product.sku], set_=columns)
+
+
+async def import_products(session: AsyncSession, rows: Iterator[tuple[int, Any]]) -> int:
+    """Upsert every row, or none: raises Invalid listing each bad row."""
+    dialect = session.bind.dialect.name
+    problems: list[Problem] = []
+    batch: list[dict[str, Any]] = []
+    seen: dict[str, int] = {}
+    count = 0
+    now = utcnow()
+    try:
+        for number, raw in rows:
+            product = validate_row(raw, problems, number)
+            if product is not None and product["sku"] in seen:
+                problems.append(
+                    Problem("duplicate_sku", f"sku {product['sku']!r} also in row {seen[product['sku']]}", row=number)
+                )
+                product = None
+            if product is None:
+                continue
+            seen[product["sku"]] = number
+            count += 1
+            if problems:
+                continue  # keep validating, stop writing: nothing will be committed
+            batch.append({**product, "updated_at": now})
+            if len(batch) >= BATCH:
+                await session.execute(_upsert(dialect, batch))
+                batch.clear()
+        if problems:
+            raise Invalid(f"{len(problems)} bad row(s); nothing was imported.", problems[:MAX_LISTED])
+        if batch:
+            await session.execute(_upsert(dialect, batch))
+        await _bump_catalog_version(session)
+        await session.commit()
+    except BaseException:
+        await session.rollback()
+        raise
+    return count
+
+
+async def _bump_catalog_version(session: AsyncSession) -> None:
+    updated = await session.execute(
+        update(CatalogState).where(CatalogState.id == 1).values(version=CatalogState.version + 1)
+    )
+    if updated.rowcount == 0:  # type: ignore[attr-defined]
+        session.add(CatalogState(id=1, version=1))
+
+
+async def catalog_version(session: AsyncSession) -> int:
+    return int(await session.scalar(select(CatalogState.version).where(CatalogState.id == 1)) or 0)
+
+
+async def get_product(session: AsyncSession, sku: str) -> Product:
+    product = await session.get(Product, sku)
+    if product is None:
+        raise NotFound(f"No product with sku {sku!r}.")
+    return product
