@@ -42,6 +42,7 @@ class StoreOut(msgspec.Struct):
     address: str | None
     timezone: str | None
     floorplan_version: int | None
+    planogram_version: int
     created_at: datetime
 
     @classmethod
@@ -54,6 +55,7 @@ class StoreOut(msgspec.Struct):
             address=store.address,
             timezone=store.timezone,
             floorplan_version=store.floorplan_version,
+            planogram_version=store.planogram_version or 0,
             created_at=store.created_at,
         )
 

@@ -1,0 +1,123 @@
+"""Planograms, product locations, re-linking on a new floor plan, and consistency across workers."""
+
+from __future__ import annotations
+
+import copy
+
+from litestar.testing import TestClient
+
+from api.app import create_app
+from stores.settings import Settings
+from tests.catalog.conftest import PLAN, put_json
+from tests.conftest import ADMIN
+
+PLANOGRAM = [
+    {"sku": "bread-1", "shelf": "s1", "position_m": 0.5, "level": 2},
+    {"sku": "bread-1", "shelf": "s9", "position_m": 0.2, "level": 1},  # a second place
+    {"sku": "milk-1", "shelf": "s5", "stock": "low"},
+    {"sku": "peas-1", "shelf": "s16", "stock": "out"},
+    {"sku": "rice-1"},  # carried, not placed yet
+]
+
+
+def locations(client: TestClient, sku: str, store: str = "s1") -> dict:
+    response = client.get(f"/v1/stores/{store}/products/{sku}/locations")
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_replace_and_read_locations(store: TestClient) -> None:
+    result = put_json(store, "/v1/stores/s1/placements", PLANOGRAM).json()
+    assert result["planogram_version"] == 1 and result["rows"] == 5
+    bread = locations(store, "bread-1")
+    assert bread["carried"] and bread["stock"] == "in_stock"
+    assert [loc["shelf"] for loc in bread["locations"]] == ["s1", "s9"]
+    first = bread["locations"][0]
+    assert first["approximate"] is False and first["level"] == 2 and first["aisle"] == "2"
+    # Shelf s1 runs from (1, 5) to (2, 5); the shopper stands in the aisle south of it.
+    assert 1.0 <= first["x"] <= 2.0 and 4.0 < first["y"] < 5.0
+    assert locations(store, "milk-1")["stock"] == "low"
+    assert locations(store, "creme-1") == {
+        "sku": "creme-1",
+        "name": "Crème fraîche",
+        "carried": False,
+        "stock": None,
+        "locations": [],
+    }
+    assert store.get("/v1/stores/s1/products/ghost/locations").status_code == 404
+
+
+def test_carried_but_unplaced_is_located_by_department(store: TestClient) -> None:
+    plan = copy.deepcopy(PLAN)
+    zone = {"type": "Polygon", "coordinates": [[[6, 0], [14, 0], [14, 4], [6, 4], [6, 0]]]}
+    plan["features"].append(
+        {"type": "Feature", "properties": {"kind": "zone", "id": "z1", "department": "Pantry"}, "geometry": zone}
+    )
+    assert put_json(store, "/v1/stores/s1/floorplan", plan).status_code == 201
+    put_json(store, "/v1/stores/s1/placements", PLANOGRAM)
+    rice = locations(store, "rice-1")
+    assert rice["carried"] and len(rice["locations"]) == 1
+    loc = rice["locations"][0]
+    assert loc["approximate"] is True and loc["department"] == "Pantry"
+    assert 6 <= loc["x"] <= 14 and 0 <= loc["y"] <= 4
+
+
+def test_bad_rows_are_listed_and_nothing_changes(store: TestClient) -> None:
+    put_json(store, "/v1/stores/s1/placements", PLANOGRAM)
+    bad = [
+        {"sku": "bread-1", "shelf": "s2"},
+        {"sku": "ghost", "shelf": "s2"},
+        {"sku": "milk-1", "shelf": "nowhere"},
+        {"sku": "peas-1", "shelf": "s3", "position_m": 1.5},
+        {"sku": "bread-1", "shelf": "s2"},
+    ]
+    response = put_json(store, "/v1/stores/s1/placements", bad)
+    assert response.status_code == 422
+    found = {(e["row"], e["code"]) for e in response.json()["errors"]}
+    assert found == {(1, "unknown_sku"), (2, "unknown_shelf"), (3, "off_shelf"), (4, "duplicate_row")}
+    assert store.post("/v1/stores/s1/placements", json=bad, headers=ADMIN).status_code == 422
+    assert store.get("/v1/stores/s1").json()["planogram_version"] == 1
+    assert [loc["shelf"] for loc in locations(store, "bread-1")["locations"]] == ["s1", "s9"]
+
+
+def test_post_upserts_and_updates_stock(store: TestClient) -> None:
+    put_json(store, "/v1/stores/s1/placements", PLANOGRAM)
+    rows = [{"sku": "milk-1", "shelf": "s5", "stock": "in_stock"}, {"sku": "creme-1", "shelf": "s6"}]
+    response = store.post("/v1/stores/s1/placements", json=rows, headers=ADMIN)
+    assert response.status_code == 200 and response.json()["planogram_version"] == 2
+    assert locations(store, "milk-1")["stock"] == "in_stock"
+    assert locations(store, "creme-1")["carried"] is True
+    assert locations(store, "bread-1")["locations"][0]["level"] == 2  # untouched rows stay
+
+
+def test_a_new_floor_plan_keeps_shelf_ids_and_reports_dropped_placements(store: TestClient) -> None:
+    put_json(store, "/v1/stores/s1/placements", PLANOGRAM)
+    smaller = copy.deepcopy(PLAN)
+    smaller["features"] = [f for f in PLAN["features"] if f["properties"].get("id") != "s9"]
+    report = put_json(store, "/v1/stores/s1/floorplan", smaller).json()["report"]
+    assert report["dropped_shelves"] == ["s9"]
+    assert report["dropped_placements"] == [{"sku": "bread-1", "shelf": "s9", "position_m": 0.2}]
+    assert [loc["shelf"] for loc in locations(store, "bread-1")["locations"]] == ["s1"]
+    assert store.post("/v1/stores/s1/floorplan/versions/1/activate", headers=ADMIN).status_code == 200
+    assert [loc["shelf"] for loc in locations(store, "bread-1")["locations"]] == ["s1", "s9"]
+
+
+def test_managers_write_only_their_store(store: TestClient) -> None:
+    secret = store.post("/v1/tokens", json={"role": "manager", "stores": ["s1"]}, headers=ADMIN).json()["token"]
+    manager = {"Authorization": f"Bearer {secret}"}
+    assert put_json(store, "/v1/stores/s1/placements", PLANOGRAM, manager).status_code == 200
+    store.post("/v1/stores", json={"id": "s2", "name": "T", "lat": 1, "lon": 1}, headers=ADMIN)
+    assert put_json(store, "/v1/stores/s2/placements", PLANOGRAM, manager).status_code == 403
+    assert put_json(store, "/v1/stores/s1/placements", PLANOGRAM, {}).status_code == 401
+    assert put_json(store, "/v1/stores/s2/placements", PLANOGRAM).status_code == 409  # no floor plan yet
+
+
+def test_every_worker_sees_a_change_at_once(store: TestClient, settings: Settings) -> None:
+    put_json(store, "/v1/stores/s1/placements", PLANOGRAM)
+    with TestClient(app=create_app(settings)) as other_worker:
+        assert locations(other_worker, "milk-1")["stock"] == "low"  # builds its own index
+        store.post("/v1/stores/s1/placements", json=[{"sku": "milk-1", "shelf": "s5", "stock": "out"}], headers=ADMIN)
+        assert locations(other_worker, "milk-1")["stock"] == "out"
+        put_json(store, "/v1/stores/s1/placements", [{"sku": "milk-1", "shelf": "s7"}])
+        assert [loc["shelf"] for loc in locations(other_worker, "milk-1")["locations"]] == ["s7"]
+        assert locations(other_worker, "bread-1")["carried"] is False

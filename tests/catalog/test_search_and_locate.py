@@ -1,0 +1,69 @@
+"""Search (typos, accents, every language, carried first) and batch locate."""
+
+from __future__ import annotations
+
+from litestar.testing import TestClient
+
+from tests.catalog.conftest import put_json
+from tests.catalog.test_placements_and_locations import PLANOGRAM
+
+
+def search(client: TestClient, q: str, limit: int = 5) -> list[dict]:
+    response = client.get("/v1/stores/s1/products", params={"q": q, "limit": limit})
+    assert response.status_code == 200, response.text
+    return response.json()["results"]
+
+
+def test_typos_accents_and_languages(store: TestClient) -> None:
+    put_json(store, "/v1/stores/s1/placements", PLANOGRAM)
+    cases = {
+        "sourdogh bred": "bread-1",
+        "SAUERTEIGBROT": "bread-1",
+        "酸种面包": "bread-1",
+        "خبز العجين": "bread-1",
+        "creme fraiche": "creme-1",
+        "CRÈME FRAÎCHE": "creme-1",
+        "vollmilch": "milk-1",
+        "lait entier": "milk-1",
+        "أرز بسمتي": "rice-1",
+        "frozen pease": "peas-1",
+    }
+    for query, sku in cases.items():
+        results = search(store, query)
+        assert results and results[0]["sku"] == sku, (query, results)
+    assert search(store, "qwxzv") == []
+
+
+def test_carried_products_rank_first(store: TestClient) -> None:
+    put_json(store, "/v1/stores/s1/placements", [{"sku": "bread-2", "shelf": "s3"}])
+    results = search(store, "sourdough bread")
+    assert [r["sku"] for r in results[:2]] == ["bread-2", "bread-1"]
+    assert results[0]["carried"] and results[0]["locations"] and not results[1]["carried"]
+
+
+def test_locate_a_shopping_list(store: TestClient) -> None:
+    put_json(store, "/v1/stores/s1/placements", PLANOGRAM)
+    items = [
+        {"sku": "bread-1", "quantity": 2},
+        {"query": "vollmilch"},
+        {"query": "zzqx"},
+        {"sku": "nope"},
+        {"sku": "creme-1"},
+        {"sku": "peas-1"},
+    ]
+    response = store.post("/v1/stores/s1/locate", json={"items": items})
+    assert response.status_code == 200
+    results = response.json()["results"]
+    assert [r["item"] for r in results] == items
+    assert len(results[0]["locations"]) == 2 and "reason" not in results[0]
+    assert results[1]["sku"] == "milk-1" and results[1]["locations"][0]["shelf"] == "s5"
+    assert [r.get("reason") for r in results[2:]] == ["no_match", "unknown_sku", "not_carried", "out_of_stock"]
+
+
+def test_locate_rejects_bad_lists(store: TestClient) -> None:
+    assert store.post("/v1/stores/s1/locate", json={"items": []}).status_code == 400
+    assert store.post("/v1/stores/s1/locate", json={"items": [{"sku": "a", "query": "b"}]}).status_code == 422
+    too_many = {"items": [{"sku": "bread-1"}] * 201}
+    assert store.post("/v1/stores/s1/locate", json=too_many).status_code == 400
+    assert store.get("/v1/stores/s1/products", params={"q": "x" * 201}).status_code == 400
+    assert store.post("/v1/stores/ghost/locate", json={"items": [{"sku": "a"}]}).status_code == 404
