@@ -8,6 +8,7 @@ import secrets
 
 import click
 
+from catalog.demo import load_demo_catalog
 from stores import migrate as migrations
 from stores.db import Database
 from stores.demo import load_demo_floorplans, load_demo_stores
@@ -32,6 +33,7 @@ async def _load_demo(settings: Settings) -> int:
         async with db.sessionmaker() as session:
             added = await load_demo_stores(session)
             await load_demo_floorplans(session)
+            await load_demo_catalog(session)
             return added
     finally:
         await db.dispose()
