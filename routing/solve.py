@@ -11,7 +11,6 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import pairwise
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -50,12 +49,15 @@ def solve_path(
     stops: Sequence[int | Sequence[int]],
     last: Sequence[int] | None = None,
     time_limit_ms: float = 1000,
+    first: Sequence[int] | None = None,
 ) -> PathSolution:
     """Shortest walk ``start`` -> one index of each entry of ``stops`` -> the best of ``end``.
 
     Parameters: ``dist`` square matrix (may be asymmetric, ``inf`` = no walk); ``end`` an index
     or a list of indices; ``stops`` entries are an index or a list of alternative indices;
-    ``last`` positions in ``stops`` that must come after every other entry (cold chain).
+    ``last`` positions in ``stops`` that must come after every other entry (cold chain);
+    ``first`` (an extension of the contract) positions that must come before every other entry
+    (heavy items). A position in both counts as ``last``.
 
     Exact while the DP (2^k * A * a for k stops, A alternatives in all, a per stop) fits half the
     time limit: 18 single-location stops within the default second; 13 stops take ~6 ms.
@@ -72,8 +74,10 @@ def solve_path(
         raise ValueError("end needs at least one index")
     groups = _groups(stops)
     late = set(last or [])
-    if any(not 0 <= i < len(groups) for i in late):
-        raise ValueError("last refers to positions outside stops")
+    early = set(first or []) - late
+    if any(not 0 <= i < len(groups) for i in late | early):
+        raise ValueError("first/last refer to positions outside stops")
+    rank = [2 if g in late else 0 if g in early else 1 for g in range(len(groups))]
     if not groups:
         best = min(ends, key=lambda e: matrix[start, e])
         return PathSolution([], best, float(matrix[start, best]), True)
@@ -82,27 +86,31 @@ def solve_path(
     cells = (2 ** len(groups)) * alternatives
     work = cells * max(len(g) for g in groups)
     if cells <= _MAX_TABLE_CELLS and work * _SECONDS_PER_WORK <= 0.5 * time_limit_ms / 1000:
-        return _held_karp(matrix, start, ends, groups, late)
-    return _local_search(matrix, start, ends, groups, late, deadline)
+        return _held_karp(matrix, start, ends, groups, rank)
+    return _local_search(matrix, start, ends, groups, rank, deadline)
 
 
 def _held_karp(
-    m: NDArray[np.float64], start: int, ends: list[int], groups: list[list[int]], late: set[int]
+    m: NDArray[np.float64], start: int, ends: list[int], groups: list[list[int]], rank: list[int]
 ) -> PathSolution:
-    """Held-Karp over subsets of stops; each layer (subset size) is one numpy step per stop."""
+    """Held-Karp over subsets of stops; each layer (subset size) is one numpy step per stop.
+
+    Ordering ranks (0 first, 1 middle, 2 last): a stop may join a subset only if the subset holds
+    no stop of a higher rank, and may start the walk only if no stop has a lower rank.
+    """
     k = len(groups)
     nodes = np.array([n for g in groups for n in g], dtype=np.int64)
     owner = np.array([gi for gi, g in enumerate(groups) for _ in g], dtype=np.int64)
     slots = [np.flatnonzero(owner == gi) for gi in range(k)]
     sub = m[np.ix_(nodes, nodes)]
-    late_mask = sum(1 << g for g in late)
+    higher = [sum(1 << h for h in range(k) if rank[h] > rank[g]) for g in range(k)]
+    lowest = min(rank)
     full = (1 << k) - 1
     cost = np.full((1 << k, len(nodes)), np.inf)
     parent = np.full((1 << k, len(nodes)), -1, dtype=np.int32)
     for g in range(k):
-        if g in late and late_mask != full:
-            continue  # a cold item cannot come first while ambient ones remain
-        cost[1 << g, slots[g]] = m[start, nodes[slots[g]]]
+        if rank[g] == lowest:
+            cost[1 << g, slots[g]] = m[start, nodes[slots[g]]]
     masks = np.arange(1 << k, dtype=np.int64)
     popcount = np.zeros(1 << k, dtype=np.int64)
     for g in range(k):
@@ -110,9 +118,7 @@ def _held_karp(
     for size in range(1, k):
         layer = masks[popcount == size]
         for g in range(k):
-            allowed = (layer >> g) & 1 == 0
-            if g not in late:
-                allowed &= (layer & late_mask) == 0  # ambient after cold is not allowed
+            allowed = ((layer >> g) & 1 == 0) & ((layer & higher[g]) == 0)
             source = layer[allowed]
             if not len(source):
                 continue
@@ -142,67 +148,126 @@ def _held_karp(
     return PathSolution(order, ends[end_pos], length, True)
 
 
-def _route_length(m: NDArray[np.float64], start: int, seq: list[int], ends: list[int]) -> tuple[float, int]:
-    total = float(m[start, seq[0]]) + float(sum(m[a, b] for a, b in pairwise(seq)))
-    tail = m[seq[-1], ends]
-    i = int(np.argmin(tail))
-    return total + float(tail[i]), ends[i]
+def _walk(m: NDArray[np.float64], start: int, nodes: NDArray[np.int64], ends: list[int]) -> tuple[float, int]:
+    """Length of start -> nodes -> best end, and that end."""
+    path = np.concatenate(([start], nodes))
+    tail = m[nodes[-1], ends]
+    best = int(np.argmin(tail))
+    return float(m[path[:-1], path[1:]].sum() + tail[best]), ends[best]
+
+
+Move = tuple[float, NDArray[np.int64] | None]  # (gain, new order of positions) or (0, None)
+
+
+def _two_opt(m: NDArray[np.float64], s: NDArray[np.int64], lo: int, hi: int) -> Move:
+    """Best reversal of a segment s[i..j], lo <= i < j <= hi (O(1) per candidate via prefix sums)."""
+    if hi - lo < 1:
+        return 0.0, None
+    fwd = np.concatenate(([0.0], np.cumsum(m[s[:-1], s[1:]])))
+    bwd = np.concatenate(([0.0], np.cumsum(m[s[1:], s[:-1]])))
+    i, j = np.triu_indices(hi - lo + 1, k=1)
+    i, j = i + lo, j + lo
+    delta = (m[s[i - 1], s[j]] + m[s[i], s[j + 1]] - m[s[i - 1], s[i]] - m[s[j], s[j + 1]]
+             + (bwd[j] - bwd[i]) - (fwd[j] - fwd[i]))  # fmt: skip
+    best = int(np.argmin(delta))
+    if delta[best] < -1e-9:
+        a, b = int(i[best]), int(j[best])
+        perm = np.arange(len(s))
+        perm[a : b + 1] = perm[a : b + 1][::-1].copy()
+        return float(-delta[best]), perm
+    return 0.0, None
+
+
+def _or_opt(m: NDArray[np.float64], s: NDArray[np.int64], lo: int, hi: int) -> Move:
+    """Best move of a run of 1-3 stops (maybe reversed) to another place within s[lo..hi]."""
+    best_gain, best_move = 1e-9, None
+    fwd = np.concatenate(([0.0], np.cumsum(m[s[:-1], s[1:]])))
+    bwd = np.concatenate(([0.0], np.cumsum(m[s[1:], s[:-1]])))
+    for run in (1, 2, 3):
+        for i in range(lo, hi - run + 2):
+            j = i + run - 1
+            a, b = s[i - 1], s[j + 1]
+            removed = m[a, s[i]] + m[s[j], b] - m[a, b]
+            p = np.arange(lo - 1, hi + 1)
+            p = p[(p < i - 1) | (p > j)]
+            if not len(p):
+                continue
+            left, right = s[p], s[p + 1]
+            plain = m[left, s[i]] + m[s[j], right] - m[left, right]
+            flipped = m[left, s[j]] + m[s[i], right] - m[left, right] + (bwd[j] - bwd[i]) - (fwd[j] - fwd[i])
+            for added, reverse in ((plain, False), (flipped, True)):
+                k = int(np.argmin(added))
+                gain = float(removed - added[k])
+                if gain > best_gain:
+                    best_gain, best_move = gain, (i, j, int(p[k]), reverse)
+    if best_move is None:
+        return 0.0, None
+    i, j, at, reverse = best_move
+    idx = np.arange(len(s))
+    segment = idx[i : j + 1][::-1] if reverse else idx[i : j + 1]
+    rest = np.concatenate((idx[:i], idx[j + 1 :]))
+    at = at if at < i else at - (j - i + 1)
+    return best_gain, np.concatenate((rest[: at + 1], segment, rest[at + 1 :]))
 
 
 def _local_search(
-    m: NDArray[np.float64], start: int, ends: list[int], groups: list[list[int]], late: set[int], deadline: float
+    m: NDArray[np.float64], start: int, ends: list[int], groups: list[list[int]], rank: list[int], deadline: float
 ) -> PathSolution:
-    # Greedy: nearest next stop (any alternative), ambient stops before cold ones.
-    blocks = [[g for g in range(len(groups)) if g not in late], [g for g in range(len(groups)) if g in late]]
+    """Greedy start, then 2-opt, Or-opt and best-alternative moves inside each rank block, with
+    double-bridge kicks until the deadline; the best walk found wins."""
     order_groups: list[int] = []
-    choice: dict[int, int] = {}
     here = start
-    for block in blocks:
-        left = set(block)
+    for r in (0, 1, 2):
+        left = {g for g in range(len(groups)) if rank[g] == r}
         while left:
-            g, node = min(((g, n) for g in left for n in groups[g]), key=lambda gn: m[here, gn[1]])
+            g = min(left, key=lambda g: (min(m[here, n] for n in groups[g]), g))
             order_groups.append(g)
-            choice[g] = node
-            here = node
+            here = min(groups[g], key=lambda n: m[here, n])
             left.remove(g)
-    boundary = len(blocks[0])
+    blocks = [sum(1 for g in order_groups if rank[g] == r) for r in (0, 1, 2)]
+    bounds = [(1 + sum(blocks[:r]), sum(blocks[: r + 1])) for r in range(3) if blocks[r]]
+    choice = {g: min(groups[g], key=lambda n: float(m[start, n])) for g in order_groups}
+    group_at = np.array(order_groups, dtype=np.int64)
+    nodes = np.array([choice[g] for g in order_groups], dtype=np.int64)
+    rng = np.random.default_rng(0)
 
-    def seq() -> list[int]:
-        return [choice[g] for g in order_groups]
+    def settle(
+        group_at: NDArray[np.int64], nodes: NDArray[np.int64]
+    ) -> tuple[float, NDArray[np.int64], NDArray[np.int64]]:
+        """Apply improving moves until none is left (or time is up)."""
+        while True:
+            _, end = _walk(m, start, nodes, ends)
+            s = np.concatenate(([start], nodes, [end]))
+            owner = np.concatenate(([-1], group_at, [-1]))
+            gain = 0.0
+            for lo, hi in bounds:
+                for move in (_two_opt, _or_opt):
+                    step, perm = move(m, s, lo, hi)
+                    if perm is not None:
+                        s, owner = s[perm], owner[perm]
+                        gain += step
+            for t in range(1, len(s) - 1):  # best alternative for each stop, given its neighbours
+                options = np.array(groups[int(owner[t])], dtype=np.int64)
+                if len(options) > 1:
+                    cost = m[s[t - 1], options] + m[options, s[t + 1]]
+                    if cost.min() < m[s[t - 1], s[t]] + m[s[t], s[t + 1]] - 1e-9:
+                        s[t] = int(options[np.argmin(cost)])
+                        gain += float(m[s[t - 1], s[t]])  # any positive amount: keep going
+            group_at, nodes = owner[1:-1], s[1:-1]
+            if gain <= 1e-9 or time.perf_counter() > deadline:
+                return _walk(m, start, nodes, ends)[0], group_at, nodes
 
-    best, best_end = _route_length(m, start, seq(), ends)
-    improved = True
-    while improved and time.perf_counter() < deadline:
-        improved = False
-        # Best alternative for each stop given its neighbours.
-        for g in order_groups:
-            if len(groups[g]) == 1:
-                continue
-            for node in groups[g]:
-                old = choice[g]
-                choice[g] = node
-                length, end = _route_length(m, start, seq(), ends)
-                if length < best - 1e-9:
-                    best, best_end, improved = length, end, True
-                else:
-                    choice[g] = old
-        # Or-opt: move a run of 1-3 stops elsewhere within its block.
-        n = len(order_groups)
-        for run in (1, 2, 3):
-            for i in range(n - run + 1):
-                if time.perf_counter() > deadline:
-                    break
-                lo, hi = (0, boundary) if i < boundary else (boundary, n)
-                if i + run > hi:
-                    continue
-                segment = order_groups[i : i + run]
-                rest = order_groups[:i] + order_groups[i + run :]
-                for j in range(lo, hi - run + 1):
-                    if j == i:
-                        continue
-                    candidate = rest[:j] + segment + rest[j:]
-                    length, end = _route_length(m, start, [choice[g] for g in candidate], ends)
-                    if length < best - 1e-9:
-                        order_groups, best, best_end, improved = candidate, length, end, True
-                        break
-    return PathSolution(seq(), best_end, best, False)
+    best_len, best_groups, best_nodes = settle(group_at.copy(), nodes.copy())
+    while time.perf_counter() < deadline and len(nodes) >= 8:
+        lo, hi = max(bounds, key=lambda b: b[1] - b[0])
+        if hi - lo < 7:
+            break
+        cut = np.sort(rng.choice(np.arange(lo, hi + 1), size=3, replace=False)) - 1  # double bridge
+        a, b, c = (int(x) for x in cut)
+        idx = np.arange(len(best_nodes))
+        kicked = np.concatenate((idx[:a], idx[b:c], idx[a:b], idx[c:]))
+        length, g2, n2 = settle(best_groups[kicked].copy(), best_nodes[kicked].copy())
+        if length < best_len - 1e-9:
+            best_len, best_groups, best_nodes = length, g2, n2
+    length, end = _walk(m, start, best_nodes, ends)
+    return PathSolution([int(n) for n in best_nodes], end, length, False)

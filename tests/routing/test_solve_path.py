@@ -96,7 +96,8 @@ def test_exact_matches_brute_force(instance) -> None:  # type: ignore[no-untyped
 @given(instances())
 def test_local_search_is_valid_and_not_worse_than_brute_by_much(instance) -> None:  # type: ignore[no-untyped-def]
     dist, start, ends, groups, last = instance
-    solution = _local_search(dist, start, ends, groups, last, time.perf_counter() + 1.0)
+    rank = [2 if g in last else 1 for g in range(len(groups))]
+    solution = _local_search(dist, start, ends, groups, rank, time.perf_counter() + 1.0)
     assert not solution.optimal
     check(dist, start, ends, groups, last, solution)
     assert solution.length >= brute(dist, start, ends, groups, last) - 1e-9
@@ -128,6 +129,26 @@ def test_many_stops_fall_back_to_local_search_within_the_budget() -> None:
     assert not solution.optimal and sorted(solution.order) == list(range(1, 61))
     greedy_like = walk_length(dist, 0, list(range(1, 61)), 61)
     assert solution.length < greedy_like
+
+
+def test_heavy_first_and_cold_last_together() -> None:
+    rng = np.random.default_rng(9)
+    points = rng.uniform(0, 60, size=(10, 2))
+    dist = np.hypot(*(points[:, None, :] - points[None, :, :]).transpose(2, 0, 1))
+    stops = list(range(1, 9))
+    first, last = [0, 5], [2, 7]  # positions in stops
+    exact = solve_path(dist, 0, 9, stops, last=last, first=first)
+    order = exact.order
+    assert set(order[:2]) == {stops[0], stops[5]} and set(order[-2:]) == {stops[2], stops[7]}
+    best = math.inf
+    for perm in itertools.permutations(stops):
+        if set(perm[:2]) == {1, 6} and set(perm[-2:]) == {3, 8}:
+            best = min(best, walk_length(dist, 0, list(perm), 9))
+    assert exact.optimal and exact.length == pytest.approx(best)
+    rank = [0 if i in first else 2 if i in last else 1 for i in range(len(stops))]
+    heuristic = _local_search(dist, 0, [9], [[s] for s in stops], rank, time.perf_counter() + 0.2)
+    assert set(heuristic.order[:2]) == {1, 6} and set(heuristic.order[-2:]) == {3, 8}
+    assert heuristic.length >= best - 1e-9
 
 
 def test_no_stops_and_bad_input() -> None:

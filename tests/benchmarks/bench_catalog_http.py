@@ -1,0 +1,103 @@
+"""Issue 4's benchmark: hello-world vs the locations lookup, search and a 30-item locate, over HTTP.
+
+Run by hand: ``.venv/bin/python -m tests.benchmarks.bench_catalog_http`` (needs wrk and hey from
+Debian; starts its own PostgreSQL). One uvicorn worker (uvloop + httptools) per database, the
+load generator beside it on the same 2 cores. ``/health`` is the hello-world ceiling: a Litestar
+JSON endpoint through the same middleware, no database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import sys
+import tempfile
+from pathlib import Path
+from urllib.parse import quote
+
+from tests.benchmarks.http import Server, hey, post_script, prepare, wrk
+from tests.benchmarks.report import machine, table, write_section
+from tests.support.postgres import TempPostgres
+
+PRODUCTS = 50_000
+QUERIES = ["sourdogh bred", "whole milk", "vollmilch", "酸种面包", "creme fraiche", "frozen pizza", "olive oil",
+           "laundry detergent", "basmati", "dark chocolate", "orange juice", "toothpaste"]  # fmt: skip
+
+
+def lua_paths(path: Path, urls: list[str]) -> str:
+    """A wrk script that requests a random path from ``urls`` each time."""
+    items = ",".join('"' + u.replace('"', '\\"') + '"' for u in urls)
+    path.write_text(
+        f"local paths = {{{items}}}\nrequest = function()\n  return wrk.format(nil, paths[math.random(#paths)])\nend\n"
+    )
+    return str(path)
+
+
+def run(url: str, tmp: Path, label: str) -> list[list[object]]:
+    catalog = asyncio.run(prepare(url, PRODUCTS))
+    rng = random.Random(1)
+    skus = [p["sku"] for p in rng.sample(catalog, 400)]
+    server = Server(url)
+    rows: list[list[object]] = []
+    try:
+        base = server.url
+        locations = lua_paths(tmp / "loc.lua", [f"/v1/stores/bench/products/{s}/locations" for s in skus])
+        searches = lua_paths(tmp / "q.lua", [f"/v1/stores/bench/products?q={quote(q)}&limit=10" for q in QUERIES])
+        locate_body = {"items": [{"sku": s} for s in skus[:25]] + [{"query": q} for q in QUERIES[:5]]}
+        locate = post_script(tmp / "locate.lua", locate_body)
+        wrk(base + "/health", seconds=2)  # warm up
+        wrk(base + "/v1/stores/bench/products/x/locations", seconds=2, script=locations)
+        wrk(base + "/v1/stores/bench/products", seconds=2, script=searches)
+        hello = wrk(base + "/health")
+        loc = wrk(base + "/", script=locations)
+        srch = wrk(base + "/", script=searches)
+        loct = wrk(base + "/v1/stores/bench/locate", script=locate)
+        at80 = hey(f"{base}/v1/stores/bench/products/{skus[0]}/locations", rate=0.8 * loc["rps"])
+        search_rate = 0.5 * srch["rps"]
+        at_search = hey(f"{base}/v1/stores/bench/products?q=sourdogh%20bred&limit=10", rate=search_rate)
+        for name, r in (("hello-world (/health)", hello), ("product locations", loc), ("search, 50k products", srch),
+                        ("locate, 30 items", loct)):  # fmt: skip
+            rows.append([label, name, round(r["rps"]), f"{100 * r['rps'] / hello['rps']:.0f}%", r.get("p50", 0.0),
+                         r.get("p99", 0.0), int(r["errors"])])  # fmt: skip
+        rows.append(
+            [
+                label,
+                "locations at 80% of its max",
+                round(at80["rps"]),
+                "",
+                at80["p50"],
+                at80["p99"],
+                int(at80["errors"]),
+            ]
+        )
+        rows.append([label, "search at 50% of its max", round(at_search["rps"]), "", at_search["p50"], at_search["p99"],
+                     int(at_search["errors"])])  # fmt: skip
+    finally:
+        server.stop()
+    return rows
+
+
+def main() -> None:
+    rows: list[list[object]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        rows += run(f"sqlite+aiosqlite:///{Path(tmp) / 'bench.sqlite3'}", Path(tmp), "SQLite")
+        print(rows, file=sys.stderr)
+        pg = TempPostgres(fast=False).start()
+        try:
+            rows += run(pg.create_database("bench"), Path(tmp), "PostGIS")
+        finally:
+            pg.stop()
+    body = table(["database", "endpoint", "req/s", "of hello", "p50 ms", "p99 ms", "errors"], rows)
+    print(body)
+    write_section(
+        "catalog-http",
+        "## Product locations, search and locate over HTTP (issue 4)\n\n"
+        f"Machine: {machine()}. One uvicorn worker (uvloop, httptools), {PRODUCTS:,} products, a 4,000 m² store "
+        "with ~37,000 placements; wrk (1 thread, 32 connections, 8 s) for the maximum rate, hey at a fixed "
+        "rate for the latency rows; the load generator shares the 2 cores. Locations and search pick a random "
+        "sku / query per request. Script: `tests/benchmarks/bench_catalog_http.py`.\n\n" + body,
+    )
+
+
+if __name__ == "__main__":
+    main()

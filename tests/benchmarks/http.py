@@ -1,0 +1,152 @@
+"""Helpers for HTTP benchmarks: prepare a database, start the real server, drive wrk and hey."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+
+from stores.settings import REPO_ROOT
+
+ADMIN = "bench-admin-token"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Server:
+    """``uvicorn api.app:app`` (uvloop + httptools, no access log) on a loopback port."""
+
+    def __init__(self, database_url: str, workers: int = 1, extra_env: dict[str, str] | None = None) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "DATABASE_URL": database_url, "AISLEPATH_ADMIN_TOKEN": ADMIN,
+               "AISLEPATH_ACCESS_LOG": "0", "AISLEPATH_LOG_LEVEL": "WARNING", **(extra_env or {})}  # fmt: skip
+        self.log = tempfile.NamedTemporaryFile(prefix="aislepath-server-", suffix=".log", delete=False)  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "api.app:app", "--host", "127.0.0.1", "--port", str(self.port),
+             "--workers", str(workers), "--loop", "uvloop", "--http", "httptools", "--no-access-log",
+             "--log-level", "warning"],
+            cwd=REPO_ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(self.url + "/ready", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"server did not start: {Path(self.log.name).read_text()[-2000:]}")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+
+
+def wrk(
+    url: str, seconds: int = 8, connections: int = 32, threads: int = 1, script: str | None = None
+) -> dict[str, float]:
+    """Max throughput and latency percentiles from wrk (--latency)."""
+    args = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    if script:
+        args += ["-s", script]
+    out = subprocess.run([*args, url], check=True, capture_output=True, text=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    result = {"rps": rps}
+    for pct in ("50", "90", "99"):
+        m = re.search(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        if m:
+            value, unit = float(m.group(1)), m.group(2)
+            result[f"p{pct}"] = value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    result["errors"] = float(non2xx.group(1)) if non2xx else 0.0
+    return result
+
+
+def hey(
+    url: str, rate: float, seconds: int = 8, connections: int = 16, method: str = "GET", body: bytes | None = None
+) -> dict[str, float]:
+    """Latency percentiles at a fixed total request rate (hey's -q is per connection).
+
+    Percentiles come from hey's per-request CSV, not its summary (0.1.4 misprints the 99% line).
+    """
+    per = max(1, round(rate / connections))
+    args = ["hey", "-z", f"{seconds}s", "-c", str(connections), "-q", str(per), "-m", method, "-o", "csv"]
+    if body is not None:
+        args += ["-T", "application/json", "-d", body.decode()]
+    out = subprocess.run([*args, url], check=True, capture_output=True, text=True).stdout
+    lines = out.strip().splitlines()[1:]
+    latencies, errors = [], 0
+    for line in lines:
+        fields = line.split(",")
+        latencies.append(float(fields[0]) * 1000)
+        errors += not fields[6].startswith("2")
+    from tests.benchmarks.report import percentile
+
+    return {
+        "rate": per * connections,
+        "rps": len(latencies) / seconds,
+        "p50": percentile(latencies, 50),
+        "p90": percentile(latencies, 90),
+        "p99": percentile(latencies, 99),
+        "errors": float(errors),
+    }
+
+
+def post_script(path: Path, body: Any) -> str:
+    """A wrk Lua script that POSTs ``body`` as JSON."""
+    payload = orjson.dumps(body).decode().replace("\\", "\\\\").replace('"', '\\"')
+    path.write_text(f'wrk.method = "POST"\nwrk.body = "{payload}"\nwrk.headers["Content-Type"] = "application/json"\n')
+    return str(path)
+
+
+async def prepare(
+    database_url: str, products: int, area_m2: float = 4000, store_id: str = "bench"
+) -> list[dict[str, Any]]:
+    """Migrate, create a store with a synthetic plan, import a catalog and place it. Returns the catalog."""
+    from catalog.placements import PlacementRow, replace_planogram
+    from catalog.products import import_products
+    from catalog.synthetic import synthetic_catalog, synthetic_planogram
+    from stores import migrate
+    from stores.db import Database
+    from stores.floorplan.service import ArtifactCache, upload_plan
+    from stores.floorplan.synthetic import synthetic_store
+    from stores.service import create_store
+    from stores.settings import Settings
+
+    settings = Settings(database_url=database_url)
+    await asyncio.to_thread(migrate.upgrade, settings)
+    db = Database.connect(settings)
+    catalog = synthetic_catalog(products)
+    async with db.sessionmaker() as session:
+        await create_store(session, name="Bench", lat=52.5, lon=13.4, store_id=store_id)
+        await upload_plan(session, store_id, orjson.dumps(synthetic_store(area_m2)), "application/json")
+        await import_products(session, enumerate(catalog))
+        artifact = await ArtifactCache().live(session, store_id)
+        rows = [PlacementRow(r["sku"], r["shelf"], r.get("position_m"), r.get("level"), r.get("stock"))
+                for r in synthetic_planogram(catalog, artifact)]  # fmt: skip
+        await replace_planogram(session, store_id, rows, artifact)
+    await db.dispose()
+    return catalog
