@@ -24,6 +24,7 @@ from catalog.search import SearchIndexes
 from stores import migrate
 from stores.db import Database
 from stores.floorplan.service import ArtifactCache
+from stores.probe import VersionProbe
 from stores.settings import Settings
 
 
@@ -45,10 +46,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.db = Database.connect(settings)
         app.state.artifacts = ArtifactCache(settings.artifact_cache_entries)
         app.state.svg_cache = {}
-        app.state.locations = LocationIndexes(app.state.artifacts, settings.artifact_cache_entries)
-        app.state.search = SearchIndexes()
+        app.state.probe = VersionProbe(settings.database_url)
+        app.state.locations = LocationIndexes(
+            app.state.artifacts, app.state.probe, app.state.db.sessionmaker, settings.artifact_cache_entries
+        )
+        app.state.search = SearchIndexes(app.state.probe, app.state.db.sessionmaker)
 
     async def on_shutdown(app: Litestar) -> None:
+        probe = getattr(app.state, "probe", None)
+        if probe is not None:
+            await probe.close()
         db = getattr(app.state, "db", None)
         if db is not None:
             await db.dispose()

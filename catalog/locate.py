@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from catalog.locations import Carried, StoreIndex
 from catalog.models import Product
@@ -45,7 +45,7 @@ class Resolved:
 
 
 async def locate_items(
-    session: AsyncSession, index: StoreIndex, search: SearchIndex, items: list[Item]
+    sessions: async_sessionmaker[AsyncSession], index: StoreIndex, search: SearchIndex, items: list[Item]
 ) -> list[Resolved]:
     """One answer per item, in order. Free text resolves like the best search hit (carried first)."""
     carried_skus = index.products.keys()
@@ -57,11 +57,11 @@ async def locate_items(
             hits = search.search(item.query or "", 1, carried_skus)
             wanted.append(hits[0].sku if hits else None)
     unknown = {s for s in wanted if s is not None and s not in index.products}
-    known_elsewhere = set()
+    known_elsewhere: set[str] = set()
     if unknown:
-        known_elsewhere = set(
-            (await session.scalars(select(Product.sku).where(Product.sku.in_(sorted(unknown))))).all()
-        )
+        async with sessions() as session:
+            query = select(Product.sku).where(Product.sku.in_(sorted(unknown)[:1000]))
+            known_elsewhere = set((await session.scalars(query)).all())
     out = []
     for item, sku in zip(items, wanted, strict=True):
         if sku is None:

@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from catalog.models import UNPLACED, Placement, Product
 from catalog.placements import stock_of
@@ -23,6 +23,7 @@ from stores.errors import NotFound
 from stores.floorplan.artifact import NavArtifact
 from stores.floorplan.service import ArtifactCache, NoFloorPlan
 from stores.models import Store
+from stores.probe import VersionProbe
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,34 +131,44 @@ async def build_index(session: AsyncSession, store: Store, artifact: NavArtifact
 
 
 class LocationIndexes:
-    """Per-worker LRU of store indexes; one build at a time per store."""
+    """Per-worker LRU of store indexes; one build at a time per store.
 
-    def __init__(self, artifacts: ArtifactCache, max_entries: int = 64) -> None:
+    Freshness check per request: the store's two version numbers through a :class:`VersionProbe`.
+    """
+
+    def __init__(
+        self,
+        artifacts: ArtifactCache,
+        probe: VersionProbe,
+        sessions: async_sessionmaker[AsyncSession],
+        max_entries: int = 64,
+    ) -> None:
         self._artifacts = artifacts
+        self._probe = probe
+        self._sessions = sessions
         self._entries: OrderedDict[str, StoreIndex] = OrderedDict()
         self._locks: dict[str, asyncio.Lock] = {}
         self._max = max_entries
 
-    async def get(self, session: AsyncSession, store_id: str) -> StoreIndex:
-        row = (
-            await session.execute(select(Store.floorplan_version, Store.planogram_version).where(Store.id == store_id))
-        ).first()
-        if row is None:
+    async def get(self, store_id: str) -> StoreIndex:
+        versions = await self._probe.store_versions(store_id)
+        if versions is None:
             raise NotFound(f"No store with id {store_id!r}.")
-        if row.floorplan_version is None:
+        floorplan_version, planogram_version = versions
+        if floorplan_version is None:
             raise NoFloorPlan(f"Store {store_id!r} has no floor plan yet.")
         current = self._entries.get(store_id)
-        if current and (current.floorplan_version, current.planogram_version) == tuple(row):
-            self._entries.move_to_end(store_id)
+        if current and (current.floorplan_version, current.planogram_version) == versions:
             return current
         lock = self._locks.setdefault(store_id, asyncio.Lock())
         async with lock:
             current = self._entries.get(store_id)
-            if current and (current.floorplan_version, current.planogram_version) == tuple(row):
+            if current and (current.floorplan_version, current.planogram_version) == versions:
                 return current
-            store = Store(id=store_id, floorplan_version=row.floorplan_version, planogram_version=row.planogram_version)
-            artifact = await self._artifacts.get(session, store_id, int(row.floorplan_version))
-            index = await build_index(session, store, artifact)
+            store = Store(id=store_id, floorplan_version=floorplan_version, planogram_version=planogram_version)
+            async with self._sessions() as session:
+                artifact = await self._artifacts.get(session, store_id, floorplan_version)
+                index = await build_index(session, store, artifact)
             self._entries[store_id] = index
             self._entries.move_to_end(store_id)
             while len(self._entries) > self._max:

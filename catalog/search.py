@@ -1,28 +1,43 @@
 """Product search: case-, accent- and typo-tolerant, in every language of ``names``.
 
-An in-memory index per worker, keyed by the catalog version, holds one normalised string per
-product name (the main name, each translation, brand + name, keywords). Matching is rapidfuzz's
-WRatio (a weighted mix of full, partial and token-order-free ratios), which handles typos,
-word order and partial words; normalisation (NFKD, no combining marks, casefold) handles
-accents, Arabic diacritics and full-width forms. Products the store carries rank first.
+Two stages, both on an in-memory index per worker keyed by the catalog version:
+
+1. Words: every name variant (main name, translations, brand + name, keywords) is normalised
+   (NFKD without combining marks, casefolded, full-width folded) and split into words; CJK text,
+   which has no spaces, also gives character bigrams. Each query word is matched against the
+   vocabulary (a few thousand words) with rapidfuzz's ``ratio`` (typos) and by prefix (partial
+   words), and the matching words' posting lists give candidate products, ranked by how much
+   of the query they cover.
+2. Products: the best few hundred candidates are scored with rapidfuzz's WRatio against their
+   variants. Products the store carries rank first.
 """
 
 from __future__ import annotations
 
 import asyncio
+import bisect
+import re
 import unicodedata
+from collections import defaultdict
+from collections.abc import Container
 from dataclasses import dataclass
 
+import numpy as np
 from rapidfuzz import fuzz, process
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from catalog.models import Product
-from catalog.products import catalog_version
+from stores.probe import VersionProbe
 
-#: Below this WRatio a string is not a match.
+#: Below this WRatio a product is not a match.
 SCORE_CUTOFF = 75.0
+#: Below this ratio a vocabulary word does not match a query word.
+WORD_CUTOFF = 75.0
 MAX_QUERY_CHARS = 200
+CANDIDATES = 300
+_WORD = re.compile(r"\w+", re.UNICODE)
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 
 
 def normalise(text: str) -> str:
@@ -30,6 +45,16 @@ def normalise(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     kept = "".join(c for c in decomposed if unicodedata.category(c) != "Mn" and c != "\u0640")
     return " ".join(kept.casefold().split())
+
+
+def words(text: str) -> list[str]:
+    """Words of normalised text, plus character bigrams of CJK runs."""
+    out = []
+    for word in _WORD.findall(text):
+        out.append(word)
+        if _CJK.search(word) and len(word) > 2:
+            out.extend(word[i : i + 2] for i in range(len(word) - 1))
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,8 +69,8 @@ class SearchIndex:
         self.version = version
         self.skus: list[str] = []
         self.names: list[str] = []
-        self.strings: list[str] = []
-        self.owner: list[int] = []
+        self.variants: list[list[str]] = []
+        postings: dict[str, set[int]] = defaultdict(set)
         for sku, name, brand, names, keywords in products:
             index = len(self.skus)
             self.skus.append(sku)
@@ -54,46 +79,74 @@ class SearchIndex:
             if brand:
                 variants.add(normalise(f"{brand} {name}"))
             variants.update(normalise(k) for k in keywords)
+            variants.discard("")
+            self.variants.append(sorted(variants))
             for variant in variants:
-                if variant:
-                    self.strings.append(variant)
-                    self.owner.append(index)
+                for word in words(variant):
+                    postings[word].add(index)
+        self.vocabulary = sorted(postings)
+        self.postings = [np.fromiter(postings[w], dtype=np.int32) for w in self.vocabulary]
 
-    def search(self, query: str, limit: int = 10, carried: frozenset[str] | set[str] = frozenset()) -> list[Hit]:
+    def _word_matches(self, word: str) -> list[tuple[int, float]]:
+        """(vocabulary index, similarity 0-100) of words matching one query word."""
+        found = {i: score for _, score, i in process.extract(
+            word, self.vocabulary, scorer=fuzz.ratio, score_cutoff=WORD_CUTOFF, limit=40)}  # fmt: skip
+        if len(word) >= 3:  # partial words: "choc" -> "chocolate"
+            start = bisect.bisect_left(self.vocabulary, word)
+            for i in range(start, min(start + 40, len(self.vocabulary))):
+                if not self.vocabulary[i].startswith(word):
+                    break
+                found[i] = max(found.get(i, 0.0), 90.0)
+        return list(found.items())
+
+    def search(self, query: str, limit: int = 10, carried: Container[str] = frozenset()) -> list[Hit]:
         wanted = normalise(query[:MAX_QUERY_CHARS])
-        if not wanted or not self.strings:
+        query_words = list(dict.fromkeys(words(wanted)))[:12]
+        if not query_words or not self.skus:
             return []
-        matches = process.extract(
-            wanted, self.strings, scorer=fuzz.WRatio, score_cutoff=SCORE_CUTOFF, limit=max(50, limit * 8)
-        )
-        best: dict[int, float] = {}
-        for _, score, position in matches:
-            product = self.owner[position]
-            if score > best.get(product, 0.0):
-                best[product] = score
-        ranked = sorted(
-            best.items(), key=lambda item: (self.skus[item[0]] not in carried, -item[1], self.skus[item[0]])
-        )
-        return [Hit(self.skus[p], self.names[p], round(score, 1)) for p, score in ranked[:limit]]
+        coverage: dict[int, float] = defaultdict(float)
+        for word in query_words:
+            best: dict[int, float] = {}
+            for vocab_index, similarity in self._word_matches(word):
+                for product in self.postings[vocab_index].tolist():
+                    if similarity > best.get(product, 0.0):
+                        best[product] = similarity
+            for product, similarity in best.items():
+                coverage[product] += similarity
+        if not coverage:
+            return []
+        candidates = sorted(coverage, key=lambda p: -coverage[p])[:CANDIDATES]
+        scored = []
+        for product in candidates:
+            score = max(fuzz.WRatio(wanted, v, score_cutoff=SCORE_CUTOFF) for v in self.variants[product])
+            if score >= SCORE_CUTOFF:
+                scored.append((product, score))
+        scored.sort(key=lambda ps: (self.skus[ps[0]] not in carried, -ps[1], self.skus[ps[0]]))
+        return [Hit(self.skus[p], self.names[p], round(score, 1)) for p, score in scored[:limit]]
 
 
 class SearchIndexes:
     """The worker's search index, rebuilt when the catalog version changes."""
 
-    def __init__(self) -> None:
+    def __init__(self, probe: VersionProbe, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._probe = probe
+        self._sessions = sessions
         self._index: SearchIndex | None = None
         self._lock = asyncio.Lock()
 
-    async def get(self, session: AsyncSession) -> SearchIndex:
-        version = await catalog_version(session)
+    async def get(self) -> SearchIndex:
+        version = await self._probe.catalog_version()
         if self._index is not None and self._index.version == version:
             return self._index
         async with self._lock:
             if self._index is not None and self._index.version == version:
                 return self._index
-            rows = await session.execute(
-                select(Product.sku, Product.name, Product.brand, Product.names, Product.keywords).order_by(Product.sku)
-            )
-            products = [(r.sku, r.name, r.brand, r.names or {}, r.keywords or []) for r in rows]
+            async with self._sessions() as session:
+                rows = await session.execute(
+                    select(Product.sku, Product.name, Product.brand, Product.names, Product.keywords).order_by(
+                        Product.sku
+                    )
+                )
+                products = [(r.sku, r.name, r.brand, r.names or {}, r.keywords or []) for r in rows]
             self._index = await asyncio.to_thread(SearchIndex, version, products)
             return self._index

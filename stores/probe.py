@@ -1,0 +1,61 @@
+"""Cheap, consistent reads of the version numbers that per-worker caches key on.
+
+The hot paths (product locations, search, routes) must notice a committed change on any worker
+at once, yet not pay for an ORM session per request. A probe reads just the numbers: on SQLite
+through a plain ``sqlite3`` connection in WAL mode (a primary-key read is microseconds, and each
+statement sees the latest commit), on PostgreSQL through a small asyncpg pool with prepared
+statements.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from sqlalchemy.engine import make_url
+
+_STORE = "SELECT floorplan_version, planogram_version FROM stores WHERE id = {p}"
+_CATALOG = "SELECT version FROM catalog_state WHERE id = 1"
+
+
+class VersionProbe:
+    """``store_versions(store_id)`` -> (floorplan_version, planogram_version) or None;
+    ``catalog_version()`` -> int."""
+
+    def __init__(self, database_url: str) -> None:
+        url = make_url(database_url)
+        self._dialect = url.get_backend_name()
+        self._sqlite: sqlite3.Connection | None = None
+        self._pool: Any = None
+        if self._dialect == "sqlite":
+            self._sqlite = sqlite3.connect(url.database or ":memory:", check_same_thread=False, isolation_level=None)
+            self._sqlite.execute("PRAGMA query_only=ON")
+        else:
+            self._dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+    async def _pg(self) -> Any:
+        if self._pool is None:
+            import asyncpg
+
+            self._pool = await asyncpg.create_pool(self._dsn, min_size=1, max_size=4)
+        return self._pool
+
+    async def store_versions(self, store_id: str) -> tuple[int | None, int] | None:
+        if self._sqlite is not None:
+            row = self._sqlite.execute(_STORE.format(p="?"), (store_id,)).fetchone()
+        else:
+            row = await (await self._pg()).fetchrow(_STORE.format(p="$1"), store_id)
+        return None if row is None else (row[0], int(row[1] or 0))
+
+    async def catalog_version(self) -> int:
+        if self._sqlite is not None:
+            row = self._sqlite.execute(_CATALOG).fetchone()
+        else:
+            row = await (await self._pg()).fetchrow(_CATALOG)
+        return 0 if row is None else int(row[0])
+
+    async def close(self) -> None:
+        if self._sqlite is not None:
+            self._sqlite.close()
+        if self._pool is not None:
+            await self._pool.close()
