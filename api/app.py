@@ -17,11 +17,13 @@ from api.dependencies import provide_session
 from api.floorplans import FloorplanController, floorplan_svg
 from api.ops import health, ready
 from api.problems import EXCEPTION_HANDLERS
+from api.routes import RouteController
 from api.stores import StoreController
 from api.tokens import TokenController
 from catalog.locations import LocationIndexes
 from catalog.search import SearchIndexes
 from stores import migrate
+from stores.closures import RouteTables
 from stores.db import Database
 from stores.floorplan.service import ArtifactCache
 from stores.probe import VersionProbe
@@ -51,6 +53,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             app.state.artifacts, app.state.probe, app.state.db.sessionmaker, settings.artifact_cache_entries
         )
         app.state.search = SearchIndexes(app.state.probe, app.state.db.sessionmaker)
+        app.state.route_tables = RouteTables(app.state.db.sessionmaker, settings.artifact_cache_entries)
 
     async def on_shutdown(app: Litestar) -> None:
         probe = getattr(app.state, "probe", None)
@@ -69,6 +72,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             floorplan_svg,
             ProductController,
             StoreCatalogController,
+            RouteController,
         ],
     )
     return Litestar(

@@ -154,16 +154,17 @@ class LocationIndexes:
         versions = await self._probe.store_versions(store_id)
         if versions is None:
             raise NotFound(f"No store with id {store_id!r}.")
-        floorplan_version, planogram_version = versions
+        floorplan_version, planogram_version, _ = versions
         if floorplan_version is None:
             raise NoFloorPlan(f"Store {store_id!r} has no floor plan yet.")
+        key = (floorplan_version, planogram_version)
         current = self._entries.get(store_id)
-        if current and (current.floorplan_version, current.planogram_version) == versions:
+        if current and (current.floorplan_version, current.planogram_version) == key:
             return current
         lock = self._locks.setdefault(store_id, asyncio.Lock())
         async with lock:
             current = self._entries.get(store_id)
-            if current and (current.floorplan_version, current.planogram_version) == versions:
+            if current and (current.floorplan_version, current.planogram_version) == key:
                 return current
             store = Store(id=store_id, floorplan_version=floorplan_version, planogram_version=planogram_version)
             async with self._sessions() as session:

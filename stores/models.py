@@ -29,6 +29,8 @@ class Store(Base):
     floorplan_version: Mapped[int | None] = mapped_column(Integer)
     #: Bumped in the same transaction as every planogram change: per-worker caches key on it.
     planogram_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: Bumped with every closure opened or lifted: route tables key on it.
+    closures_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -61,4 +63,17 @@ class FloorplanVersion(Base):
     artifact: Mapped[bytes] = mapped_column(LargeBinary)
     artifact_sha256: Mapped[str] = mapped_column(String(64))
     created_by: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Closure(Base):
+    """A closed shelf or area (a spill in aisle 7), until a time or until lifted."""
+
+    __tablename__ = "closures"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    store_id: Mapped[str] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"), index=True)
+    shelf: Mapped[str | None] = mapped_column(String(64))
+    polygon: Mapped[dict[str, object] | None] = mapped_column(JSON)  # GeoJSON, store-frame metres
+    until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

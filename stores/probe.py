@@ -14,12 +14,12 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
-_STORE = "SELECT floorplan_version, planogram_version FROM stores WHERE id = {p}"
+_STORE = "SELECT floorplan_version, planogram_version, closures_version FROM stores WHERE id = {p}"
 _CATALOG = "SELECT version FROM catalog_state WHERE id = 1"
 
 
 class VersionProbe:
-    """``store_versions(store_id)`` -> (floorplan_version, planogram_version) or None;
+    """``store_versions(store_id)`` -> (floorplan, planogram, closures versions) or None;
     ``catalog_version()`` -> int."""
 
     def __init__(self, database_url: str) -> None:
@@ -40,12 +40,13 @@ class VersionProbe:
             self._pool = await asyncpg.create_pool(self._dsn, min_size=1, max_size=4)
         return self._pool
 
-    async def store_versions(self, store_id: str) -> tuple[int | None, int] | None:
+    async def store_versions(self, store_id: str) -> tuple[int | None, int, int] | None:
+        """(floorplan_version, planogram_version, closures_version), or None for an unknown store."""
         if self._sqlite is not None:
             row = self._sqlite.execute(_STORE.format(p="?"), (store_id,)).fetchone()
         else:
             row = await (await self._pg()).fetchrow(_STORE.format(p="$1"), store_id)
-        return None if row is None else (row[0], int(row[1] or 0))
+        return None if row is None else (row[0], int(row[1] or 0), int(row[2] or 0))
 
     async def catalog_version(self) -> int:
         if self._sqlite is not None:

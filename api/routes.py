@@ -1,0 +1,139 @@
+"""Routes and closures."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+import msgspec
+import orjson
+from litestar import Controller, Response, delete, get, post
+from litestar.datastructures import State
+from litestar.params import FromPath, JSONBody, Parameter
+
+from api.catalog import ItemIn, to_items
+from api.dependencies import Session
+from api.guards import store_manager
+from catalog.route import RouteOptions, plan_route
+from stores import closures
+from stores.errors import Invalid, Problem
+from stores.floorplan import service as floorplans
+from stores.floorplan.parse import parse_plan
+from stores.floorplan.svg import render_svg
+
+MAX_ROUTE_ITEMS = 200
+
+
+class StartIn(msgspec.Struct, forbid_unknown_fields=True):
+    entrance: Annotated[str, msgspec.Meta(max_length=64)] | None = None
+    x: Annotated[float, msgspec.Meta(ge=-5000, le=5000)] | None = None
+    y: Annotated[float, msgspec.Meta(ge=-5000, le=5000)] | None = None
+
+
+class EndIn(msgspec.Struct, forbid_unknown_fields=True):
+    checkout: Annotated[str, msgspec.Meta(max_length=64)]
+
+
+class RouteIn(msgspec.Struct, forbid_unknown_fields=True):
+    items: Annotated[list[ItemIn], msgspec.Meta(max_length=1000)]
+    start: StartIn | None = None
+    end: EndIn | Literal["any"] | None = None
+    cold_last: bool = True
+    heavy_first: bool = False
+    fragile_last: bool = False
+    time_limit_ms: Annotated[int, msgspec.Meta(ge=10, le=2000)] = 500
+
+
+class ClosureIn(msgspec.Struct, forbid_unknown_fields=True):
+    shelf: Annotated[str, msgspec.Meta(max_length=64)] | None = None
+    polygon: dict[str, Any] | None = None
+    until: datetime | None = None
+
+
+class ClosureOut(msgspec.Struct):
+    id: str
+    shelf: str | None
+    polygon: dict[str, Any] | None
+    until: datetime | None
+    created_at: datetime
+
+
+def _options(data: RouteIn, state: State) -> RouteOptions:
+    problems = []
+    if not data.items:
+        problems.append(Problem("empty_list", "the shopping list is empty", pointer="/items"))
+    if len(data.items) > MAX_ROUTE_ITEMS:
+        problems.append(Problem("too_many_items", f"at most {MAX_ROUTE_ITEMS} items per route", pointer="/items"))
+    start = data.start or StartIn()
+    has_xy = start.x is not None or start.y is not None
+    if has_xy and (start.x is None or start.y is None or start.entrance is not None):
+        problems.append(Problem("invalid_start", "start is {entrance} or {x, y}", pointer="/start"))
+    if problems:
+        raise Invalid("The route request is invalid.", problems)
+    settings = state.settings
+    return RouteOptions(
+        start_entrance=start.entrance,
+        start_xy=(start.x, start.y) if has_xy else None,  # type: ignore[arg-type]
+        end_checkout=data.end.checkout if isinstance(data.end, EndIn) else None,
+        cold_last=data.cold_last,
+        heavy_first=data.heavy_first,
+        fragile_last=data.fragile_last,
+        time_limit_ms=data.time_limit_ms,
+        walk_speed_mps=settings.walk_speed_mps,
+        pick_seconds=settings.pick_seconds,
+    )
+
+
+async def _route(state: State, store_id: str, data: RouteIn) -> dict[str, Any]:
+    options = _options(data, state)
+    items = to_items(data.items)
+    index = await state.locations.get(store_id)
+    versions = await state.probe.store_versions(store_id)
+    route_table = await state.route_tables.get(index.artifact, versions[2] if versions else 0)
+    search = await state.search.get()
+    return await plan_route(state.db.sessionmaker, index, search, route_table, items, options)
+
+
+class RouteController(Controller):
+    path = "/stores/{store_id:str}"
+    tags = ["routes"]
+
+    @post("/route", status_code=200, summary="The shortest walk from the entrance through the list to a checkout")
+    async def route(self, store_id: FromPath[str], data: JSONBody[RouteIn], state: State) -> Response[bytes]:
+        return Response(orjson.dumps(await _route(state, store_id, data)), media_type="application/json")
+
+    @get("/route.svg", summary="The route for a list of skus, drawn over the live floor plan")
+    async def route_svg(
+        self,
+        store_id: FromPath[str],
+        state: State,
+        db: Session,
+        skus: Annotated[str, Parameter(min_length=1, max_length=4000, description="comma-separated skus")],
+    ) -> Response[str]:
+        items = [ItemIn(sku=s.strip()) for s in skus.split(",") if s.strip()]
+        result = await _route(state, store_id, RouteIn(items=items))
+        _, source = await floorplans.plan_source(db, store_id, result["floorplan_version"])
+        svg = render_svg(parse_plan(orjson.loads(source)), route=[tuple(p) for p in result["path"]],
+                         title=f"{store_id}: {len(result['stops']) - 2} stops, {result['distance_m']} m")  # fmt: skip
+        return Response(svg, media_type="image/svg+xml")
+
+    @post(
+        "/closures",
+        guards=[store_manager],
+        status_code=201,
+        summary="Close a shelf or an area; routes avoid it at once",
+    )
+    async def close(self, store_id: FromPath[str], data: JSONBody[ClosureIn], db: Session, state: State) -> ClosureOut:
+        artifact = await state.artifacts.live(db, store_id)
+        c = await closures.open_closure(db, store_id, artifact, data.shelf, data.polygon, data.until)
+        return ClosureOut(c.id, c.shelf, c.polygon, c.until, c.created_at)
+
+    @get("/closures", summary="Active closures")
+    async def list_closures(self, store_id: FromPath[str], db: Session) -> dict[str, list[ClosureOut]]:
+        await floorplans.get_store(db, store_id)
+        active = await closures.active_closures(db, store_id)
+        return {"closures": [ClosureOut(c.id, c.shelf, c.polygon, c.until, c.created_at) for c in active]}
+
+    @delete("/closures/{closure_id:str}", guards=[store_manager], summary="Lift a closure")
+    async def lift(self, store_id: FromPath[str], closure_id: FromPath[str], db: Session) -> None:
+        await closures.lift_closure(db, store_id, closure_id)

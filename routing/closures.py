@@ -1,0 +1,98 @@
+"""Closures: derive a corner table that avoids closed areas, from a compiled one.
+
+Nothing is rebuilt from geometry: corners inside a closed area are dropped, graph edges and
+stand-point links that cross it are removed, and all-pairs distances are recomputed over what
+is left (C Dijkstra; tens of milliseconds for a hypermarket). The compiled table is never
+mutated; the derived one is a new object that callers cache by (store, version, closures).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import dijkstra
+from shapely.geometry.base import BaseGeometry
+
+from routing.table import CornerTable
+
+
+def close_areas(
+    table: CornerTable, edges: NDArray[np.int32], edge_lengths: NDArray[np.float32], areas: list[BaseGeometry]
+) -> tuple[CornerTable, NDArray[np.bool_]]:
+    """A table whose walks avoid ``areas``, and which of the table's points lie inside them.
+
+    Complexity: one vectorised intersects test per edge and per link, plus all-pairs Dijkstra.
+    """
+    if not areas:
+        return table, np.zeros(len(table.points), dtype=bool)
+    blocked = shapely.union_all(areas)
+    shapely.prepare(blocked)
+    n = len(table.corners)
+    corner_closed = np.asarray(shapely.intersects(blocked, shapely.points(table.corners)), dtype=bool)
+    point_closed = np.asarray(shapely.intersects(blocked, shapely.points(table.points)), dtype=bool)
+    e = edges.astype(np.int64)
+    if len(e):
+        crossing = np.asarray(
+            shapely.intersects(blocked, shapely.linestrings(table.corners[e].reshape(-1, 2, 2))), dtype=bool
+        )
+        keep = ~crossing & ~corner_closed[e[:, 0]] & ~corner_closed[e[:, 1]]
+        e, lengths = e[keep], edge_lengths[keep].astype(float)
+    else:
+        lengths = np.zeros(0)
+    matrix = coo_matrix((lengths, (e[:, 0], e[:, 1])), shape=(n, n)).tocsr()
+    dist, pred = (
+        dijkstra(matrix, directed=False, return_predecessors=True) if n else (np.zeros((0, 0)), np.zeros((0, 0)))
+    )
+    owners = np.repeat(np.arange(len(table.points)), np.diff(table.link_ptr))
+    segments = shapely.linestrings(np.stack([table.points[owners], table.corners[table.link_corner]], axis=1))
+    link_ok = ~np.asarray(shapely.intersects(blocked, segments), dtype=bool) if len(owners) else np.zeros(0, bool)
+    link_ok &= ~corner_closed[table.link_corner] & ~point_closed[owners]
+    kept_owner = owners[link_ok]
+    link_ptr = np.searchsorted(kept_owner, np.arange(len(table.points) + 1)).astype(np.int64)
+    free = table.free_grown.difference(blocked)
+    shapely.prepare(free)
+    closed = CornerTable(
+        corners=table.corners,
+        dist=np.asarray(dist, dtype=np.float32),
+        pred=np.where(np.asarray(pred) < 0, -1, pred).astype(np.int32),
+        points=table.points,
+        link_ptr=link_ptr,
+        link_corner=table.link_corner[link_ok],
+        link_dist=table.link_dist[link_ok],
+        free_grown=free,
+    )
+    return closed, point_closed
+
+
+def with_point(table: CornerTable, xy: tuple[float, float], nearest: int = 64) -> tuple[CornerTable, int] | None:
+    """``table`` plus one more point (a shopper's position), linked to the corners it sees.
+
+    Returns None when the point is outside the walkable space. Used for re-planning from where
+    the shopper stands; costs one visibility test per nearby corner.
+    """
+    point = shapely.Point(xy)
+    if not table.free_grown.covers(point):
+        return None
+    n = len(table.corners)
+    if n:
+        order = np.argsort(np.hypot(table.corners[:, 0] - xy[0], table.corners[:, 1] - xy[1]))[:nearest]
+        segments = shapely.linestrings(np.stack([np.broadcast_to(xy, (len(order), 2)), table.corners[order]], axis=1))
+        seen = order[np.asarray(shapely.covers(table.free_grown, segments), dtype=bool)]
+        seen.sort()
+    else:
+        seen = np.zeros(0, dtype=np.int64)
+    points = np.vstack([table.points, np.asarray(xy, dtype=float)[None, :]])
+    distances = np.hypot(table.corners[seen, 0] - xy[0], table.corners[seen, 1] - xy[1])
+    extended = CornerTable(
+        corners=table.corners,
+        dist=table.dist,
+        pred=table.pred,
+        points=points,
+        link_ptr=np.append(table.link_ptr, table.link_ptr[-1] + len(seen)),
+        link_corner=np.concatenate([table.link_corner, seen.astype(np.int64)]),
+        link_dist=np.concatenate([table.link_dist, distances]),
+        free_grown=table.free_grown,
+    )
+    return extended, len(points) - 1

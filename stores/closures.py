@@ -1,0 +1,152 @@
+"""Closures: a shelf or an area that shoppers cannot use right now.
+
+Opening or lifting a closure bumps ``stores.closures_version`` in the same transaction; each
+worker derives a route table that avoids the active closures (``routing.closures``) once per
+change and caches it by (store, floor plan version, active closure ids), so every route avoids
+the closure at once and nothing is recompiled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import shapely
+from shapely.geometry import shape
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from routing.closures import close_areas
+from routing.table import CornerTable
+from stores.errors import Invalid, NotFound, Problem
+from stores.floorplan.artifact import NavArtifact
+from stores.models import Closure, Store
+
+MAX_CLOSURE_AREA_M2 = 20_000.0
+MAX_ACTIVE = 200
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
+
+
+def _check(artifact: NavArtifact, shelf: str | None, polygon: Any, until: datetime | None) -> None:
+    problems: list[Problem] = []
+    if shelf is None and polygon is None:
+        problems.append(Problem("required", "give a shelf, a polygon, or both", pointer=""))
+    if shelf is not None and shelf not in artifact.shelves:
+        problems.append(Problem("unknown_shelf", f"the live floor plan has no shelf {shelf!r}", pointer="/shelf"))
+    if polygon is not None:
+        try:
+            geometry = shape(polygon)
+            coordinates = shapely.get_coordinates(geometry)
+            if geometry.geom_type != "Polygon":
+                raise ValueError("a closure polygon must be a GeoJSON Polygon")
+            if not np.isfinite(coordinates).all() or np.abs(coordinates).max() > 5000:
+                raise ValueError("coordinates must be finite store-frame metres")
+            if not geometry.is_valid or geometry.area <= 0:
+                raise ValueError(f"invalid polygon: {shapely.is_valid_reason(geometry)}")
+            if geometry.area > MAX_CLOSURE_AREA_M2:
+                raise ValueError(f"at most {MAX_CLOSURE_AREA_M2:g} m²")
+            if not artifact.nav.intersects(geometry):
+                raise ValueError("the polygon does not touch the walkable space")
+        except (ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
+            problems.append(Problem("invalid_polygon", str(exc), pointer="/polygon"))
+    if until is not None and _aware(until) <= datetime.now(UTC):  # type: ignore[operator]
+        problems.append(Problem("in_the_past", "until must be in the future", pointer="/until"))
+    if problems:
+        raise Invalid("The closure is invalid.", problems)
+
+
+async def open_closure(
+    session: AsyncSession,
+    store_id: str,
+    artifact: NavArtifact,
+    shelf: str | None = None,
+    polygon: dict[str, Any] | None = None,
+    until: datetime | None = None,
+) -> Closure:
+    _check(artifact, shelf, polygon, until)
+    active = await active_closures(session, store_id)
+    if len(active) >= MAX_ACTIVE:
+        raise Invalid("Too many closures.", [Problem("too_many", f"at most {MAX_ACTIVE} active closures", pointer="")])
+    closure = Closure(id=secrets.token_hex(8), store_id=store_id, shelf=shelf, polygon=polygon, until=_aware(until))
+    session.add(closure)
+    await session.execute(update(Store).where(Store.id == store_id).values(closures_version=Store.closures_version + 1))
+    await session.commit()
+    return closure
+
+
+async def lift_closure(session: AsyncSession, store_id: str, closure_id: str) -> None:
+    result = await session.execute(delete(Closure).where(Closure.store_id == store_id, Closure.id == closure_id))
+    if result.rowcount == 0:  # type: ignore[attr-defined]
+        await session.rollback()
+        raise NotFound(f"Store {store_id!r} has no closure {closure_id!r}.")
+    await session.execute(update(Store).where(Store.id == store_id).values(closures_version=Store.closures_version + 1))
+    await session.commit()
+
+
+async def active_closures(session: AsyncSession, store_id: str) -> list[Closure]:
+    now = datetime.now(UTC)
+    rows = (await session.scalars(select(Closure).where(Closure.store_id == store_id).order_by(Closure.id))).all()
+    return [c for c in rows if c.until is None or _aware(c.until) > now]  # type: ignore[operator]
+
+
+@dataclass(frozen=True)
+class RouteTable:
+    """The table routes use: the compiled one, or one derived to avoid the active closures."""
+
+    table: CornerTable
+    closed_points: np.ndarray  # bool per point of the table: unusable stand point
+    closed_shelves: frozenset[str]
+    closure_ids: tuple[str, ...]
+
+
+class RouteTables:
+    """Per-worker cache of route tables keyed by (store, floor plan version, active closures)."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], max_entries: int = 64) -> None:
+        self._sessions = sessions
+        self._closures: dict[tuple[str, int], list[Closure]] = {}
+        self._tables: OrderedDict[tuple[str, int, tuple[str, ...]], RouteTable] = OrderedDict()
+        self._max = max_entries
+
+    async def get(self, artifact: NavArtifact, closures_version: int) -> RouteTable:
+        key = (artifact.store_id, closures_version)
+        closures = self._closures.get(key)
+        if closures is None:
+            async with self._sessions() as session:
+                closures = await active_closures(session, artifact.store_id)
+            self._closures = {k: v for k, v in self._closures.items() if k[0] != artifact.store_id}
+            self._closures[key] = closures
+        now = datetime.now(UTC)
+        active = [c for c in closures if c.until is None or _aware(c.until) > now]  # type: ignore[operator]
+        ids = tuple(c.id for c in active)
+        table_key = (artifact.store_id, artifact.version, ids)
+        cached = self._tables.get(table_key)
+        if cached is not None:
+            self._tables.move_to_end(table_key)
+            return cached
+        areas = [shape(c.polygon) for c in active if c.polygon]
+        table, closed_points = await asyncio.to_thread(
+            close_areas, artifact.table, artifact.edges, artifact.edge_lengths, areas
+        )
+        closed_shelves = frozenset(c.shelf for c in active if c.shelf)
+        for shelf_id in closed_shelves:
+            info = artifact.shelves.get(shelf_id)
+            if info is not None:
+                start = int(artifact.shelf_slot_start[info.index])
+                closed_points = closed_points.copy()
+                closed_points[start : start + int(artifact.shelf_slot_count[info.index])] = True
+        route_table = RouteTable(table, closed_points, closed_shelves, ids)
+        self._tables[table_key] = route_table
+        while len(self._tables) > self._max:
+            self._tables.popitem(last=False)
+        return route_table
