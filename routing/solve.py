@@ -258,7 +258,11 @@ def _local_search(
                 return _walk(m, start, nodes, ends)[0], group_at, nodes
 
     best_len, best_groups, best_nodes = settle(group_at.copy(), nodes.copy())
-    while time.perf_counter() < deadline and len(nodes) >= 8:
+    # Kick until the deadline, or until many kicks in a row found nothing better (a small list
+    # settles fast; a long one uses its budget).
+    patience, idle = max(8, len(nodes) // 2), 0
+    while time.perf_counter() < deadline and len(nodes) >= 8 and idle < patience:
+        idle += 1
         lo, hi = max(bounds, key=lambda b: b[1] - b[0])
         if hi - lo < 7:
             break
@@ -268,6 +272,6 @@ def _local_search(
         kicked = np.concatenate((idx[:a], idx[b:c], idx[a:b], idx[c:]))
         length, g2, n2 = settle(best_groups[kicked].copy(), best_nodes[kicked].copy())
         if length < best_len - 1e-9:
-            best_len, best_groups, best_nodes = length, g2, n2
+            best_len, best_groups, best_nodes, idle = length, g2, n2, 0
     length, end = _walk(m, start, best_nodes, ends)
     return PathSolution([int(n) for n in best_nodes], end, length, False)
