@@ -1,0 +1,192 @@
+"""Routes through the real compiler, index and solver: optimal order, rules, closures, re-planning."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+import shapely
+from litestar.testing import TestClient
+from shapely.geometry import LineString, Point
+
+from routing.visibility import grown
+from stores.floorplan.compile import navigable_space
+from stores.floorplan.parse import parse_plan
+from tests.catalog.conftest import PLAN, put_json
+from tests.conftest import ADMIN
+from tests.routing.test_shortest_walks import brute_force
+
+# Shelves (ASCII plan, 1 m each): s1-s4 and s5-s8 face the aisle at y 4..5 (x 1-5, 7-11);
+# s9-s16 face the aisle at y 1..2. Entrance e1 at (0.5, 0.5), checkout c1 at (13.5, 0.5).
+PLANOGRAM = [
+    {"sku": "bread-1", "shelf": "s8", "position_m": 0.5},
+    {"sku": "bread-1", "shelf": "s1", "position_m": 0.5},  # a second place: the route picks one
+    {"sku": "milk-1", "shelf": "s2", "position_m": 0.5},
+    {"sku": "peas-1", "shelf": "s16", "position_m": 0.5},
+    {"sku": "rice-1", "shelf": "s12", "position_m": 0.5},
+    {"sku": "bread-2", "shelf": "s14", "position_m": 0.5, "stock": "out"},
+]
+NAV = navigable_space(parse_plan(PLAN))
+
+
+def route(client: TestClient, items: list[dict], **options) -> dict:  # type: ignore[no-untyped-def]
+    response = client.post("/v1/stores/s1/route", json={"items": items, **options})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def check_walk(result: dict) -> None:
+    path = result["path"]
+    assert path[0] == [result["stops"][0]["x"], result["stops"][0]["y"]]
+    assert path[-1] == [result["stops"][-1]["x"], result["stops"][-1]["y"]]
+    line = LineString(path)
+    assert NAV.buffer(0.02).covers(line), "the path leaves walkable space"
+    assert line.length == pytest.approx(result["distance_m"], abs=0.05)
+    assert sum(s["leg_m"] for s in result["stops"]) == pytest.approx(result["distance_m"], abs=0.05)
+    for stop in result["stops"][1:-1]:  # the walk passes through every stand point, in order
+        assert line.distance(Point(stop["x"], stop["y"])) < 0.02
+
+
+@pytest.fixture
+def planned(store: TestClient) -> TestClient:
+    assert put_json(store, "/v1/stores/s1/placements", PLANOGRAM).status_code == 200
+    return store
+
+
+def test_route_is_optimal_and_inside_walkable_space(planned: TestClient) -> None:
+    items = [{"sku": "bread-1"}, {"sku": "rice-1"}, {"sku": "milk-1"}]
+    result = route(planned, items, cold_last=False)
+    assert result["optimal"] and result["floorplan_version"] == 1 and not result["unresolved"]
+    kinds = [s["kind"] for s in result["stops"]]
+    assert kinds == ["start", "item", "item", "item", "end"]
+    check_walk(result)
+    # Oracle: every order and every choice of bread's shelf, with legs from the same API.
+    best = math.inf
+    choices = [["s8", "s1"], ["s12"], ["s2"]]
+    for picks in itertools.product(*choices):
+        for order in itertools.permutations(range(3)):
+            shelves = [picks[i] for i in order]
+            best = min(best, walk_length(planned, shelves))
+    assert result["distance_m"] == pytest.approx(best, abs=0.05)
+    assert result["eta_s"] > result["distance_m"]
+
+
+def walk_length(client: TestClient, shelves: list[str]) -> float:
+    """Length of entrance -> these shelves in this order -> checkout, from one-item routes."""
+    sku_at = {"s8": "bread-1", "s1": "bread-1", "s12": "rice-1", "s2": "milk-1"}
+    points = [(0.5, 0.5)]
+    for shelf in shelves:
+        loc = next(loc for loc in client.get(f"/v1/stores/s1/products/{sku_at[shelf]}/locations").json()["locations"]
+                   if loc["shelf"] == shelf)  # fmt: skip
+        points.append((loc["x"], loc["y"]))
+    total = 0.0
+    for (ax, ay), (bx, by) in itertools.pairwise(points):
+        total += _leg(client, (ax, ay), (bx, by))
+    return total + _leg(client, points[-1], (13.5, 0.5), to_checkout=True)
+
+
+def _leg(client: TestClient, a: tuple[float, float], b: tuple[float, float], to_checkout: bool = False) -> float:
+    """Shortest walk a -> b in the navigable space, by brute-force visibility (networkx oracle)."""
+    snapped = shapely.ops.nearest_points(NAV, Point(b))[0] if to_checkout else Point(b)
+    d = brute_force(NAV, grown(NAV), np.array([a, (snapped.x, snapped.y)]))
+    return float(d[0, 1])
+
+
+def test_cold_items_last_heavy_first_and_duplicates_merged(planned: TestClient) -> None:
+    items = [{"sku": "milk-1"}, {"sku": "bread-1"}, {"sku": "bread-1", "quantity": 2}, {"sku": "rice-1"}]
+    result = route(planned, items)
+    skus = [s["sku"] for s in result["stops"] if s["kind"] == "item"]
+    assert skus[-1] == "milk-1" and sorted(skus) == ["bread-1", "milk-1", "rice-1"]
+    assert next(s for s in result["stops"] if s.get("sku") == "bread-1")["quantity"] == 3
+    heavy = route(planned, items, heavy_first=True)
+    assert [s["sku"] for s in heavy["stops"] if s["kind"] == "item"][0] == "rice-1"
+    check_walk(heavy)
+
+
+def test_unresolved_items_are_reported_and_the_rest_routed(planned: TestClient) -> None:
+    items = [{"sku": "bread-1"}, {"sku": "ghost"}, {"query": "qqxzz"}, {"sku": "creme-1"}, {"sku": "bread-2"}]
+    result = route(planned, items)
+    assert {(u["item"].get("sku") or u["item"].get("query"), u["reason"]) for u in result["unresolved"]} == {
+        ("ghost", "unknown_sku"), ("qqxzz", "no_match"), ("creme-1", "not_carried"), ("bread-2", "out_of_stock")}  # fmt: skip
+    assert [s["sku"] for s in result["stops"] if s["kind"] == "item"] == ["bread-1"]
+
+
+def test_free_text_items_and_chosen_start_and_end(planned: TestClient) -> None:
+    result = route(planned, [{"query": "sourdogh bred"}], start={"entrance": "e1"}, end={"checkout": "c1"})
+    assert result["stops"][1]["sku"] == "bread-1" and result["stops"][0]["id"] == "e1"
+    assert result["stops"][-1]["id"] == "c1"
+
+
+def test_replanning_from_where_the_shopper_stands(planned: TestClient) -> None:
+    result = route(planned, [{"sku": "peas-1"}], start={"x": 9.5, "y": 4.5})
+    start = result["stops"][0]
+    assert start["id"] is None and (start["x"], start["y"]) == (9.5, 4.5)
+    check_walk(result)
+    outside = planned.post("/v1/stores/s1/route", json={"items": [{"sku": "peas-1"}], "start": {"x": 2.5, "y": 6.5}})
+    assert outside.status_code == 422 and outside.json()["errors"][0]["pointer"] == "/start"
+
+
+def test_bad_route_requests(planned: TestClient) -> None:
+    post = planned.post
+    assert post("/v1/stores/s1/route", json={"items": []}).status_code == 422
+    assert post("/v1/stores/s1/route", json={"items": [{"sku": "bread-1"}] * 201}).status_code == 422
+    assert post("/v1/stores/s1/route", json={"items": [{"sku": "bread-1"}] * 1001}).status_code == 400
+    assert post("/v1/stores/s1/route", json={"items": [{"sku": "x"}], "start": {"entrance": "nope"}}).status_code == 422
+    assert post("/v1/stores/s1/route", json={"items": [{"sku": "x"}], "end": {"checkout": "nope"}}).status_code == 422
+    assert post("/v1/stores/s1/route", json={"items": [{"sku": "x"}], "start": {"x": 1}}).status_code == 422
+    planned.post("/v1/stores", json={"id": "bare", "name": "B", "lat": 1, "lon": 1}, headers=ADMIN)
+    assert post("/v1/stores/bare/route", json={"items": [{"sku": "bread-1"}]}).status_code == 409
+    assert post("/v1/stores/ghost/route", json={"items": [{"sku": "bread-1"}]}).status_code == 404
+
+
+def test_closures_reroute_at_once_and_lift(planned: TestClient) -> None:
+    before = route(planned, [{"sku": "bread-1"}, {"sku": "rice-1"}], cold_last=False)
+    used = next(s["shelf"] for s in before["stops"] if s.get("sku") == "bread-1")
+    shelf = planned.post("/v1/stores/s1/closures", json={"shelf": used}, headers=ADMIN)
+    assert shelf.status_code == 201
+    after = route(planned, [{"sku": "bread-1"}, {"sku": "rice-1"}], cold_last=False)
+    assert next(s["shelf"] for s in after["stops"] if s.get("sku") == "bread-1") != used
+    assert after["closures"] == [shelf.json()["id"]]
+    # Close the lower aisle's middle: the walk to s12 must go round, through the upper aisle.
+    area = {"type": "Polygon", "coordinates": [[[5.2, 0.0], [6.8, 0.0], [6.8, 2.0], [5.2, 2.0], [5.2, 0.0]]]}
+    closed = planned.post("/v1/stores/s1/closures", json={"polygon": area}, headers=ADMIN)
+    assert closed.status_code == 201
+    detour = route(planned, [{"sku": "rice-1"}], cold_last=False)
+    assert not LineString(detour["path"]).intersects(shapely.geometry.shape(area))
+    check_walk(detour)
+    assert len(planned.get("/v1/stores/s1/closures").json()["closures"]) == 2
+    for closure_id in (shelf.json()["id"], closed.json()["id"]):
+        assert planned.delete(f"/v1/stores/s1/closures/{closure_id}", headers=ADMIN).status_code == 204
+    assert (
+        route(planned, [{"sku": "bread-1"}, {"sku": "rice-1"}], cold_last=False)["distance_m"] == before["distance_m"]
+    )
+    assert planned.delete("/v1/stores/s1/closures/nope", headers=ADMIN).status_code == 404
+
+
+def test_bad_closures_and_who_may_close(planned: TestClient) -> None:
+    post = planned.post
+    assert post("/v1/stores/s1/closures", json={}, headers=ADMIN).status_code == 422
+    assert post("/v1/stores/s1/closures", json={"shelf": "nope"}, headers=ADMIN).status_code == 422
+    bowtie = {"type": "Polygon", "coordinates": [[[0, 0], [2, 2], [2, 0], [0, 2], [0, 0]]]}
+    assert (
+        post("/v1/stores/s1/closures", json={"polygon": bowtie}, headers=ADMIN).json()["errors"][0]["pointer"]
+        == "/polygon"
+    )
+    assert (
+        post("/v1/stores/s1/closures", json={"shelf": "s1", "until": "2001-01-01T00:00:00Z"}, headers=ADMIN).status_code
+        == 422
+    )
+    assert post("/v1/stores/s1/closures", json={"shelf": "s1"}).status_code == 401
+    planned.post("/v1/stores", json={"id": "other", "name": "O", "lat": 1, "lon": 1}, headers=ADMIN)
+    secret = post("/v1/tokens", json={"role": "manager", "stores": ["other"]}, headers=ADMIN).json()["token"]
+    assert (
+        post("/v1/stores/s1/closures", json={"shelf": "s1"}, headers={"Authorization": f"Bearer {secret}"}).status_code
+        == 403
+    )
+
+
+def test_route_drawn_over_the_plan(planned: TestClient) -> None:
+    svg = planned.get("/v1/stores/s1/route.svg", params={"skus": "bread-1,rice-1"})
+    assert svg.status_code == 200 and svg.text.startswith("<svg") and "#e67e22" in svg.text
