@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import msgspec
+import orjson
 from litestar import Controller, Request, Response, get, post, put
 from litestar.datastructures import State
 from litestar.params import FromPath, JSONBody, Parameter
@@ -13,9 +14,8 @@ from api.dependencies import Session
 from api.guards import admin_only, store_manager
 from catalog import placements, products
 from catalog.locate import Item, locate_items
-from catalog.locations import not_carried_body
 from catalog.placements import PlacementRow
-from stores.errors import DomainError
+from stores.errors import DomainError, NotFound
 
 MAX_IMPORT_BYTES = 128 * 1024 * 1024
 MAX_LIST_ITEMS = 200
@@ -138,8 +138,11 @@ class StoreCatalogController(Controller):
         carried = index.products.get(sku)
         if carried is not None:
             return Response(carried.body, media_type="application/json")
-        async with state.db.sessionmaker() as session:
-            return Response(await not_carried_body(session, sku), media_type="application/json")
+        name = (await state.search.get()).name_of(sku)  # the catalog, in memory
+        if name is None:
+            raise NotFound(f"No product with sku {sku!r}.")
+        body = {"sku": sku, "name": name, "carried": False, "stock": None, "locations": []}
+        return Response(orjson.dumps(body), media_type="application/json")
 
     @get("/products", summary="Search products (typo-, accent- and language-tolerant); carried ones first")
     async def search(

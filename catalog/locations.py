@@ -175,11 +175,3 @@ class LocationIndexes:
             while len(self._entries) > self._max:
                 self._entries.popitem(last=False)
             return index
-
-
-async def not_carried_body(session: AsyncSession, sku: str) -> bytes:
-    """The locations answer for a catalog product this store does not carry (404 if unknown)."""
-    product = await session.get(Product, sku)
-    if product is None:
-        raise NotFound(f"No product with sku {sku!r}.")
-    return orjson.dumps({"sku": sku, "name": product.name, "carried": False, "stock": None, "locations": []})

@@ -84,8 +84,14 @@ class SearchIndex:
             for variant in variants:
                 for word in words(variant):
                     postings[word].add(index)
+        self.position = {sku: i for i, sku in enumerate(self.skus)}
         self.vocabulary = sorted(postings)
         self.postings = [np.fromiter(postings[w], dtype=np.int32) for w in self.vocabulary]
+
+    def name_of(self, sku: str) -> str | None:
+        """The product's name, or None if the catalog has no such sku."""
+        i = self.position.get(sku)
+        return None if i is None else self.names[i]
 
     def _word_matches(self, word: str) -> list[tuple[int, float]]:
         """(vocabulary index, similarity 0-100) of words matching one query word."""
@@ -104,23 +110,24 @@ class SearchIndex:
         query_words = list(dict.fromkeys(words(wanted)))[:12]
         if not query_words or not self.skus:
             return []
-        coverage: dict[int, float] = defaultdict(float)
+        coverage = np.zeros(len(self.skus))
         for word in query_words:
-            best: dict[int, float] = {}
+            best = np.zeros(len(self.skus))
             for vocab_index, similarity in self._word_matches(word):
-                for product in self.postings[vocab_index].tolist():
-                    if similarity > best.get(product, 0.0):
-                        best[product] = similarity
-            for product, similarity in best.items():
-                coverage[product] += similarity
-        if not coverage:
+                posting = self.postings[vocab_index]  # unique ids: plain fancy indexing is safe
+                best[posting] = np.maximum(best[posting], similarity)
+            coverage += best
+        hits = int(np.count_nonzero(coverage))
+        if not hits:
             return []
-        candidates = sorted(coverage, key=lambda p: -coverage[p])[:CANDIDATES]
-        scored = []
-        for product in candidates:
-            score = max(fuzz.WRatio(wanted, v, score_cutoff=SCORE_CUTOFF) for v in self.variants[product])
-            if score >= SCORE_CUTOFF:
-                scored.append((product, score))
+        top = min(CANDIDATES, hits)
+        candidates = np.argpartition(-coverage, top - 1)[:top].tolist()
+        strings = [v for p in candidates for v in self.variants[p]]
+        owners = np.repeat(np.arange(len(candidates)), [len(self.variants[p]) for p in candidates])
+        scores = process.cdist([wanted], strings, scorer=fuzz.WRatio, score_cutoff=SCORE_CUTOFF)[0]
+        best = np.zeros(len(candidates))
+        np.maximum.at(best, owners, scores)
+        scored = [(candidates[i], float(best[i])) for i in np.flatnonzero(best >= SCORE_CUTOFF)]
         scored.sort(key=lambda ps: (self.skus[ps[0]] not in carried, -ps[1], self.skus[ps[0]]))
         return [Hit(self.skus[p], self.names[p], round(score, 1)) for p, score in scored[:limit]]
 
