@@ -179,34 +179,40 @@ def _two_opt(m: NDArray[np.float64], s: NDArray[np.int64], lo: int, hi: int) -> 
 
 
 def _or_opt(m: NDArray[np.float64], s: NDArray[np.int64], lo: int, hi: int) -> Move:
-    """Best move of a run of 1-3 stops (maybe reversed) to another place within s[lo..hi]."""
+    """Best move of a run of 1-3 stops (maybe reversed) to another place within s[lo..hi].
+
+    Every (run, insertion edge) pair is scored at once: an (runs x edges) numpy matrix per length.
+    """
     best_gain, best_move = 1e-9, None
     fwd = np.concatenate(([0.0], np.cumsum(m[s[:-1], s[1:]])))
     bwd = np.concatenate(([0.0], np.cumsum(m[s[1:], s[:-1]])))
+    p = np.arange(lo - 1, hi + 1)  # insert between s[p] and s[p + 1]
+    left, right = s[p], s[p + 1]
+    base = m[left, right]
     for run in (1, 2, 3):
-        for i in range(lo, hi - run + 2):
-            j = i + run - 1
-            a, b = s[i - 1], s[j + 1]
-            removed = m[a, s[i]] + m[s[j], b] - m[a, b]
-            p = np.arange(lo - 1, hi + 1)
-            p = p[(p < i - 1) | (p > j)]
-            if not len(p):
-                continue
-            left, right = s[p], s[p + 1]
-            plain = m[left, s[i]] + m[s[j], right] - m[left, right]
-            flipped = m[left, s[j]] + m[s[i], right] - m[left, right] + (bwd[j] - bwd[i]) - (fwd[j] - fwd[i])
-            for added, reverse in ((plain, False), (flipped, True)):
-                k = int(np.argmin(added))
-                gain = float(removed - added[k])
-                if gain > best_gain:
-                    best_gain, best_move = gain, (i, j, int(p[k]), reverse)
+        i = np.arange(lo, hi - run + 2)
+        if not len(i):
+            continue
+        j = i + run - 1
+        first, last = s[i], s[j]
+        removed = m[s[i - 1], first] + m[last, s[j + 1]] - m[s[i - 1], s[j + 1]]
+        invalid = (p[None, :] >= i[:, None] - 1) & (p[None, :] <= j[:, None])
+        plain = m[left[None, :], first[:, None]] + m[last[:, None], right[None, :]] - base[None, :]
+        flipped = (m[left[None, :], last[:, None]] + m[first[:, None], right[None, :]] - base[None, :]
+                   + ((bwd[j] - bwd[i]) - (fwd[j] - fwd[i]))[:, None])  # fmt: skip
+        for added, reverse in ((plain, False), (flipped, True)):
+            gain = np.where(invalid, -np.inf, removed[:, None] - added)
+            k = int(np.argmax(gain))
+            if gain.flat[k] > best_gain:
+                r, c = divmod(k, len(p))
+                best_gain, best_move = float(gain.flat[k]), (int(i[r]), int(j[r]), int(p[c]), reverse)
     if best_move is None:
         return 0.0, None
-    i, j, at, reverse = best_move
+    a, b, at, reverse = best_move
     idx = np.arange(len(s))
-    segment = idx[i : j + 1][::-1] if reverse else idx[i : j + 1]
-    rest = np.concatenate((idx[:i], idx[j + 1 :]))
-    at = at if at < i else at - (j - i + 1)
+    segment = idx[a : b + 1][::-1] if reverse else idx[a : b + 1]
+    rest = np.concatenate((idx[:a], idx[b + 1 :]))
+    at = at if at < a else at - (b - a + 1)
     return best_gain, np.concatenate((rest[: at + 1], segment, rest[at + 1 :]))
 
 
@@ -260,7 +266,8 @@ def _local_search(
     best_len, best_groups, best_nodes = settle(group_at.copy(), nodes.copy())
     # Kick until the deadline, or until many kicks in a row found nothing better (a small list
     # settles fast; a long one uses its budget).
-    patience, idle = max(8, len(nodes) // 2), 0
+    n = len(nodes)
+    patience, idle = (max(8, n // 2) if n <= 30 else n if n <= 100 else 4 * n), 0
     while time.perf_counter() < deadline and len(nodes) >= 8 and idle < patience:
         idle += 1
         lo, hi = max(bounds, key=lambda b: b[1] - b[0])

@@ -60,11 +60,13 @@ def with_dummy(dist: np.ndarray, start: int, end: int, stops: list[int]) -> tupl
     sub = dist[np.ix_(nodes, nodes)]
     if start == end:
         return sub, nodes
-    big = sub.max() * len(nodes) + 1
+    # Dummy edges cost C to the start and the end and 3C elsewhere (C beyond any walk): every tour
+    # uses the two C edges, and no shortest path can shortcut through the dummy.
+    c = float(sub.max()) * len(nodes) + 1.0
     n = len(nodes)
-    out = np.full((n + 1, n + 1), big)
+    out = np.full((n + 1, n + 1), 3 * c)
     out[:n, :n] = sub
-    out[n, 0] = out[0, n] = out[n, n - 1] = out[n - 1, n] = 0
+    out[n, 0] = out[0, n] = out[n, n - 1] = out[n - 1, n] = c
     out[n, n] = 0
     return out, nodes
 

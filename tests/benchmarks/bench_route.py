@@ -1,0 +1,105 @@
+"""Server time of ``POST /v1/stores/{id}/route`` for shopping lists of 10, 20 and 40 items.
+
+Run by hand: ``.venv/bin/python -m tests.benchmarks.bench_route``. The ASGI app is called
+directly (no network, no client), so the numbers are the server's own time per request:
+resolving the list, distances, solving, stitching the path and encoding the answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from api.app import create_app
+from stores.settings import Settings
+from tests.benchmarks.http import prepare
+from tests.benchmarks.report import machine, percentile, table, write_section
+from tests.support.postgres import TempPostgres
+
+REQUESTS = 60
+
+
+async def call(app: Any, path: str, body: bytes) -> tuple[int, bytes]:
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+             "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
+             "headers": [(b"host", b"bench"), (b"content-type", b"application/json")],
+             "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80), "state": {}}  # fmt: skip
+    sent = False
+    out: dict[str, Any] = {"body": b""}
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent
+        if sent:
+            await asyncio.sleep(3600)
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            out["status"] = message["status"]
+        elif message["type"] == "http.response.body":
+            out["body"] += message.get("body", b"")
+
+    await app(scope, receive, send)
+    return out["status"], out["body"]
+
+
+async def measure(url: str, label: str) -> list[list[object]]:
+    catalog = await prepare(url, 3000)
+    app = create_app(Settings(database_url=url, auto_migrate=False, access_log=False, log_level="WARNING"))
+    for hook in app.on_startup:
+        await hook(app)
+    skus = [p["sku"] for p in catalog]
+    rows: list[list[object]] = []
+    rng = random.Random(7)
+    for size in (10, 20, 40):
+        times, optimal, dist = [], 0, []
+        for i in range(REQUESTS + 5):
+            body = orjson.dumps({"items": [{"sku": s} for s in rng.sample(skus, size)]})
+            started = time.perf_counter()
+            status, answer = await call(app, "/v1/stores/bench/route", body)
+            elapsed = (time.perf_counter() - started) * 1000
+            assert status == 200, answer[:300]
+            if i >= 5:  # the first requests build the indexes
+                result = orjson.loads(answer)
+                times.append(elapsed)
+                optimal += bool(result["optimal"])
+                dist.append(result["distance_m"])
+        rows.append([label, size, statistics.median(times), percentile(times, 95), f"{optimal}/{REQUESTS}",
+                     round(statistics.median(dist))])  # fmt: skip
+        print(rows[-1], file=sys.stderr)
+    for hook in app.on_shutdown:
+        await hook(app)
+    return rows
+
+
+def main() -> None:
+    rows: list[list[object]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        rows += asyncio.run(measure(f"sqlite+aiosqlite:///{Path(tmp) / 'route.sqlite3'}", "SQLite"))
+        pg = TempPostgres(fast=False).start()
+        try:
+            rows += asyncio.run(measure(pg.create_database("route"), "PostGIS"))
+        finally:
+            pg.stop()
+    body = table(["database", "items", "median ms", "p95 ms", "proven optimal", "median walk m"], rows)
+    print(body)
+    write_section(
+        "route",
+        "## Route requests, server time (issue 5)\n\n"
+        f"Machine: {machine()}. A 4,000 m² synthetic store, 3,000 products placed; {REQUESTS} requests per size "
+        "of random skus (some not carried or out of stock, as in real lists); defaults (cold chain last, best "
+        "entrance and checkout, 500 ms solver budget). Script: `tests/benchmarks/bench_route.py`.\n\n" + body,
+    )
+
+
+if __name__ == "__main__":
+    main()
