@@ -18,11 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from catalog.locate import Item, locate_items
 from catalog.locations import Carried, StoreIndex
 from catalog.search import SearchIndex
-from routing import solve_path
+from routing import PathSolution, solve_path, solve_ranked
 from routing.closures import with_point
 from routing.table import leg_path, legs
 from stores.closures import RouteTable
 from stores.errors import Invalid, Problem
+
+#: Stands in for "no walk" where the solver needs finite numbers (beyond any real store walk).
+_UNUSED = 1e7
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,19 +126,27 @@ async def plan_route(
 
     groups = [[local[p] for p in s.points] for s in routable]
     ranks = [_rank(s, options) for s in routable]
-    best = None
-    for start_id, start_point in starts:
-        if not reachable[local[start_point]] and len(starts) > 1:
-            continue
-        solution = solve_path(
-            walks.dist, local[start_point], end_locals, groups,
-            last=[i for i, r in enumerate(ranks) if r == 2], first=[i for i, r in enumerate(ranks) if r == 0],
-            time_limit_ms=options.time_limit_ms / max(1, len(starts)),
-        )  # fmt: skip
-        if best is None or solution.length < best[1].length:
-            best = (start_id, solution, start_point)
-    assert best is not None
-    start_id, solution, start_point = best
+    last = [i for i, r in enumerate(ranks) if r == 2]
+    first = [i for i, r in enumerate(ranks) if r == 0]
+    if len(starts) == 1:
+        start_id, start_point = starts[0]
+        solution = solve_path(walks.dist, local[start_point], end_locals, groups, last=last, first=first,
+                              time_limit_ms=options.time_limit_ms)  # fmt: skip
+    else:
+        # Several entrances: one solve from a virtual start whose first stop is "any entrance".
+        k = len(points)
+        padded = np.full((k + 1, k + 1), _UNUSED)
+        padded[:k, :k] = np.where(np.isfinite(walks.dist), walks.dist, _UNUSED)
+        entrances = [local[p] for _, p in starts if reachable[local[p]]]
+        padded[k, entrances] = 0.0
+        solution = solve_ranked(padded, k, end_locals, [entrances, *groups], [-1, *ranks], options.time_limit_ms)
+        chosen = solution.order[0]
+        start_id, start_point = next((sid, p) for sid, p in starts if local[p] == chosen)
+        solution = PathSolution(solution.order[1:], solution.end, solution.length, solution.optimal)
+        if solution.length >= _UNUSED:  # entrances in parts of the store cut off from each other
+            raise Invalid("Not every item can be reached from one entrance; choose a start.",
+                          [Problem("unreachable", "the items lie in parts of the store cut off from each other",
+                                   pointer="/start")])  # fmt: skip
 
     # Which product each visited point serves (a point can serve several products).
     remaining = list(range(len(routable)))

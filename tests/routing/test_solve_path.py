@@ -160,3 +160,25 @@ def test_no_stops_and_bad_input() -> None:
         solve_path(dist, 0, 2, [1], last=[4])
     with pytest.raises(ValueError):
         solve_path([[0, 1]], 0, 0, [])
+
+
+def test_ranked_with_a_virtual_start_picks_the_best_entrance() -> None:
+    from routing import solve_ranked
+
+    rng = np.random.default_rng(4)
+    points = rng.uniform(0, 50, size=(9, 2))  # 0, 1 entrances; 2..7 items; 8 checkout
+    dist = np.hypot(*(points[:, None, :] - points[None, :, :]).transpose(2, 0, 1))
+    padded = np.full((10, 10), 1e7)
+    padded[:9, :9] = dist
+    padded[9, [0, 1]] = 0.0
+    ranks = [-1, 1, 1, 1, 1, 2, 2]
+    solution = solve_ranked(padded, 9, [8], [[0, 1], [2], [3], [4], [5], [6], [7]], ranks)
+    best = min(
+        walk_length(dist, entrance, list(middle) + list(cold), 8)
+        for entrance in (0, 1)
+        for middle in itertools.permutations([2, 3, 4, 5])
+        for cold in itertools.permutations([6, 7])
+    )
+    assert solution.optimal and solution.order[0] in (0, 1)
+    assert solution.length == pytest.approx(best)
+    assert set(solution.order[-2:]) == {6, 7}
