@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from catalog.locations import Carried, StoreIndex
 from catalog.models import Product
-from catalog.search import SearchIndex
+from catalog.search import Hit, SearchIndex
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +44,21 @@ class Resolved:
         return out
 
 
+#: A hit this close to the best one is as good a match: prefer it if the store has it in stock.
+_NEAR_TIE = 3.0
+
+
+def _best_hit(hits: list[Hit], index: StoreIndex) -> str:
+    """The best search hit, preferring, among near-equal matches, one that is on a shelf and in stock."""
+    for hit in hits:
+        if hit.score < hits[0].score - _NEAR_TIE:
+            break
+        carried = index.products.get(hit.sku)
+        if carried is not None and carried.locations and carried.stock != "out":
+            return hit.sku
+    return hits[0].sku
+
+
 async def locate_items(
     sessions: async_sessionmaker[AsyncSession], index: StoreIndex, search: SearchIndex, items: list[Item]
 ) -> list[Resolved]:
@@ -54,8 +69,8 @@ async def locate_items(
         if item.sku is not None:
             wanted.append(item.sku)
         else:
-            hits = search.search(item.query or "", 1, carried_skus)
-            wanted.append(hits[0].sku if hits else None)
+            hits = search.search(item.query or "", 5, carried_skus)
+            wanted.append(_best_hit(hits, index) if hits else None)
     unknown = {s for s in wanted if s is not None and s not in index.products}
     known_elsewhere: set[str] = set()
     if unknown:

@@ -67,3 +67,16 @@ def test_locate_rejects_bad_lists(store: TestClient) -> None:
     assert store.post("/v1/stores/s1/locate", json=too_many).status_code == 400
     assert store.get("/v1/stores/s1/products", params={"q": "x" * 201}).status_code == 400
     assert store.post("/v1/stores/ghost/locate", json={"items": [{"sku": "a"}]}).status_code == 404
+
+
+def test_free_text_prefers_an_in_stock_product_among_equal_matches(store: TestClient) -> None:
+    put_json(store, "/v1/products", [{"sku": "bread-3", "name": "Sourdough Bread", "brand": "Other"}])
+    rows = [{"sku": "bread-1", "shelf": "s1", "stock": "out"}, {"sku": "bread-3", "shelf": "s2"}]
+    put_json(store, "/v1/stores/s1/placements", rows)
+    result = store.post("/v1/stores/s1/locate", json={"items": [{"query": "sourdough bread"}]}).json()["results"][0]
+    assert result["sku"] == "bread-3" and "reason" not in result
+    # A clearly better match that is out of stock is reported as such, not swapped for another product.
+    rows = [{"sku": "bread-1", "shelf": "s1", "stock": "out"}, {"sku": "bread-2", "shelf": "s2"}]
+    put_json(store, "/v1/stores/s1/placements", rows)
+    result = store.post("/v1/stores/s1/locate", json={"items": [{"query": "sourdough bread"}]}).json()["results"][0]
+    assert result["sku"] == "bread-1" and result["reason"] == "out_of_stock"
