@@ -15,7 +15,7 @@ from api.guards import admin_only, store_manager
 from catalog import placements, products
 from catalog.locate import Item, locate_items
 from catalog.placements import PlacementRow
-from stores.errors import DomainError, NotFound
+from stores.errors import Invalid, NotFound, Problem, UnsupportedMedia
 
 MAX_IMPORT_BYTES = 128 * 1024 * 1024
 MAX_LIST_ITEMS = 200
@@ -62,15 +62,8 @@ class LocateIn(msgspec.Struct, forbid_unknown_fields=True):
     items: Annotated[list[ItemIn], msgspec.Meta(min_length=1, max_length=MAX_LIST_ITEMS)]
 
 
-class UnsupportedMedia(DomainError):
-    status = 415
-    title = "Unsupported media type"
-
-
 def to_items(items: list[ItemIn]) -> list[Item]:
     """Items as the domain sees them; an item with neither or both of sku and query is a 422."""
-    from stores.errors import Invalid, Problem
-
     problems = [
         Problem("invalid_item", "give exactly one of sku or query", pointer=f"/items/{i}")
         for i, item in enumerate(items)

@@ -37,6 +37,11 @@ def _aware(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC)
 
 
+def _is_active(closure: Closure, now: datetime) -> bool:
+    until = _aware(closure.until)
+    return until is None or until > now
+
+
 def _check(artifact: NavArtifact, shelf: str | None, polygon: Any, until: datetime | None) -> None:
     problems: list[Problem] = []
     if shelf is None and polygon is None:
@@ -96,7 +101,7 @@ async def lift_closure(session: AsyncSession, store_id: str, closure_id: str) ->
 async def active_closures(session: AsyncSession, store_id: str) -> list[Closure]:
     now = datetime.now(UTC)
     rows = (await session.scalars(select(Closure).where(Closure.store_id == store_id).order_by(Closure.id))).all()
-    return [c for c in rows if c.until is None or _aware(c.until) > now]  # type: ignore[operator]
+    return [c for c in rows if _is_active(c, now)]
 
 
 @dataclass(frozen=True)
@@ -127,7 +132,7 @@ class RouteTables:
             self._closures = {k: v for k, v in self._closures.items() if k[0] != artifact.store_id}
             self._closures[key] = closures
         now = datetime.now(UTC)
-        active = [c for c in closures if c.until is None or _aware(c.until) > now]  # type: ignore[operator]
+        active = [c for c in closures if _is_active(c, now)]
         ids = tuple(c.id for c in active)
         table_key = (artifact.store_id, artifact.version, ids)
         cached = self._tables.get(table_key)

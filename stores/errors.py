@@ -56,3 +56,10 @@ class Invalid(DomainError):
 
     status = 422
     title = "Unprocessable content"
+
+
+class UnsupportedMedia(DomainError):
+    """The body's media type is not one the endpoint reads (415)."""
+
+    status = 415
+    title = "Unsupported media type"

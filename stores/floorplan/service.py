@@ -19,7 +19,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from stores.errors import Conflict, DomainError, NotFound, Problem
+from stores.errors import Conflict, NotFound, Problem, UnsupportedMedia
 from stores.floorplan.artifact import NavArtifact, dump_artifact, load_artifact, read_header
 from stores.floorplan.compile import Compiled, compile_plan
 from stores.floorplan.parse import PlanInvalid, PlanLimits, parse_plan
@@ -32,11 +32,6 @@ _UPLOAD_ATTEMPTS = 8
 
 class NoFloorPlan(Conflict):
     """The store has no live floor plan yet (409)."""
-
-
-class UnsupportedMedia(DomainError):
-    status = 415
-    title = "Unsupported media type"
 
 
 @dataclass(frozen=True, slots=True)

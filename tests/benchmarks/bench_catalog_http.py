@@ -53,8 +53,9 @@ def run(url: str, tmp: Path, label: str) -> list[list[object]]:
         srch = wrk(base + "/", script=searches)
         loct = wrk(base + "/v1/stores/bench/locate", script=locate)
         at80 = hey(f"{base}/v1/stores/bench/products/{skus[0]}/locations", rate=0.8 * loc["rps"])
-        search_rate = 0.5 * srch["rps"]
-        at_search = hey(f"{base}/v1/stores/bench/products?q=sourdogh%20bred&limit=10", rate=search_rate)
+        search_rate = min(100.0, 0.25 * srch["rps"])  # a busy store's worth of searches per worker
+        # Two connections: hey's workers fire in step, so 16 would queue 16 searches per tick.
+        at_search = hey(f"{base}/v1/stores/bench/products?q=sourdogh%20bred&limit=10", rate=search_rate, connections=2)
         for name, r in (("hello-world (/health)", hello), ("product locations", loc), ("search, 50k products", srch),
                         ("locate, 30 items", loct)):  # fmt: skip
             rows.append([label, name, round(r["rps"]), f"{100 * r['rps'] / hello['rps']:.0f}%", r.get("p50", 0.0),
@@ -70,7 +71,7 @@ def run(url: str, tmp: Path, label: str) -> list[list[object]]:
                 int(at80["errors"]),
             ]
         )
-        rows.append([label, "search at 50% of its max", round(at_search["rps"]), "", at_search["p50"], at_search["p99"],
+        rows.append([label, "search at 100 req/s", round(at_search["rps"]), "", at_search["p50"], at_search["p99"],
                      int(at_search["errors"])])  # fmt: skip
     finally:
         server.stop()
