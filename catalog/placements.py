@@ -7,14 +7,15 @@ same transaction, which is what per-worker location indexes key on.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.models import STOCK, UNPLACED, Placement, Product
+from stores.db import dialect_insert
 from stores.errors import Invalid, Problem
 from stores.floorplan.artifact import NavArtifact
 from stores.models import Store, utcnow
@@ -97,24 +98,32 @@ async def _bump(session: AsyncSession, store_id: str) -> int:
     return int(await session.scalar(select(Store.planogram_version).where(Store.id == store_id)) or 0)
 
 
-async def replace_planogram(
-    session: AsyncSession, store_id: str, rows: list[PlacementRow], artifact: NavArtifact
-) -> int:
-    """PUT: the store's planogram becomes exactly ``rows``. Returns the new planogram version."""
-    await check_rows(session, rows, artifact)
+async def _change(session: AsyncSession, store_id: str, write: Callable[[], Awaitable[None]]) -> int:
+    """Run ``write`` and bump the planogram version in one transaction; all or nothing."""
     try:
-        await session.execute(delete(Placement).where(Placement.store_id == store_id))
-        for i in range(0, len(rows), 1000):
-            await session.execute(
-                (postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert)(Placement),
-                [_values(store_id, r) for r in rows[i : i + 1000]],
-            )
+        await write()
         version = await _bump(session, store_id)
         await session.commit()
     except BaseException:
         await session.rollback()
         raise
     return version
+
+
+async def replace_planogram(
+    session: AsyncSession, store_id: str, rows: list[PlacementRow], artifact: NavArtifact
+) -> int:
+    """PUT: the store's planogram becomes exactly ``rows``. Returns the new planogram version."""
+    await check_rows(session, rows, artifact)
+
+    async def write() -> None:
+        await session.execute(delete(Placement).where(Placement.store_id == store_id))
+        for i in range(0, len(rows), 1000):
+            await session.execute(
+                dialect_insert(session)(Placement), [_values(store_id, r) for r in rows[i : i + 1000]]
+            )
+
+    return await _change(session, store_id, write)
 
 
 async def upsert_placements(
@@ -122,22 +131,18 @@ async def upsert_placements(
 ) -> int:
     """POST: insert or update rows by (sku, shelf); fields left out keep their values."""
     await check_rows(session, rows, artifact)
-    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
-    try:
+
+    async def write() -> None:
         for row in rows:
             values = _values(store_id, row)
             changes = {"updated_at": values["updated_at"]}
             for name in ("position_m", "level", "stock"):
                 if getattr(row, name) is not None:
                     changes[name] = values[name]
-            stmt = insert(Placement).values(values)
+            stmt = dialect_insert(session)(Placement).values(values)
             await session.execute(stmt.on_conflict_do_update(index_elements=["store_id", "sku", "shelf"], set_=changes))
-        version = await _bump(session, store_id)
-        await session.commit()
-    except BaseException:
-        await session.rollback()
-        raise
-    return version
+
+    return await _change(session, store_id, write)
 
 
 async def placements_on_shelves(session: AsyncSession, store_id: str, shelves: list[str]) -> list[dict[str, Any]]:

@@ -16,10 +16,10 @@ from typing import Any
 
 import ijson
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.models import STORAGE, CatalogState, Product
+from stores.db import dialect_insert
 from stores.errors import Invalid, NotFound, Problem
 from stores.models import utcnow
 
@@ -139,16 +139,14 @@ def rows_from_body(body: bytes, content_type: str) -> Iterator[tuple[int, Any]]:
         raise Invalid("The body is not a JSON array.", [Problem("malformed_json", str(exc), pointer="")]) from exc
 
 
-def _upsert(dialect: str, rows: list[dict[str, Any]]) -> Any:
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(Product).values(rows)
+def _upsert(session: AsyncSession, rows: list[dict[str, Any]]) -> Any:
+    stmt = dialect_insert(session)(Product).values(rows)
     columns = {c: stmt.excluded[c] for c in (*FIELDS[1:], "updated_at")}
     return stmt.on_conflict_do_update(index_elements=[Product.sku], set_=columns)
 
 
 async def import_products(session: AsyncSession, rows: Iterator[tuple[int, Any]]) -> int:
     """Upsert every row, or none: raises Invalid listing each bad row."""
-    dialect = session.bind.dialect.name
     problems: list[Problem] = []
     batch: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
@@ -170,12 +168,12 @@ async def import_products(session: AsyncSession, rows: Iterator[tuple[int, Any]]
                 continue  # keep validating, stop writing: nothing will be committed
             batch.append({**product, "updated_at": now})
             if len(batch) >= BATCH:
-                await session.execute(_upsert(dialect, batch))
+                await session.execute(_upsert(session, batch))
                 batch.clear()
         if problems:
             raise Invalid(f"{len(problems)} bad row(s); nothing was imported.", problems[:MAX_LISTED])
         if batch:
-            await session.execute(_upsert(dialect, batch))
+            await session.execute(_upsert(session, batch))
         await _bump_catalog_version(session)
         await session.commit()
     except BaseException:

@@ -56,6 +56,15 @@ def _rank(stop: _Stop, options: RouteOptions) -> int:
     return 0 if options.heavy_first and product.heavy else 1
 
 
+def _named(spots: dict[str, int], wanted: str | None, kind: str, pointer: str) -> list[tuple[str | None, int]]:
+    """Every entrance (or checkout) as (id, point), or just the one asked for."""
+    if wanted is None:
+        return list(spots.items())
+    if wanted not in spots:
+        raise Invalid(f"Unknown {kind}.", [Problem(f"unknown_{kind}", f"no {kind} {wanted!r}", pointer=pointer)])
+    return [(wanted, spots[wanted])]
+
+
 async def plan_route(
     sessions: async_sessionmaker[AsyncSession],
     index: StoreIndex,
@@ -86,20 +95,9 @@ async def plan_route(
                                    pointer="/start")])  # fmt: skip
         table, start_point = extended
         starts = [(None, start_point)]
-    elif options.start_entrance is not None:
-        if options.start_entrance not in artifact.entrances:
-            raise Invalid("Unknown entrance.", [Problem("unknown_entrance", f"no entrance {options.start_entrance!r}",
-                                                        pointer="/start/entrance")])  # fmt: skip
-        starts = [(options.start_entrance, artifact.entrances[options.start_entrance])]
     else:
-        starts = list(artifact.entrances.items())
-    if options.end_checkout is not None:
-        if options.end_checkout not in artifact.checkouts:
-            raise Invalid("Unknown checkout.", [Problem("unknown_checkout", f"no checkout {options.end_checkout!r}",
-                                                        pointer="/end/checkout")])  # fmt: skip
-        ends = [(options.end_checkout, artifact.checkouts[options.end_checkout])]
-    else:
-        ends = list(artifact.checkouts.items())
+        starts = _named(artifact.entrances, options.start_entrance, "entrance", "/start/entrance")
+    ends = _named(artifact.checkouts, options.end_checkout, "checkout", "/end/checkout")
 
     closed = route_table.closed_points
     for stop in stops.values():

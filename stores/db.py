@@ -109,6 +109,13 @@ def create_engine(settings: Settings, *, pooled: bool = True) -> AsyncEngine:
     )
 
 
+def dialect_insert(session: AsyncSession) -> Any:
+    """``insert`` of the session's dialect, for ``on_conflict_do_update`` (SQLite and PostgreSQL)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+
+
 @dataclass(slots=True)
 class Database:
     """An engine and its session factory, created once per process."""
