@@ -9,6 +9,7 @@ statements.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from typing import Any
 
@@ -27,6 +28,7 @@ class VersionProbe:
         self._dialect = url.get_backend_name()
         self._sqlite: sqlite3.Connection | None = None
         self._pool: Any = None
+        self._inflight: dict[str, asyncio.Future[tuple[int | None, int, int] | None]] = {}
         if self._dialect == "sqlite":
             self._sqlite = sqlite3.connect(url.database or ":memory:", check_same_thread=False, isolation_level=None)
             self._sqlite.execute("PRAGMA query_only=ON")
@@ -41,12 +43,31 @@ class VersionProbe:
         return self._pool
 
     async def store_versions(self, store_id: str) -> tuple[int | None, int, int] | None:
-        """(floorplan_version, planogram_version, closures_version), or None for an unknown store."""
+        """(floorplan_version, planogram_version, closures_version), or None for an unknown store.
+
+        On PostgreSQL, concurrent requests for one store share the read already in flight
+        (single flight): under load one round trip serves many requests, and a request never sees
+        numbers older than a read that was still running when it arrived.
+        """
         if self._sqlite is not None:
             row = self._sqlite.execute(_STORE.format(p="?"), (store_id,)).fetchone()
-        else:
+            return None if row is None else (row[0], int(row[1] or 0), int(row[2] or 0))
+        pending = self._inflight.get(store_id)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future: asyncio.Future[tuple[int | None, int, int] | None] = asyncio.get_running_loop().create_future()
+        self._inflight[store_id] = future
+        try:
             row = await (await self._pg()).fetchrow(_STORE.format(p="$1"), store_id)
-        return None if row is None else (row[0], int(row[1] or 0), int(row[2] or 0))
+            result = None if row is None else (row[0], int(row[1] or 0), int(row[2] or 0))
+            future.set_result(result)
+            return result
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # mark it retrieved: joiners re-raise it, nobody else must
+            raise
+        finally:
+            del self._inflight[store_id]
 
     async def catalog_version(self) -> int:
         if self._sqlite is not None:
