@@ -181,48 +181,61 @@ Move = tuple[float, NDArray[np.int64] | None]  # (gain, new order of positions) 
 
 
 def _two_opt(m: NDArray[np.float64], s: NDArray[np.int64], lo: int, hi: int) -> Move:
-    """Best reversal of a segment s[i..j], lo <= i < j <= hi (O(1) per candidate via prefix sums)."""
+    """Best reversal of a segment s[i..j], lo <= i < j <= hi (O(1) per candidate via prefix sums,
+    all candidates as one block of the tour's submatrix)."""
     if hi - lo < 1:
         return 0.0, None
-    fwd = np.concatenate(([0.0], np.cumsum(m[s[:-1], s[1:]])))
-    bwd = np.concatenate(([0.0], np.cumsum(m[s[1:], s[:-1]])))
-    i, j = np.triu_indices(hi - lo + 1, k=1)
-    i, j = i + lo, j + lo
-    delta = (m[s[i - 1], s[j]] + m[s[i], s[j + 1]] - m[s[i - 1], s[i]] - m[s[j], s[j + 1]]
-             + (bwd[j] - bwd[i]) - (fwd[j] - fwd[i]))  # fmt: skip
+    t = m[np.ix_(s, s)]
+    edge = np.diagonal(t, offset=1)
+    fwd = np.concatenate(([0.0], np.cumsum(edge)))
+    bwd = np.concatenate(([0.0], np.cumsum(np.diagonal(t, offset=-1))))
+    i = np.arange(lo, hi + 1)
+    delta = (t[lo - 1 : hi, lo : hi + 1] + t[lo : hi + 1, lo + 1 : hi + 2]  # t[i-1, j] + t[i, j+1]
+             - edge[lo - 1 : hi][:, None] - edge[lo : hi + 1][None, :]
+             + (bwd[i][None, :] - bwd[i][:, None]) - (fwd[i][None, :] - fwd[i][:, None]))  # fmt: skip
+    delta[np.tril_indices(len(i))] = np.inf  # only i < j
     best = int(np.argmin(delta))
-    if delta[best] < -1e-9:
-        a, b = int(i[best]), int(j[best])
+    if delta.flat[best] < -1e-9:
+        r, c = divmod(best, len(i))
+        a, b = lo + r, lo + c
         perm = np.arange(len(s))
         perm[a : b + 1] = perm[a : b + 1][::-1].copy()
-        return float(-delta[best]), perm
+        return float(-delta.flat[best]), perm
     return 0.0, None
 
 
 def _or_opt(m: NDArray[np.float64], s: NDArray[np.int64], lo: int, hi: int) -> Move:
     """Best move of a run of 1-3 stops (maybe reversed) to another place within s[lo..hi].
 
-    Every (run, insertion edge) pair is scored at once: an (runs x edges) numpy matrix per length.
+    Every (run, insertion edge) pair is scored at once on the tour's own submatrix; runs and
+    insertion edges are contiguous positions, so every term is a slice or a diagonal (no gathers).
     """
     best_gain, best_move = 1e-9, None
-    fwd = np.concatenate(([0.0], np.cumsum(m[s[:-1], s[1:]])))
-    bwd = np.concatenate(([0.0], np.cumsum(m[s[1:], s[:-1]])))
-    p = np.arange(lo - 1, hi + 1)  # insert between s[p] and s[p + 1]
-    left, right = s[p], s[p + 1]
-    base = m[left, right]
+    t = m[np.ix_(s, s)]  # t[a, b]: distance from the stop at position a to the one at position b
+    idx = np.arange(len(s))
+    edge = np.diagonal(t, offset=1)  # edge[a] = t[a, a + 1]
+    fwd = np.concatenate(([0.0], np.cumsum(edge)))
+    bwd = np.concatenate(([0.0], np.cumsum(np.diagonal(t, offset=-1))))
+    p = np.arange(lo - 1, hi + 1)  # insert between positions p and p + 1
+    base = edge[lo - 1 : hi + 1]
     for run in (1, 2, 3):
         i = np.arange(lo, hi - run + 2)
         if not len(i):
             continue
         j = i + run - 1
-        first, last = s[i], s[j]
-        removed = m[s[i - 1], first] + m[last, s[j + 1]] - m[s[i - 1], s[j + 1]]
+        i0, i1, j0, j1 = int(i[0]), int(i[-1]) + 1, int(j[0]), int(j[-1]) + 1
+        removed = edge[i0 - 1 : i1 - 1] + edge[j0:j1] - np.diagonal(t, offset=run + 1)[i0 - 1 : i1 - 1]
         invalid = (p[None, :] >= i[:, None] - 1) & (p[None, :] <= j[:, None])
-        plain = m[left[None, :], first[:, None]] + m[last[:, None], right[None, :]] - base[None, :]
-        flipped = (m[left[None, :], last[:, None]] + m[first[:, None], right[None, :]] - base[None, :]
-                   + ((bwd[j] - bwd[i]) - (fwd[j] - fwd[i]))[:, None])  # fmt: skip
-        for added, reverse in ((plain, False), (flipped, True)):
-            gain = np.where(invalid, -np.inf, removed[:, None] - added)
+        into = t[lo - 1 : hi + 1, i0:i1].T  # [r, c] = t[p_c, i_r]
+        out_of = t[j0:j1, lo : hi + 2]  # [r, c] = t[j_r, p_c + 1]
+        variants = [(into + out_of - base, False)]
+        if run > 1:  # a single stop reversed is the same stop
+            internal = (bwd[j] - bwd[i]) - (fwd[j] - fwd[i])
+            flipped = t[lo - 1 : hi + 1, j0:j1].T + t[i0:i1, lo : hi + 2] - base + internal[:, None]
+            variants.append((flipped, True))
+        for added, reverse in variants:
+            gain = removed[:, None] - added
+            gain[invalid] = -np.inf
             k = int(np.argmax(gain))
             if gain.flat[k] > best_gain:
                 r, c = divmod(k, len(p))
@@ -230,7 +243,6 @@ def _or_opt(m: NDArray[np.float64], s: NDArray[np.int64], lo: int, hi: int) -> M
     if best_move is None:
         return 0.0, None
     a, b, at, reverse = best_move
-    idx = np.arange(len(s))
     segment = idx[a : b + 1][::-1] if reverse else idx[a : b + 1]
     rest = np.concatenate((idx[:a], idx[b + 1 :]))
     at = at if at < a else at - (b - a + 1)
