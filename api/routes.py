@@ -87,9 +87,8 @@ def _options(data: RouteIn, state: State) -> RouteOptions:
 async def _route(state: State, store_id: str, data: RouteIn) -> dict[str, Any]:
     options = _options(data, state)
     items = to_items(data.items)
-    index = await state.locations.get(store_id)
-    versions = await state.probe.store_versions(store_id)
-    route_table = await state.route_tables.get(index.artifact, versions[2] if versions else 0)
+    index, versions = await state.locations.get_versioned(store_id)
+    route_table = await state.route_tables.get(index.artifact, versions[2])
     search = await state.search.get()
     return await plan_route(state.db.sessionmaker, index, search, route_table, items, options)
 

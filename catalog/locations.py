@@ -151,6 +151,10 @@ class LocationIndexes:
         self._max = max_entries
 
     async def get(self, store_id: str) -> StoreIndex:
+        return (await self.get_versioned(store_id))[0]
+
+    async def get_versioned(self, store_id: str) -> tuple[StoreIndex, tuple[int | None, int, int]]:
+        """The index and the store's (floor plan, planogram, closures) versions, from one probe."""
         versions = await self._probe.store_versions(store_id)
         if versions is None:
             raise NotFound(f"No store with id {store_id!r}.")
@@ -160,12 +164,12 @@ class LocationIndexes:
         key = (floorplan_version, planogram_version)
         current = self._entries.get(store_id)
         if current and (current.floorplan_version, current.planogram_version) == key:
-            return current
+            return current, versions
         lock = self._locks.setdefault(store_id, asyncio.Lock())
         async with lock:
             current = self._entries.get(store_id)
             if current and (current.floorplan_version, current.planogram_version) == key:
-                return current
+                return current, versions
             store = Store(id=store_id, floorplan_version=floorplan_version, planogram_version=planogram_version)
             async with self._sessions() as session:
                 artifact = await self._artifacts.get(session, store_id, floorplan_version)
@@ -174,4 +178,4 @@ class LocationIndexes:
             self._entries.move_to_end(store_id)
             while len(self._entries) > self._max:
                 self._entries.popitem(last=False)
-            return index
+            return index, versions
