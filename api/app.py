@@ -26,6 +26,7 @@ from stores import migrate
 from stores.closures import RouteTables
 from stores.db import Database
 from stores.floorplan.service import ArtifactCache
+from stores.lru import Lru
 from stores.probe import VersionProbe
 from stores.settings import Settings
 
@@ -47,7 +48,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.head_revision = migrate.head_revision()
         app.state.db = Database.connect(settings)
         app.state.artifacts = ArtifactCache(settings.artifact_cache_entries)
-        app.state.svg_cache = {}
+        app.state.svg_cache = Lru(32)
         app.state.probe = VersionProbe(settings.database_url)
         app.state.locations = LocationIndexes(
             app.state.artifacts, app.state.probe, app.state.db.sessionmaker, settings.artifact_cache_entries

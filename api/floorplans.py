@@ -17,6 +17,7 @@ from catalog.placements import placements_on_shelves
 from stores.floorplan import service
 from stores.floorplan.parse import parse_plan
 from stores.floorplan.svg import render_svg
+from stores.lru import Lru
 
 
 class UploadResult(msgspec.Struct):
@@ -72,8 +73,7 @@ class FloorplanController(Controller):
 
     @get("/versions", summary="Every uploaded version, with its report")
     async def versions(self, store_id: FromPath[str], db: Session) -> VersionList:
-        rows = await service.list_versions(db, store_id)
-        live = (await service.get_store(db, store_id)).floorplan_version
+        live, rows = await service.list_versions(db, store_id)
         return VersionList(
             [
                 VersionOut(r.version, r.source_format, r.report, r.created_by, r.created_at, r.version == live)
@@ -89,12 +89,9 @@ class FloorplanController(Controller):
 @get("/stores/{store_id:str}/floorplan.svg", tags=["floor plans"], summary="A picture of the live floor plan")
 async def floorplan_svg(store_id: FromPath[str], db: Session, state: State) -> Response[str]:
     version, source = await service.plan_source(db, store_id)
-    key = (store_id, version)
-    cache: dict[tuple[str, int], str] = state.svg_cache
-    svg = cache.get(key)
+    cache: Lru[tuple[str, int], str] = state.svg_cache
+    svg = cache.get((store_id, version))
     if svg is None:
         svg = render_svg(parse_plan(orjson.loads(source)), title=f"{store_id} floor plan v{version}")
-        if len(cache) > 32:
-            cache.clear()
-        cache[key] = svg
+        cache.put((store_id, version), svg)
     return Response(svg, media_type="image/svg+xml", headers={"X-Floorplan-Version": str(version)})

@@ -9,7 +9,6 @@ to JSON when the index is built; the hot path returns those bytes.
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +21,7 @@ from catalog.placements import stock_of
 from stores.errors import NotFound
 from stores.floorplan.artifact import NavArtifact
 from stores.floorplan.service import ArtifactCache, NoFloorPlan
+from stores.lru import Lru
 from stores.models import Store
 from stores.probe import VersionProbe
 
@@ -146,9 +146,8 @@ class LocationIndexes:
         self._artifacts = artifacts
         self._probe = probe
         self._sessions = sessions
-        self._entries: OrderedDict[str, StoreIndex] = OrderedDict()
+        self._entries: Lru[str, StoreIndex] = Lru(max_entries)
         self._locks: dict[str, asyncio.Lock] = {}
-        self._max = max_entries
 
     async def get(self, store_id: str) -> StoreIndex:
         return (await self.get_versioned(store_id))[0]
@@ -174,8 +173,4 @@ class LocationIndexes:
             async with self._sessions() as session:
                 artifact = await self._artifacts.get(session, store_id, floorplan_version)
                 index = await build_index(session, store, artifact)
-            self._entries[store_id] = index
-            self._entries.move_to_end(store_id)
-            while len(self._entries) > self._max:
-                self._entries.popitem(last=False)
-            return index, versions
+            return self._entries.put(store_id, index), versions

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import ijson
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.models import STORAGE, CatalogState, Product
@@ -188,10 +188,6 @@ async def _bump_catalog_version(session: AsyncSession) -> None:
     )
     if updated.rowcount == 0:  # type: ignore[attr-defined]
         session.add(CatalogState(id=1, version=1))
-
-
-async def catalog_version(session: AsyncSession) -> int:
-    return int(await session.scalar(select(CatalogState.version).where(CatalogState.id == 1)) or 0)
 
 
 async def get_product(session: AsyncSession, sku: str) -> Product:

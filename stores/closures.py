@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -25,6 +24,7 @@ from routing.closures import close_areas
 from routing.table import CornerTable
 from stores.errors import Invalid, NotFound, Problem
 from stores.floorplan.artifact import NavArtifact
+from stores.lru import Lru
 from stores.models import Closure, Store
 
 MAX_CLOSURE_AREA_M2 = 20_000.0
@@ -120,8 +120,7 @@ class RouteTables:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], max_entries: int = 64) -> None:
         self._sessions = sessions
         self._closures: dict[tuple[str, int], list[Closure]] = {}
-        self._tables: OrderedDict[tuple[str, int, tuple[str, ...]], RouteTable] = OrderedDict()
-        self._max = max_entries
+        self._tables: Lru[tuple[str, int, tuple[str, ...]], RouteTable] = Lru(max_entries)
 
     async def get(self, artifact: NavArtifact, closures_version: int) -> RouteTable:
         key = (artifact.store_id, closures_version)
@@ -137,21 +136,16 @@ class RouteTables:
         table_key = (artifact.store_id, artifact.version, ids)
         cached = self._tables.get(table_key)
         if cached is not None:
-            self._tables.move_to_end(table_key)
             return cached
         areas = [shape(c.polygon) for c in active if c.polygon]
         table, closed_points = await asyncio.to_thread(
             close_areas, artifact.table, artifact.edges, artifact.edge_lengths, areas
         )
         closed_shelves = frozenset(c.shelf for c in active if c.shelf)
+        closed_points = closed_points.copy()  # never write into the table's own mask
         for shelf_id in closed_shelves:
             info = artifact.shelves.get(shelf_id)
             if info is not None:
                 start = int(artifact.shelf_slot_start[info.index])
-                closed_points = closed_points.copy()
                 closed_points[start : start + int(artifact.shelf_slot_count[info.index])] = True
-        route_table = RouteTable(table, closed_points, closed_shelves, ids)
-        self._tables[table_key] = route_table
-        while len(self._tables) > self._max:
-            self._tables.popitem(last=False)
-        return route_table
+        return self._tables.put(table_key, RouteTable(table, closed_points, closed_shelves, ids))

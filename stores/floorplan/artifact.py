@@ -64,7 +64,6 @@ class NavArtifact:
     shelves: dict[str, ShelfInfo]
     shelf_slot_start: np.ndarray
     shelf_slot_count: np.ndarray
-    slot_position: np.ndarray
     slot_place: np.ndarray
     zones: list[ZoneInfo]
     nav_wkb: bytes
@@ -78,12 +77,6 @@ class NavArtifact:
             return start + count // 2 if count % 2 else start + max(count // 2 - 1, 0)
         step = info.length / count
         return start + min(count - 1, max(0, int(position_m // step)))
-
-    def place_of(self, point: int) -> tuple[float, float]:
-        """Where the product sits on the shelf line for a slot point."""
-        base = len(self.entrances) + len(self.checkouts) + len(self.zones)
-        x, y = self.slot_place[point - base]
-        return (float(x), float(y))
 
     @cached_property
     def nav(self) -> Any:
@@ -113,7 +106,6 @@ def dump_artifact(store_id: str, version: int, plan: FloorPlan, compiled: Compil
         shelf_slot_start=compiled.shelf_slot_start,
         shelf_slot_count=compiled.shelf_slot_count,
         shelf_length=compiled.shelf_length,
-        slot_position=compiled.slot_position,
         slot_place=compiled.slot_place,
         nav=np.frombuffer(shapely.to_wkb(compiled.nav), dtype=np.uint8),
         zones=np.frombuffer(
@@ -193,7 +185,6 @@ def load_artifact(data: bytes, store_id: str, version: int) -> NavArtifact:
         shelves=shelves,
         shelf_slot_start=arrays["shelf_slot_start"],
         shelf_slot_count=arrays["shelf_slot_count"],
-        slot_position=arrays["slot_position"],
         slot_place=arrays["slot_place"],
         zones=zones,
         nav_wkb=nav_wkb,

@@ -46,11 +46,9 @@ class Compiled:
     entrance_ids: list[str]
     checkout_ids: list[str]
     zone_ids: list[str]
-    shelf_ids: list[str]
     shelf_slot_start: np.ndarray  # index into points of each shelf's first slot
     shelf_slot_count: np.ndarray
     shelf_length: np.ndarray
-    slot_position: np.ndarray  # metres along its shelf, per slot
     slot_place: np.ndarray  # (s, 2) the product's place on the shelf line, per slot
 
 
@@ -78,14 +76,14 @@ def _zone_point(nav: BaseGeometry, zone: Polygon) -> tuple[float, float]:
 
 
 def _shelf_slots(plan: FloorPlan, nav: BaseGeometry) -> tuple[np.ndarray, ...]:
-    """Slot positions, places on the shelf and stand points; plus problems for unreachable slots."""
-    counts, positions, places, normals = [], [], [], []
+    """Slots per shelf, the product's place on the shelf per slot, its stand point, and whether
+    the slot has standing room."""
+    counts, places, normals = [], [], []
     for shelf in plan.shelves:
         length = shelf.line.length
         n = max(1, math.ceil(length / SLOT_SPACING_M))
         pos = (np.arange(n) + 0.5) * length / n
         counts.append(n)
-        positions.append(pos)
         at = shapely.line_interpolate_point(shelf.line, pos)
         ahead = shapely.line_interpolate_point(shelf.line, np.minimum(pos + 0.05, length))
         behind = shapely.line_interpolate_point(shelf.line, np.maximum(pos - 0.05, 0.0))
@@ -96,7 +94,7 @@ def _shelf_slots(plan: FloorPlan, nav: BaseGeometry) -> tuple[np.ndarray, ...]:
         normals.append(np.stack([-d[:, 1], d[:, 0]], axis=1))
     if not counts:
         empty = np.zeros((0, 2))
-        return np.zeros(0, np.int64), np.zeros(0), empty, empty, np.zeros(0, bool)
+        return np.zeros(0, np.int64), empty, empty, np.zeros(0, bool)
     place = np.concatenate(places)
     normal = np.concatenate(normals)
     stand = np.full_like(place, np.nan)
@@ -114,7 +112,7 @@ def _shelf_slots(plan: FloorPlan, nav: BaseGeometry) -> tuple[np.ndarray, ...]:
         if math.dist((near.x, near.y), place[i]) <= REACH_M:
             stand[i] = (near.x, near.y)
     reachable = ~np.isnan(stand[:, 0])
-    return np.asarray(counts, np.int64), np.concatenate(positions), place, stand, reachable
+    return np.asarray(counts, np.int64), place, stand, reachable
 
 
 def compile_plan(plan: FloorPlan) -> Compiled:
@@ -123,7 +121,7 @@ def compile_plan(plan: FloorPlan) -> Compiled:
     problems: list[Problem] = []
     entrances = [_snap(nav, e.point) for e in plan.entrances]
     checkouts = [_snap(nav, c.point) for c in plan.checkouts]
-    counts, positions, places, stands, has_room = _shelf_slots(plan, nav)
+    counts, places, stands, has_room = _shelf_slots(plan, nav)
 
     # Reachability: a part of the navigable space is connected; parts with an entrance count.
     parts = list(getattr(nav, "geoms", [nav]))
@@ -186,10 +184,8 @@ def compile_plan(plan: FloorPlan) -> Compiled:
         entrance_ids=[e.id for e in plan.entrances],
         checkout_ids=[c.id for c in plan.checkouts],
         zone_ids=[z.id for z in plan.zones],
-        shelf_ids=[s.id for s in plan.shelves],
         shelf_slot_start=(start + base).astype(np.int64),
         shelf_slot_count=counts,
         shelf_length=np.asarray([s.line.length for s in plan.shelves], float),
-        slot_position=positions,
         slot_place=places,
     )

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +23,7 @@ from stores.floorplan.artifact import NavArtifact, dump_artifact, load_artifact,
 from stores.floorplan.compile import Compiled, compile_plan
 from stores.floorplan.parse import PlanInvalid, PlanLimits, parse_plan
 from stores.floorplan.plan import FloorPlan
+from stores.lru import Lru
 from stores.models import FloorplanVersion, Store
 from stores.service import get_store
 
@@ -183,8 +183,9 @@ async def activate_version(session: AsyncSession, store_id: str, version: int) -
     return version
 
 
-async def list_versions(session: AsyncSession, store_id: str) -> list[FloorplanVersion]:
-    await get_store(session, store_id)
+async def list_versions(session: AsyncSession, store_id: str) -> tuple[int | None, list[FloorplanVersion]]:
+    """(the live version, every version with its report), oldest first."""
+    live = (await get_store(session, store_id)).floorplan_version
     rows = await session.execute(
         select(
             FloorplanVersion.version,
@@ -196,7 +197,7 @@ async def list_versions(session: AsyncSession, store_id: str) -> list[FloorplanV
         .where(FloorplanVersion.store_id == store_id)
         .order_by(FloorplanVersion.version)
     )
-    return list(rows.all())  # type: ignore[arg-type]
+    return live, list(rows.all())  # type: ignore[arg-type]
 
 
 async def live_version(session: AsyncSession, store_id: str) -> int:
@@ -228,14 +229,12 @@ class ArtifactCache:
     """Per-worker LRU of loaded artifacts, keyed by (store, version): a new version is a new key."""
 
     def __init__(self, max_entries: int = 64) -> None:
-        self._entries: OrderedDict[tuple[str, int], NavArtifact] = OrderedDict()
-        self._max = max_entries
+        self._entries: Lru[tuple[str, int], NavArtifact] = Lru(max_entries)
 
     async def get(self, session: AsyncSession, store_id: str, version: int) -> NavArtifact:
         key = (store_id, version)
         hit = self._entries.get(key)
         if hit is not None:
-            self._entries.move_to_end(key)
             return hit
         data = await session.scalar(
             select(FloorplanVersion.artifact).where(
@@ -244,11 +243,7 @@ class ArtifactCache:
         )
         if data is None:
             raise NotFound(f"Store {store_id!r} has no floor plan version {version}.")
-        artifact = load_artifact(bytes(data), store_id, version)
-        self._entries[key] = artifact
-        while len(self._entries) > self._max:
-            self._entries.popitem(last=False)
-        return artifact
+        return self._entries.put(key, load_artifact(bytes(data), store_id, version))
 
     async def live(self, session: AsyncSession, store_id: str) -> NavArtifact:
         return await self.get(session, store_id, await live_version(session, store_id))
