@@ -14,14 +14,17 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from api.access_log import access_log_middleware
 from api.catalog import ProductController, StoreCatalogController
 from api.dependencies import provide_session
+from api.feedback import FeedbackController
 from api.floorplans import FloorplanController, floorplan_svg
 from api.ops import health, ready
 from api.problems import EXCEPTION_HANDLERS
+from api.ratelimit import RateLimits
 from api.routes import RouteController
 from api.stores import StoreController
 from api.tokens import TokenController
 from catalog.locations import LocationIndexes
 from catalog.search import SearchIndexes
+from catalog.search_log import SearchMisses, purge_expired
 from stores import migrate
 from stores.closures import RouteTables
 from stores.db import Database
@@ -34,6 +37,23 @@ from stores.settings import Settings
 def _configure_logging(settings: Settings) -> None:
     logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s %(message)s")
     logging.getLogger("aislepath.access").setLevel(logging.INFO if settings.access_log else logging.WARNING)
+
+
+log = logging.getLogger("aislepath")
+
+PURGE_EVERY_S = 3600.0
+
+
+async def _purge_forever(app: Litestar) -> None:
+    """Delete feedback and search misses past their retention, hourly (every worker; idempotent)."""
+    settings: Settings = app.state.settings
+    while True:
+        try:
+            async with app.state.db.sessionmaker() as session:
+                await purge_expired(session, settings.feedback_retention_days, settings.search_log_retention_days)
+        except Exception as exc:  # the database may be away; try again next hour
+            log.warning("retention purge failed: %s", type(exc).__name__)
+        await asyncio.sleep(PURGE_EVERY_S)
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -51,12 +71,26 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.svg_cache = Lru(32)
         app.state.probe = VersionProbe(settings.database_url)
         app.state.locations = LocationIndexes(
-            app.state.artifacts, app.state.probe, app.state.db.sessionmaker, settings.artifact_cache_entries
+            app.state.artifacts,
+            app.state.probe,
+            app.state.db.sessionmaker,
+            settings.artifact_cache_entries,
+            settings.wrong_location_reports,
         )
         app.state.search = SearchIndexes(app.state.probe, app.state.db.sessionmaker)
         app.state.route_tables = RouteTables(app.state.db.sessionmaker, settings.artifact_cache_entries)
+        app.state.rate_limits = RateLimits(settings)
+        app.state.search_misses = SearchMisses(app.state.db.sessionmaker)
+        app.state.background = [
+            asyncio.create_task(app.state.search_misses.run()),
+            asyncio.create_task(_purge_forever(app)),
+        ]
 
     async def on_shutdown(app: Litestar) -> None:
+        tasks = getattr(app.state, "background", [])
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         probe = getattr(app.state, "probe", None)
         if probe is not None:
             await probe.close()
@@ -74,6 +108,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ProductController,
             StoreCatalogController,
             RouteController,
+            FeedbackController,
         ],
     )
     return Litestar(

@@ -11,7 +11,7 @@ from litestar.datastructures import State
 from litestar.params import FromPath, JSONBody, Parameter
 
 from api.dependencies import Session
-from api.guards import admin_only, store_manager
+from api.guards import ADMIN_WRITE, MANAGER_WRITE, SHOPPER_EXPENSIVE
 from catalog import placements, products
 from catalog.locate import Item, locate_items
 from catalog.placements import PlacementRow
@@ -78,7 +78,7 @@ class ProductController(Controller):
     path = "/products"
     tags = ["catalog"]
 
-    @put("/", guards=[admin_only], request_max_body_size=MAX_IMPORT_BYTES, summary="Bulk upsert (JSON array or CSV)")
+    @put("/", guards=ADMIN_WRITE, request_max_body_size=MAX_IMPORT_BYTES, summary="Bulk upsert (JSON array or CSV)")
     async def import_products(self, request: Request[Any, Any, Any], db: Session) -> Upserted:
         media = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
         if media not in ("application/json", "text/csv"):
@@ -101,7 +101,7 @@ class StoreCatalogController(Controller):
     async def _artifact(self, state: State, db: Any, store_id: str) -> Any:
         return await state.artifacts.live(db, store_id)
 
-    @put("/placements", guards=[store_manager], request_max_body_size=MAX_IMPORT_BYTES, status_code=200,
+    @put("/placements", guards=MANAGER_WRITE, request_max_body_size=MAX_IMPORT_BYTES, status_code=200,
          summary="Replace the store's planogram")  # fmt: skip
     async def replace(
         self, store_id: FromPath[str], data: JSONBody[list[PlacementIn]], db: Session, state: State
@@ -111,7 +111,7 @@ class StoreCatalogController(Controller):
         version = await placements.replace_planogram(db, store_id, rows, artifact)
         return PlanogramResult(store_id, version, len(rows))
 
-    @post("/placements", guards=[store_manager], status_code=200, summary="Insert or update placements (and stock)")
+    @post("/placements", guards=MANAGER_WRITE, status_code=200, summary="Insert or update placements (and stock)")
     async def upsert(
         self,
         store_id: FromPath[str],
@@ -137,7 +137,11 @@ class StoreCatalogController(Controller):
         body = {"sku": sku, "name": name, "carried": False, "stock": None, "locations": []}
         return Response(orjson.dumps(body), media_type="application/json")
 
-    @get("/products", summary="Search products (typo-, accent- and language-tolerant); carried ones first")
+    @get(
+        "/products",
+        guards=SHOPPER_EXPENSIVE,
+        summary="Search products (typo-, accent- and language-tolerant); carried ones first",
+    )
     async def search(
         self,
         store_id: FromPath[str],
@@ -147,6 +151,10 @@ class StoreCatalogController(Controller):
     ) -> dict[str, Any]:
         index = await state.locations.get(store_id)
         hits = (await state.search.get()).search(q, limit, index.products.keys())
+        if not hits:
+            state.search_misses.record(store_id, q, "no_match", "search")
+        elif hits[0].sku not in index.products:  # carried products rank first: none is carried
+            state.search_misses.record(store_id, q, "not_carried", "search", hits[0].sku)
         results = []
         for hit in hits:
             carried = index.products.get(hit.sku)
@@ -156,9 +164,16 @@ class StoreCatalogController(Controller):
             })  # fmt: skip
         return {"results": results}
 
-    @post("/locate", status_code=200, summary="Locate a whole shopping list in one round trip")
+    @post(
+        "/locate",
+        status_code=200,
+        guards=SHOPPER_EXPENSIVE,
+        summary="Locate a whole shopping list in one round trip",
+    )
     async def locate(self, store_id: FromPath[str], data: JSONBody[LocateIn], state: State) -> dict[str, Any]:
         index = await state.locations.get(store_id)
         search = await state.search.get()
         results = await locate_items(state.db.sessionmaker, index, search, to_items(data.items))
+        for r in results:
+            state.search_misses.record_unresolved(store_id, "locate", r.item.as_json(), r.reason, r.sku)
         return {"results": [r.as_json() for r in results]}

@@ -12,7 +12,8 @@ from litestar.datastructures import State
 from litestar.params import FromPath
 
 from api.dependencies import Session
-from api.guards import store_manager
+from api.guards import MANAGER_UPLOAD
+from catalog.moves import record_plan_switch
 from catalog.placements import placements_on_shelves
 from stores.floorplan import service
 from stores.floorplan.parse import parse_plan
@@ -49,7 +50,7 @@ class FloorplanController(Controller):
 
     @put(
         "/",
-        guards=[store_manager],
+        guards=MANAGER_UPLOAD,
         status_code=201,
         summary="Upload a floor plan (GeoJSON v1 or an IMDF zip); valid plans go live at once",
     )
@@ -63,6 +64,7 @@ class FloorplanController(Controller):
             request.headers.get("content-type", ""),
             getattr(principal, "token_id", None),
             dropped_placements=placements_on_shelves,
+            switched=record_plan_switch,
         )
         return UploadResult(uploaded.version, uploaded.report)
 
@@ -81,9 +83,9 @@ class FloorplanController(Controller):
             ]
         )
 
-    @post("/versions/{version:int}/activate", guards=[store_manager], status_code=200, summary="Roll back or forward")
+    @post("/versions/{version:int}/activate", guards=MANAGER_UPLOAD, status_code=200, summary="Roll back or forward")
     async def activate(self, store_id: FromPath[str], version: FromPath[int], db: Session) -> Activated:
-        return Activated(store_id, await service.activate_version(db, store_id, version))
+        return Activated(store_id, await service.activate_version(db, store_id, version, record_plan_switch))
 
 
 @get("/stores/{store_id:str}/floorplan.svg", tags=["floor plans"], summary="A picture of the live floor plan")

@@ -39,3 +39,13 @@ async def store_manager(connection: ASGIConnection[Any, Any, Any, Any], _: BaseR
     store_id = str(connection.path_params.get("store_id", ""))
     if not principal.may_write(store_id):
         raise PermissionDeniedException(f"This token may not change store {store_id!r}.")
+
+
+# Guard lists for handlers: who may call, then how often (see api.ratelimit).
+from api.ratelimit import rate_limited  # noqa: E402  (ratelimit needs nothing from here)
+
+ADMIN_WRITE = [admin_only, rate_limited("write")]
+MANAGER_WRITE = [store_manager, rate_limited("write")]
+MANAGER_UPLOAD = [store_manager, rate_limited("upload")]
+MANAGER_READ = [store_manager, rate_limited("expensive")]
+SHOPPER_EXPENSIVE = [rate_limited("expensive")]

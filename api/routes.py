@@ -13,7 +13,7 @@ from litestar.params import FromPath, JSONBody, Parameter
 
 from api.catalog import ItemIn, to_items
 from api.dependencies import Session
-from api.guards import store_manager
+from api.guards import MANAGER_WRITE, SHOPPER_EXPENSIVE
 from catalog.route import RouteOptions, plan_route
 from stores import closures
 from stores.errors import Invalid, Problem
@@ -97,9 +97,17 @@ class RouteController(Controller):
     path = "/stores/{store_id:str}"
     tags = ["routes"]
 
-    @post("/route", status_code=200, summary="The shortest walk from the entrance through the list to a checkout")
+    @post(
+        "/route",
+        status_code=200,
+        guards=SHOPPER_EXPENSIVE,
+        summary="The shortest walk from the entrance through the list to a checkout",
+    )
     async def route(self, store_id: FromPath[str], data: JSONBody[RouteIn], state: State) -> Response[bytes]:
-        return Response(orjson.dumps(await _route(state, store_id, data)), media_type="application/json")
+        answer = await _route(state, store_id, data)
+        for miss in answer["unresolved"]:
+            state.search_misses.record_unresolved(store_id, "route", miss["item"], miss["reason"], miss.get("sku"))
+        return Response(orjson.dumps(answer), media_type="application/json")
 
     @get("/route.svg", summary="The route for a list of skus, drawn over the live floor plan")
     async def route_svg(
@@ -118,7 +126,7 @@ class RouteController(Controller):
 
     @post(
         "/closures",
-        guards=[store_manager],
+        guards=MANAGER_WRITE,
         status_code=201,
         summary="Close a shelf or an area; routes avoid it at once",
     )
@@ -133,6 +141,6 @@ class RouteController(Controller):
         active = await closures.active_closures(db, store_id)
         return {"closures": [ClosureOut(c.id, c.shelf, c.polygon, c.until, c.created_at) for c in active]}
 
-    @delete("/closures/{closure_id:str}", guards=[store_manager], summary="Lift a closure")
+    @delete("/closures/{closure_id:str}", guards=MANAGER_WRITE, summary="Lift a closure")
     async def lift(self, store_id: FromPath[str], closure_id: FromPath[str], db: Session) -> None:
         await closures.lift_closure(db, store_id, closure_id)

@@ -10,7 +10,7 @@ from litestar import Controller, get, patch, post
 from litestar.params import FromPath, JSONBody, Parameter
 
 from api.dependencies import Session
-from api.guards import admin_only, store_manager
+from api.guards import ADMIN_WRITE, MANAGER_WRITE
 from stores import service
 from stores.models import Store
 from stores.service import STORE_ID_PATTERN
@@ -79,7 +79,7 @@ class StoreController(Controller):
     path = "/stores"
     tags = ["stores"]
 
-    @post("/", guards=[admin_only], summary="Create a store (admin)")
+    @post("/", guards=ADMIN_WRITE, summary="Create a store (admin)")
     async def create(self, data: JSONBody[StoreCreate], db: Session) -> StoreOut:
         store = await service.create_store(
             db,
@@ -120,7 +120,7 @@ class StoreController(Controller):
 
     @patch(
         "/{store_id:str}",
-        guards=[store_manager],
+        guards=MANAGER_WRITE,
         summary="Rename a store, change its address or time zone",
     )
     async def update(self, store_id: FromPath[str], data: JSONBody[StoreUpdate], db: Session) -> StoreOut:

@@ -11,6 +11,7 @@ from litestar.params import FromPath, JSONBody
 
 from api.dependencies import Session
 from api.guards import admin_only
+from api.ratelimit import rate_limited
 from stores import tokens
 from stores.models import ApiToken
 
@@ -47,7 +48,7 @@ class TokenController(Controller):
     tags = ["access"]
     guards = [admin_only]
 
-    @post("/", summary="Issue a token; the secret is shown only in this response")
+    @post("/", guards=[rate_limited("write")], summary="Issue a token; the secret is shown only in this response")
     async def issue(self, data: JSONBody[TokenCreate], db: Session) -> TokenCreated:
         token, secret = await tokens.issue_token(db, role=data.role, stores=data.stores, name=data.name)
         out = TokenOut.of(token)
@@ -57,6 +58,6 @@ class TokenController(Controller):
     async def index(self, db: Session) -> TokenList:
         return TokenList([TokenOut.of(t) for t in await tokens.list_tokens(db)])
 
-    @delete("/{token_id:str}", summary="Revoke a token at once")
+    @delete("/{token_id:str}", guards=[rate_limited("write")], summary="Revoke a token at once")
     async def revoke(self, token_id: FromPath[str], db: Session) -> None:
         await tokens.revoke_token(db, token_id)

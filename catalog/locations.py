@@ -16,6 +16,7 @@ import orjson
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from catalog.feedback import doubtful_placements
 from catalog.models import UNPLACED, Placement, Product
 from catalog.placements import stock_of
 from stores.errors import NotFound
@@ -39,12 +40,14 @@ class Location:
     stock: str
     point: int  # stand point index in the store's artifact (for routing)
     position_m: float | None = None
+    #: "low" when shoppers keep reporting the product is not here and no manager has checked yet.
+    confidence: str = "high"
 
     def as_json(self) -> dict[str, Any]:
         return {
             "shelf": self.shelf, "aisle": self.aisle, "label": self.label, "department": self.department,
             "level": self.level, "x": round(self.x, 2), "y": round(self.y, 2), "approximate": self.approximate,
-            "stock": self.stock, "position_m": self.position_m,
+            "stock": self.stock, "position_m": self.position_m, "confidence": self.confidence,
         }  # fmt: skip
 
 
@@ -89,7 +92,9 @@ def _zone_location(artifact: NavArtifact, department: str | None, stock: str) ->
     return None
 
 
-async def build_index(session: AsyncSession, store: Store, artifact: NavArtifact) -> StoreIndex:
+async def build_index(
+    session: AsyncSession, store: Store, artifact: NavArtifact, doubt_threshold: int = 3
+) -> StoreIndex:
     rows = await session.execute(
         select(
             Placement.sku, Placement.shelf, Placement.position_m, Placement.level, Placement.stock,
@@ -99,6 +104,7 @@ async def build_index(session: AsyncSession, store: Store, artifact: NavArtifact
         .where(Placement.store_id == store.id)
         .order_by(Placement.sku, Placement.shelf)
     )  # fmt: skip
+    doubtful = await doubtful_placements(session, store.id, doubt_threshold)
     grouped: dict[str, list[Any]] = {}
     for row in rows:
         grouped.setdefault(row.sku, []).append(row)
@@ -114,7 +120,8 @@ async def build_index(session: AsyncSession, store: Store, artifact: NavArtifact
             x, y = artifact.table.points[point]
             locations.append(
                 Location(shelf.id, shelf.aisle, shelf.label, shelf.department or first.department, row.level,
-                         float(x), float(y), False, row.stock, point, row.position_m)
+                         float(x), float(y), False, row.stock, point, row.position_m,
+                         "low" if (sku, shelf.id) in doubtful else "high")
             )  # fmt: skip
         stock = stock_of([r.stock for r in placed])
         if not locations:
@@ -142,7 +149,9 @@ class LocationIndexes:
         probe: VersionProbe,
         sessions: async_sessionmaker[AsyncSession],
         max_entries: int = 64,
+        doubt_threshold: int = 3,
     ) -> None:
+        self._doubt_threshold = doubt_threshold
         self._artifacts = artifacts
         self._probe = probe
         self._sessions = sessions
@@ -172,5 +181,5 @@ class LocationIndexes:
             store = Store(id=store_id, floorplan_version=floorplan_version, planogram_version=planogram_version)
             async with self._sessions() as session:
                 artifact = await self._artifacts.get(session, store_id, floorplan_version)
-                index = await build_index(session, store, artifact)
+                index = await build_index(session, store, artifact, self._doubt_threshold)
             return self._entries.put(store_id, index), versions

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from stores.db import Base
@@ -46,6 +46,9 @@ class Placement(Base):
     level: Mapped[int | None] = mapped_column(Integer)
     stock: Mapped[str] = mapped_column(String(16), default="in_stock")
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: When the place (shelf, position) was last set or confirmed by a manager; shoppers'
+    #: wrong-location reports older than this no longer count against it.
+    located_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class CatalogState(Base):
@@ -55,3 +58,69 @@ class CatalogState(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+#: Autoincrementing 64-bit ids on PostgreSQL; SQLite's rowid alias must be spelled INTEGER.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+FEEDBACK_KINDS = ("not_at_location", "out_of_stock", "found_elsewhere", "route_rating")
+
+
+class Feedback(Base):
+    """One shopper report, append-only. No client id, address or device is ever stored."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (
+        Index("ix_feedback_store_created", "store_id", "created_at"),
+        Index("ix_feedback_store_sku_shelf", "store_id", "sku", "shelf"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    store_id: Mapped[str] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(24))
+    sku: Mapped[str | None] = mapped_column(String(64))
+    #: The placement the report is about: the shelf the app showed the product on.
+    shelf: Mapped[str | None] = mapped_column(String(64))
+    #: found_elsewhere: where the shopper found it (a shelf and a place along it, and x, y).
+    found_shelf: Mapped[str | None] = mapped_column(String(64))
+    found_position_m: Mapped[float | None] = mapped_column(Float)
+    x: Mapped[float | None] = mapped_column(Float)
+    y: Mapped[float | None] = mapped_column(Float)
+    rating: Mapped[int | None] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(String(500))
+    floorplan_version: Mapped[int | None] = mapped_column(Integer)
+    planogram_version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SearchMiss(Base):
+    """A search or list item that found nothing this store has. Append-only, no personal data:
+    no client, no list (rows of one list are not linked), time to the hour."""
+
+    __tablename__ = "search_misses"
+    __table_args__ = (Index("ix_search_misses_store_created", "store_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    store_id: Mapped[str] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    query: Mapped[str] = mapped_column(String(200))
+    #: The product the words matched, when the store does not carry it.
+    sku: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(16))  # no_match | not_carried | unknown_sku
+    source: Mapped[str] = mapped_column(String(8))  # search | locate | route
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LocationChange(Base):
+    """A product's places before and after a planogram or floor plan change ("what moved")."""
+
+    __tablename__ = "location_changes"
+    __table_args__ = (Index("ix_location_changes_store_created", "store_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    store_id: Mapped[str] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    sku: Mapped[str] = mapped_column(String(64))
+    before: Mapped[list[dict[str, object]]] = mapped_column(JSON)
+    after: Mapped[list[dict[str, object]]] = mapped_column(JSON)
+    floorplan_version: Mapped[int | None] = mapped_column(Integer)
+    planogram_version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

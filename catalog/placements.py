@@ -15,8 +15,9 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.models import STOCK, UNPLACED, Placement, Product
+from catalog.moves import Places, places_of, record_moves
 from stores.db import dialect_insert
-from stores.errors import Invalid, Problem
+from stores.errors import Invalid, NotFound, Problem
 from stores.floorplan.artifact import NavArtifact
 from stores.models import Store, utcnow
 
@@ -79,30 +80,64 @@ async def check_rows(session: AsyncSession, rows: list[PlacementRow], artifact: 
         raise Invalid(f"{len(problems)} problem(s) in the placements; nothing was written.", problems[:1000])
 
 
-def _values(store_id: str, row: PlacementRow) -> dict[str, Any]:
+Current = dict[tuple[str, str], tuple[float | None, Any]]  # (sku, shelf) -> (position_m, located_at)
+
+
+async def _current(session: AsyncSession, store_id: str, skus: list[str] | None) -> Current:
+    base = select(Placement.sku, Placement.shelf, Placement.position_m, Placement.located_at).where(
+        Placement.store_id == store_id
+    )
+    chunks = [None] if skus is None else [skus[i : i + _LOOKUP_CHUNK] for i in range(0, len(skus), _LOOKUP_CHUNK)]
+    out: Current = {}
+    for chunk in chunks:
+        query = base if chunk is None else base.where(Placement.sku.in_(chunk))
+        out.update({(r.sku, r.shelf): (r.position_m, r.located_at) for r in await session.execute(query)})
+    return out
+
+
+def _places(artifact: NavArtifact, current: Current) -> Places:
+    return places_of(artifact, [(sku, shelf, pos) for (sku, shelf), (pos, _) in current.items()])
+
+
+def _values(store_id: str, row: PlacementRow, current: Current) -> dict[str, Any]:
+    """Insert values; ``located_at`` is kept when the row names the same place as before."""
+    now = utcnow()
+    shelf = row.shelf or UNPLACED
+    old = current.get((row.sku, shelf))
+    same_place = old is not None and (row.position_m is None or row.position_m == old[0])
     return {
         "store_id": store_id,
         "sku": row.sku,
-        "shelf": row.shelf or UNPLACED,
+        "shelf": shelf,
         "position_m": row.position_m,
         "level": row.level,
         "stock": row.stock or "in_stock",
-        "updated_at": utcnow(),
+        "updated_at": now,
+        "located_at": old[1] if same_place and old is not None else now,
     }
 
 
-async def _bump(session: AsyncSession, store_id: str) -> int:
+async def bump_planogram_version(session: AsyncSession, store_id: str) -> int:
     await session.execute(
         update(Store).where(Store.id == store_id).values(planogram_version=Store.planogram_version + 1)
     )
     return int(await session.scalar(select(Store.planogram_version).where(Store.id == store_id)) or 0)
 
 
-async def _change(session: AsyncSession, store_id: str, write: Callable[[], Awaitable[None]]) -> int:
-    """Run ``write`` and bump the planogram version in one transaction; all or nothing."""
+async def _change(
+    session: AsyncSession,
+    store_id: str,
+    artifact: NavArtifact,
+    skus: list[str] | None,
+    write: Callable[[Current], Awaitable[None]],
+) -> int:
+    """Run ``write``, record what moved and bump the planogram version in one transaction."""
     try:
-        await write()
-        version = await _bump(session, store_id)
+        current = await _current(session, store_id, skus)
+        await write(current)
+        after = await _current(session, store_id, skus)
+        version = await bump_planogram_version(session, store_id)
+        await record_moves(session, store_id, _places(artifact, current), _places(artifact, after))
         await session.commit()
     except BaseException:
         await session.rollback()
@@ -116,14 +151,14 @@ async def replace_planogram(
     """PUT: the store's planogram becomes exactly ``rows``. Returns the new planogram version."""
     await check_rows(session, rows, artifact)
 
-    async def write() -> None:
+    async def write(current: Current) -> None:
         await session.execute(delete(Placement).where(Placement.store_id == store_id))
         for i in range(0, len(rows), 1000):
             await session.execute(
-                dialect_insert(session)(Placement), [_values(store_id, r) for r in rows[i : i + 1000]]
+                dialect_insert(session)(Placement), [_values(store_id, r, current) for r in rows[i : i + 1000]]
             )
 
-    return await _change(session, store_id, write)
+    return await _change(session, store_id, artifact, None, write)
 
 
 async def upsert_placements(
@@ -132,17 +167,93 @@ async def upsert_placements(
     """POST: insert or update rows by (sku, shelf); fields left out keep their values."""
     await check_rows(session, rows, artifact)
 
-    async def write() -> None:
+    async def write(current: Current) -> None:
         for row in rows:
-            values = _values(store_id, row)
-            changes = {"updated_at": values["updated_at"]}
+            values = _values(store_id, row, current)
+            changes = {"updated_at": values["updated_at"], "located_at": values["located_at"]}
             for name in ("position_m", "level", "stock"):
                 if getattr(row, name) is not None:
                     changes[name] = values[name]
             stmt = dialect_insert(session)(Placement).values(values)
             await session.execute(stmt.on_conflict_do_update(index_elements=["store_id", "sku", "shelf"], set_=changes))
 
-    return await _change(session, store_id, write)
+    return await _change(session, store_id, artifact, sorted({r.sku for r in rows}), write)
+
+
+async def move_placement(
+    session: AsyncSession,
+    store_id: str,
+    sku: str,
+    to: PlacementRow,
+    from_shelf: str | None,
+    artifact: NavArtifact,
+) -> int:
+    """Move a product from one shelf (or from "not placed") to ``to``, keeping its level and stock.
+
+    ``from_shelf`` may be left out when the product has one place in this store.
+    """
+    await check_rows(session, [to], artifact)
+    current = await _current(session, store_id, [sku])
+    if from_shelf is None:
+        if len(current) > 1:
+            raise Invalid(
+                "The product is on several shelves; say which one it moves from.",
+                [Problem("required", "from_shelf is needed: the product has several places", pointer="/from_shelf")],
+            )
+        from_shelf = next(iter(current))[1] if current else None
+    elif (sku, from_shelf) not in current:
+        raise Invalid(
+            "The product is not on that shelf.",
+            [Problem("not_placed", f"{sku!r} has no placement on {from_shelf!r}", pointer="/from_shelf")],
+        )
+    old = (
+        await session.execute(
+            select(Placement.level, Placement.stock).where(
+                Placement.store_id == store_id, Placement.sku == sku, Placement.shelf == from_shelf
+            )
+        )
+    ).first()
+
+    async def write(_: Current) -> None:
+        if from_shelf is not None:
+            await session.execute(
+                delete(Placement).where(
+                    Placement.store_id == store_id, Placement.sku == sku, Placement.shelf == from_shelf
+                )
+            )
+        now = utcnow()
+        values = {
+            "store_id": store_id, "sku": sku, "shelf": to.shelf or UNPLACED, "position_m": to.position_m,
+            "level": to.level if to.level is not None else (old.level if old else None),
+            "stock": to.stock or (old.stock if old else "in_stock"), "updated_at": now, "located_at": now,
+        }  # fmt: skip
+        stmt = dialect_insert(session)(Placement).values(values)
+        await session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["store_id", "sku", "shelf"],
+                set_={k: v for k, v in values.items() if k not in ("store_id", "sku", "shelf")},
+            )
+        )
+
+    return await _change(session, store_id, artifact, [sku], write)
+
+
+async def confirm_placement(session: AsyncSession, store_id: str, sku: str, shelf: str) -> int:
+    """A manager checked the shelf: the product is there. Earlier wrong-location reports stop counting."""
+    try:
+        result = await session.execute(
+            update(Placement)
+            .where(Placement.store_id == store_id, Placement.sku == sku, Placement.shelf == shelf)
+            .values(located_at=utcnow())
+        )
+        if result.rowcount == 0:  # type: ignore[attr-defined]
+            raise NotFound(f"{sku!r} has no placement on shelf {shelf!r} in store {store_id!r}.")
+        version = await bump_planogram_version(session, store_id)
+        await session.commit()
+    except BaseException:
+        await session.rollback()
+        raise
+    return version
 
 
 async def placements_on_shelves(session: AsyncSession, store_id: str, shelves: list[str]) -> list[dict[str, Any]]:

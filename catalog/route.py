@@ -80,7 +80,8 @@ async def plan_route(
     stops: dict[str, _Stop] = {}
     for r in resolved:
         if r.reason is not None or r.carried is None:
-            unresolved.append({"item": r.item.as_json(), "reason": r.reason or "not_carried"})
+            miss = {"item": r.item.as_json(), "reason": r.reason or "not_carried"}
+            unresolved.append(miss if r.sku is None else {**miss, "sku": r.sku})
             continue
         stop = stops.setdefault(r.carried.sku, _Stop(r.carried))
         stop.items.append(r.item)  # duplicates merge into one stop

@@ -25,16 +25,14 @@ from routing.table import CornerTable
 from stores.errors import Invalid, NotFound, Problem
 from stores.floorplan.artifact import NavArtifact
 from stores.lru import Lru
-from stores.models import Closure, Store
+from stores.models import Closure, Store, as_utc
 
 MAX_CLOSURE_AREA_M2 = 20_000.0
 MAX_ACTIVE = 200
 
 
 def _aware(moment: datetime | None) -> datetime | None:
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
+    return None if moment is None else as_utc(moment)
 
 
 def _is_active(closure: Closure, now: datetime) -> bool:

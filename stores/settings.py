@@ -54,6 +54,22 @@ class Settings:
     #: Route ETA: walking speed with a trolley, and seconds to pick one item from a shelf.
     walk_speed_mps: float = 0.9
     pick_seconds: float = 15.0
+    #: Per-client rate limits (``limits`` notation, ";" between several), by class of endpoint.
+    #: A client is the app's ``X-Client-Id`` (else its address); a manager is its token.
+    #: Empty disables a class. Each worker counts on its own unless ``rate_limit_storage``
+    #: names a shared store (``async+redis://host:6379``), as several hosts need.
+    rate_limit_feedback: str = "10/minute;200/day"
+    rate_limit_expensive: str = "300/minute"
+    rate_limit_write: str = "300/minute"
+    rate_limit_upload: str = "20/hour"
+    #: Ceiling per network address, whatever client ids it sends (stops id rotation).
+    rate_limit_per_address: str = "6000/minute"
+    rate_limit_storage: str = "async+memory://"
+    #: Days that feedback and search-miss rows are kept (then deleted by the hourly purge).
+    feedback_retention_days: int = 365
+    search_log_retention_days: int = 90
+    #: Reports ("not at this location", "found elsewhere") that flag a placement as doubtful.
+    wrong_location_reports: int = 3
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -71,6 +87,15 @@ class Settings:
             artifact_cache_entries=_env_int("AISLEPATH_ARTIFACT_CACHE", 64),
             walk_speed_mps=float(os.environ.get("AISLEPATH_WALK_SPEED_MPS") or 0.9),
             pick_seconds=float(os.environ.get("AISLEPATH_PICK_SECONDS") or 15.0),
+            rate_limit_feedback=os.environ.get("AISLEPATH_RATE_LIMIT_FEEDBACK", "10/minute;200/day"),
+            rate_limit_expensive=os.environ.get("AISLEPATH_RATE_LIMIT_EXPENSIVE", "300/minute"),
+            rate_limit_write=os.environ.get("AISLEPATH_RATE_LIMIT_WRITE", "300/minute"),
+            rate_limit_upload=os.environ.get("AISLEPATH_RATE_LIMIT_UPLOAD", "20/hour"),
+            rate_limit_per_address=os.environ.get("AISLEPATH_RATE_LIMIT_PER_ADDRESS", "6000/minute"),
+            rate_limit_storage=os.environ.get("AISLEPATH_RATE_LIMIT_STORAGE", "async+memory://"),
+            feedback_retention_days=_env_int("AISLEPATH_FEEDBACK_RETENTION_DAYS", 365),
+            search_log_retention_days=_env_int("AISLEPATH_SEARCH_LOG_RETENTION_DAYS", 90),
+            wrong_location_reports=_env_int("AISLEPATH_WRONG_LOCATION_REPORTS", 3),
         )
 
     @property

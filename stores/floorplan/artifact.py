@@ -78,6 +78,24 @@ class NavArtifact:
         step = info.length / count
         return start + min(count - 1, max(0, int(position_m // step)))
 
+    def nearest_shelf_place(self, x: float, y: float, max_distance_m: float) -> tuple[str, float] | None:
+        """The shelf and position along it (metres) of the product place nearest (x, y), if close enough."""
+        if len(self.slot_place) == 0:
+            return None
+        d = np.hypot(self.slot_place[:, 0] - x, self.slot_place[:, 1] - y)
+        slot = int(np.argmin(d))
+        if d[slot] > max_distance_m:
+            return None
+        point = slot + int(self.shelf_slot_start[0])  # slots follow entrances, checkouts and zones
+        index = int(np.searchsorted(self.shelf_slot_start, point, side="right")) - 1
+        info = self._shelf_by_index[index]
+        step = info.length / int(self.shelf_slot_count[index])
+        return info.id, round((point - int(self.shelf_slot_start[index]) + 0.5) * step, 2)
+
+    @cached_property
+    def _shelf_by_index(self) -> dict[int, ShelfInfo]:
+        return {s.index: s for s in self.shelves.values()}
+
     @cached_property
     def nav(self) -> Any:
         return shapely.from_wkb(self.nav_wkb)

@@ -105,6 +105,21 @@ async def _live_shelf_ids(session: AsyncSession, store: Store) -> set[str]:
 #: Given (session, store id, dropped shelf ids), the placements on them; supplied by the catalog,
 #: which ``stores`` must not import.
 DroppedPlacements = Callable[[AsyncSession, str, list[str]], Awaitable[list[dict[str, Any]]]]
+#: Called inside the transaction that makes a plan live: (session, store id, old artifact or
+#: None, new artifact). The catalog records there which products moved.
+PlanSwitched = Callable[[AsyncSession, str, NavArtifact | None, NavArtifact], Awaitable[None]]
+
+
+async def _load(session: AsyncSession, store_id: str, version: int | None) -> NavArtifact | None:
+    """A committed version's artifact, loaded afresh (the per-worker cache is for the hot path)."""
+    if version is None:
+        return None
+    data = await session.scalar(
+        select(FloorplanVersion.artifact).where(
+            FloorplanVersion.store_id == store_id, FloorplanVersion.version == version
+        )
+    )
+    return None if data is None else load_artifact(bytes(data), store_id, version)
 
 
 async def upload_plan(
@@ -114,6 +129,7 @@ async def upload_plan(
     content_type: str,
     created_by: str | None = None,
     dropped_placements: DroppedPlacements | None = None,
+    switched: PlanSwitched | None = None,
 ) -> Uploaded:
     """Validate, compile, store and activate a new floor plan version."""
     store = await get_store(session, store_id)
@@ -127,7 +143,9 @@ async def upload_plan(
     source = orjson.dumps(plan.to_geojson())
     for attempt in range(_UPLOAD_ATTEMPTS):
         try:
-            version = await _store_version(session, store_id, plan, compiled, source_format, source, report, created_by)
+            version = await _store_version(
+                session, store_id, plan, compiled, source_format, source, report, created_by, switched
+            )
         except (IntegrityError, OperationalError):
             # Another upload took this version number (or held SQLite's write lock): try the next.
             await session.rollback()
@@ -146,6 +164,7 @@ async def _store_version(
     source: bytes,
     report: dict[str, Any],
     created_by: str | None,
+    switched: PlanSwitched | None,
 ) -> int:
     """Insert the next version and point the store at it, in one transaction."""
     latest = await session.scalar(
@@ -165,21 +184,38 @@ async def _store_version(
             created_by=created_by,
         )
     )
+    if switched is not None:
+        old = await _load(session, store_id, await live_version_or_none(session, store_id))
+        await switched(session, store_id, old, load_artifact(artifact, store_id, version))
     await session.execute(update(Store).where(Store.id == store_id).values(floorplan_version=version))
     await session.commit()
     return version
 
 
-async def activate_version(session: AsyncSession, store_id: str, version: int) -> int:
+async def live_version_or_none(session: AsyncSession, store_id: str) -> int | None:
+    return await session.scalar(select(Store.floorplan_version).where(Store.id == store_id))
+
+
+async def activate_version(
+    session: AsyncSession, store_id: str, version: int, switched: PlanSwitched | None = None
+) -> int:
     """Point the store at an existing version (roll back or forward) in one UPDATE."""
-    await get_store(session, store_id)
+    store = await get_store(session, store_id)
     exists = await session.scalar(
         select(FloorplanVersion.id).where(FloorplanVersion.store_id == store_id, FloorplanVersion.version == version)
     )
     if exists is None:
         raise NotFound(f"Store {store_id!r} has no floor plan version {version}.")
-    await session.execute(update(Store).where(Store.id == store_id).values(floorplan_version=version))
-    await session.commit()
+    try:
+        if switched is not None and store.floorplan_version != version:
+            new = await _load(session, store_id, version)
+            assert new is not None
+            await switched(session, store_id, await _load(session, store_id, store.floorplan_version), new)
+        await session.execute(update(Store).where(Store.id == store_id).values(floorplan_version=version))
+        await session.commit()
+    except BaseException:
+        await session.rollback()
+        raise
     return version
 
 

@@ -28,6 +28,12 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+#: One load generator on one address is not a flood: benchmarks measure the server, not the limits.
+NO_RATE_LIMITS = {
+    f"AISLEPATH_RATE_LIMIT_{name}": "" for name in ("FEEDBACK", "EXPENSIVE", "WRITE", "UPLOAD", "PER_ADDRESS")
+}
+
+
 class Server:
     """``uvicorn api.app:app`` (uvloop + httptools, no access log) on a loopback port."""
 
@@ -35,7 +41,8 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "DATABASE_URL": database_url, "AISLEPATH_ADMIN_TOKEN": ADMIN,
-               "AISLEPATH_ACCESS_LOG": "0", "AISLEPATH_LOG_LEVEL": "WARNING", **(extra_env or {})}  # fmt: skip
+               "AISLEPATH_ACCESS_LOG": "0", "AISLEPATH_LOG_LEVEL": "WARNING", **NO_RATE_LIMITS,
+               **(extra_env or {})}  # fmt: skip
         self.log = tempfile.NamedTemporaryFile(prefix="aislepath-server-", suffix=".log", delete=False)  # noqa: SIM115
         self.process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "api.app:app", "--host", "127.0.0.1", "--port", str(self.port),

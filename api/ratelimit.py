@@ -1,0 +1,91 @@
+"""Per-client rate limits as route guards: 429 problem details with ``Retry-After``.
+
+The counting is the ``limits`` library's sliding-window counter, in each worker's memory by
+default or in a shared store (Redis, Memcached) named by ``AISLEPATH_RATE_LIMIT_STORAGE``.
+
+Who is a client:
+- a caller with a token (managers, admins): the token;
+- a shopper: the app's ``X-Client-Id`` header (a random id per installation), else the address.
+
+Shoppers in one store often share one public address (the store's Wi-Fi), so the address alone
+would throttle a whole store; a per-address ceiling, much higher, still stops one machine that
+rotates client ids. Keys live only in memory and only for the window: nothing is stored.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from limits import RateLimitItem, parse_many
+from limits.aio.strategies import SlidingWindowCounterRateLimiter
+from limits.storage import storage_from_string
+from litestar.connection import ASGIConnection
+from litestar.exceptions import TooManyRequestsException
+from litestar.handlers.base import BaseRouteHandler
+
+from stores.settings import Settings
+
+CLIENT_ID_HEADER = "x-client-id"
+_MAX_CLIENT_ID = 64
+
+Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Awaitable[None]]
+
+
+def _parse(spec: str) -> list[RateLimitItem]:
+    return list(parse_many(spec)) if spec.strip() else []
+
+
+class RateLimits:
+    """The limits of each class of endpoint, and the shared per-address ceiling."""
+
+    def __init__(self, settings: Settings) -> None:
+        storage = storage_from_string(settings.rate_limit_storage)
+        self._limiter = SlidingWindowCounterRateLimiter(storage)  # type: ignore[arg-type]
+        self._classes: dict[str, list[RateLimitItem]] = {
+            "feedback": _parse(settings.rate_limit_feedback),
+            "expensive": _parse(settings.rate_limit_expensive),
+            "write": _parse(settings.rate_limit_write),
+            "upload": _parse(settings.rate_limit_upload),
+        }
+        self._per_address = _parse(settings.rate_limit_per_address)
+
+    async def check(self, name: str, client: str, address: str) -> None:
+        """Count one request of class ``name``; raise 429 if any limit is exhausted."""
+        checks = [(item, (name, client)) for item in self._classes[name]]
+        checks += [(item, ("address", address)) for item in self._per_address]
+        for item, identifiers in checks:
+            if not await self._limiter.hit(item, *identifiers):
+                stats = await self._limiter.get_window_stats(item, *identifiers)
+                retry_after = max(1, math.ceil(stats.reset_time - time.time()))
+                raise TooManyRequestsException(
+                    f"Too many requests: at most {item.amount} per {item.get_expiry()} s here. "
+                    f"Try again in {retry_after} s.",
+                    headers={"Retry-After": str(retry_after)},
+                )
+
+
+def client_key(connection: ASGIConnection[Any, Any, Any, Any]) -> tuple[str, str]:
+    """(client key, address) for the limits; see the module docstring."""
+    address = connection.client.host if connection.client else "unknown"
+    principal = connection.state.get("principal")
+    if principal is not None:
+        return f"token:{principal.token_id or 'bootstrap'}", address
+    client_id = connection.headers.get(CLIENT_ID_HEADER, "").strip()
+    if client_id and len(client_id) <= _MAX_CLIENT_ID and client_id.isprintable():
+        return f"client:{client_id}", address
+    return f"address:{address}", address
+
+
+def rate_limited(name: str) -> Guard:
+    """A guard counting requests of class ``name``. Put it after the auth guards."""
+
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        limits: RateLimits = connection.app.state.rate_limits
+        client, address = client_key(connection)
+        await limits.check(name, client, address)
+
+    guard.__name__ = f"rate_limited_{name}"
+    return guard

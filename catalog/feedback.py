@@ -1,0 +1,196 @@
+"""Shopper feedback: validate, resolve against the live store, append; flag doubtful placements.
+
+A placement is *doubtful* once ``threshold`` shoppers have reported it wrong ("not at this
+location", or "found elsewhere" for a product the app shows in one place only) since a manager
+last set or confirmed it (``Placement.located_at``). The report that crosses the threshold bumps
+the store's planogram version in the same transaction, so every worker rebuilds its location
+index and answers with ``confidence: "low"`` from then on; a confirm or a move clears it the
+same way. Nothing else on the hot path changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import shapely
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from catalog.models import Feedback, Placement, Product
+from catalog.placements import bump_planogram_version
+from stores.errors import Invalid, Problem
+from stores.models import utcnow
+
+if TYPE_CHECKING:
+    from catalog.locations import StoreIndex
+
+#: A found-elsewhere x, y further than this from any shelf place is only kept as x, y.
+SNAP_M = 2.5
+#: Reports whose x, y is further than this from walkable space are refused.
+OUTSIDE_M = 3.0
+WRONG_KINDS = ("not_at_location", "found_elsewhere")
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    kind: str
+    sku: str | None = None
+    shelf: str | None = None
+    position_m: float | None = None
+    x: float | None = None
+    y: float | None = None
+    rating: int | None = None
+    comment: str | None = None
+    #: found_elsewhere: the shelf the app showed (when the product has several places).
+    listed_shelf: str | None = None
+
+
+def _check_shape(report: Report) -> list[Problem]:
+    problems: list[Problem] = []
+    if report.kind == "route_rating":
+        if report.rating is None:
+            problems.append(Problem("required", "a route rating needs rating (1 to 5)", pointer="/rating"))
+    elif report.sku is None:
+        problems.append(Problem("required", f"a {report.kind} report needs sku", pointer="/sku"))
+    if (report.x is None) != (report.y is None):
+        problems.append(Problem("invalid_point", "give both x and y, or neither", pointer="/x"))
+    if report.kind == "found_elsewhere" and report.shelf is None and report.x is None:
+        problems.append(Problem("required", "say where it was: shelf, or x and y", pointer="/shelf"))
+    if report.position_m is not None and report.shelf is None:
+        problems.append(Problem("invalid_position", "position_m needs shelf", pointer="/position_m"))
+    return problems
+
+
+async def _check_against_store(session: AsyncSession, report: Report, index: StoreIndex) -> list[Problem]:
+    artifact = index.artifact
+    problems: list[Problem] = []
+    if report.sku is not None and report.sku not in index.products:
+        known = await session.scalar(select(Product.sku).where(Product.sku == report.sku))
+        if known is None:
+            problems.append(Problem("unknown_sku", f"no product with sku {report.sku!r}", pointer="/sku"))
+    for field in ("shelf", "listed_shelf"):
+        shelf = getattr(report, field)
+        if shelf is not None and shelf not in artifact.shelves:
+            problems.append(Problem("unknown_shelf", f"the store has no shelf {shelf!r}", pointer=f"/{field}"))
+    if report.shelf in artifact.shelves and report.position_m is not None:
+        length = artifact.shelves[report.shelf].length
+        if report.position_m > length + 0.01:
+            problems.append(
+                Problem("off_shelf", f"position_m is past the shelf's end ({length:.2f} m)", pointer="/position_m")
+            )
+    point = shapely.Point(report.x, report.y) if report.x is not None and report.y is not None else None
+    if point is not None and shapely.distance(artifact.nav, point) > OUTSIDE_M:
+        problems.append(Problem("outside", "x, y is not on the sales floor", pointer="/x"))
+    return problems
+
+
+def _resolve(report: Report, index: StoreIndex) -> tuple[str | None, str | None, float | None]:
+    """(placement shelf the report is about, found shelf, found position) from the live store."""
+    carried = index.products.get(report.sku or "")
+    placed = [loc.shelf for loc in carried.locations if not loc.approximate] if carried else []
+    if report.kind == "found_elsewhere":
+        found_shelf, found_position = report.shelf, report.position_m
+        if found_shelf is None and report.x is not None and report.y is not None:
+            near = index.artifact.nearest_shelf_place(report.x, report.y, SNAP_M)
+            found_shelf, found_position = near if near else (None, None)
+        listed = report.listed_shelf or (placed[0] if len(placed) == 1 else None)
+        return (listed if listed != found_shelf else None), found_shelf, found_position
+    if report.kind == "route_rating":
+        return None, None, None
+    if report.shelf is not None:
+        return report.shelf, None, None
+    if len(placed) == 1:
+        return placed[0], None, None
+    if placed and report.x is not None and report.y is not None and carried is not None:
+        nearest = min(
+            (loc for loc in carried.locations if not loc.approximate),
+            key=lambda loc: (loc.x - (report.x or 0.0)) ** 2 + (loc.y - (report.y or 0.0)) ** 2,
+        )
+        return nearest.shelf, None, None
+    return None, None, None
+
+
+async def wrong_reports(session: AsyncSession, store_id: str, sku: str, shelf: str) -> int:
+    """Wrong-location reports against one placement since it was last set or confirmed."""
+    placement = (
+        await session.execute(
+            select(Placement.id, Placement.located_at).where(
+                Placement.store_id == store_id, Placement.sku == sku, Placement.shelf == shelf
+            )
+        )
+    ).first()
+    if placement is None:
+        return 0
+    located_at = placement.located_at
+    query = select(func.count()).where(
+        Feedback.store_id == store_id,
+        Feedback.sku == sku,
+        Feedback.shelf == shelf,
+        Feedback.kind.in_(WRONG_KINDS),
+    )
+    if located_at is not None:
+        query = query.where(Feedback.created_at > located_at)
+    return int(await session.scalar(query) or 0)
+
+
+async def doubtful_placements(session: AsyncSession, store_id: str, threshold: int) -> set[tuple[str, str]]:
+    """(sku, shelf) of every placement with ``threshold`` or more wrong reports since it was located."""
+    query = (
+        select(Feedback.sku, Feedback.shelf)
+        .join(
+            Placement,
+            and_(
+                Placement.store_id == Feedback.store_id,
+                Placement.sku == Feedback.sku,
+                Placement.shelf == Feedback.shelf,
+            ),
+        )
+        .where(
+            Feedback.store_id == store_id,
+            Feedback.kind.in_(WRONG_KINDS),
+            or_(Placement.located_at.is_(None), Feedback.created_at > Placement.located_at),
+        )
+        .group_by(Feedback.sku, Feedback.shelf)
+        .having(func.count() >= threshold)
+    )
+    return {(r.sku, r.shelf) for r in await session.execute(query)}
+
+
+async def record_feedback(
+    session: AsyncSession, store_id: str, report: Report, index: StoreIndex, threshold: int
+) -> int:
+    """Validate and append one report; returns its id. Bad input: 422 naming each field."""
+    problems = _check_shape(report)
+    if not problems:
+        problems = await _check_against_store(session, report, index)
+    if problems:
+        raise Invalid("The report has problems.", problems)
+    shelf, found_shelf, found_position = _resolve(report, index)
+    row = Feedback(
+        store_id=store_id,
+        kind=report.kind,
+        sku=report.sku,
+        shelf=shelf,
+        found_shelf=found_shelf,
+        found_position_m=found_position,
+        x=report.x,
+        y=report.y,
+        rating=report.rating,
+        comment=report.comment,
+        floorplan_version=index.floorplan_version,
+        planogram_version=index.planogram_version,
+        created_at=utcnow(),
+    )
+    try:
+        session.add(row)
+        await session.flush()
+        counts = report.kind in WRONG_KINDS and shelf is not None and report.sku is not None
+        if counts and await wrong_reports(session, store_id, report.sku or "", shelf or "") == threshold:
+            # The placement turns doubtful: location answers must say so on every worker.
+            await bump_planogram_version(session, store_id)
+        await session.commit()
+    except BaseException:
+        await session.rollback()
+        raise
+    return row.id
