@@ -29,6 +29,7 @@ from stores import migrate
 from stores.closures import RouteTables
 from stores.db import Database
 from stores.floorplan.service import ArtifactCache
+from stores.floorplan.worker import CompilePool
 from stores.lru import Lru
 from stores.probe import VersionProbe
 from stores.settings import Settings
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         )
         app.state.search = SearchIndexes(app.state.probe, app.state.db.sessionmaker)
         app.state.route_tables = RouteTables(app.state.db.sessionmaker, settings.artifact_cache_entries)
+        app.state.compiler = CompilePool(settings.compile_timeout_s)
         app.state.rate_limits = RateLimits(settings)
         app.state.search_misses = SearchMisses(app.state.db.sessionmaker)
         app.state.background = [
@@ -91,6 +93,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        compiler = getattr(app.state, "compiler", None)
+        if compiler is not None:
+            await asyncio.to_thread(compiler.close)
         probe = getattr(app.state, "probe", None)
         if probe is not None:
             await probe.close()

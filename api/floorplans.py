@@ -12,7 +12,7 @@ from litestar.datastructures import State
 from litestar.params import FromPath
 
 from api.dependencies import Session
-from api.guards import MANAGER_UPLOAD
+from api.guards import MANAGER_READ, MANAGER_UPLOAD
 from catalog.moves import record_plan_switch
 from catalog.placements import placements_on_shelves
 from stores.floorplan import service
@@ -54,7 +54,9 @@ class FloorplanController(Controller):
         status_code=201,
         summary="Upload a floor plan (GeoJSON v1 or an IMDF zip); valid plans go live at once",
     )
-    async def upload(self, store_id: FromPath[str], request: Request[Any, Any, Any], db: Session) -> UploadResult:
+    async def upload(
+        self, store_id: FromPath[str], request: Request[Any, Any, Any], db: Session, state: State
+    ) -> UploadResult:
         body = await request.body()
         principal = getattr(request.state, "principal", None)
         uploaded = await service.upload_plan(
@@ -65,6 +67,7 @@ class FloorplanController(Controller):
             getattr(principal, "token_id", None),
             dropped_placements=placements_on_shelves,
             switched=record_plan_switch,
+            compiler=state.compiler,
         )
         return UploadResult(uploaded.version, uploaded.report)
 
@@ -73,7 +76,7 @@ class FloorplanController(Controller):
         version, source = await service.plan_source(db, store_id)
         return Response(source, media_type="application/json", headers={"X-Floorplan-Version": str(version)})
 
-    @get("/versions", summary="Every uploaded version, with its report")
+    @get("/versions", guards=MANAGER_READ, summary="Every uploaded version, with its report (managers)")
     async def versions(self, store_id: FromPath[str], db: Session) -> VersionList:
         live, rows = await service.list_versions(db, store_id)
         return VersionList(

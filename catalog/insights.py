@@ -151,10 +151,8 @@ async def route_ratings(session: AsyncSession, store_id: str, since: datetime) -
     where = (Feedback.store_id == store_id, Feedback.kind == "route_rating", Feedback.created_at >= since)
     histogram = {str(r): 0 for r in range(1, 6)}
     latest = None
-    for rating, n, last in (
-        await session.execute(
-            select(Feedback.rating, func.count(), func.max(Feedback.created_at)).where(*where).group_by(Feedback.rating)
-        )
+    for rating, n, last in await session.execute(
+        select(Feedback.rating, func.count(), func.max(Feedback.created_at)).where(*where).group_by(Feedback.rating)
     ):
         histogram[str(rating)] = n
         latest = max(filter(None, [latest, as_utc(last)]))

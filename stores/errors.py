@@ -40,6 +40,10 @@ class DomainError(Exception):
         self.detail = detail
         self.problems = problems or []
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Raised in a compile process and re-raised here: keep the problems across the pickle.
+        return type(self), (self.detail, self.problems)
+
 
 class NotFound(DomainError):
     status = 404

@@ -54,6 +54,8 @@ class Settings:
     #: Route ETA: walking speed with a trolley, and seconds to pick one item from a shelf.
     walk_speed_mps: float = 0.9
     pick_seconds: float = 15.0
+    #: A floor plan compile past this many seconds is stopped (422 too_complex).
+    compile_timeout_s: float = 60.0
     #: Per-client rate limits (``limits`` notation, ";" between several), by class of endpoint.
     #: A client is the app's ``X-Client-Id`` (else its address); a manager is its token.
     #: Empty disables a class. Each worker counts on its own unless ``rate_limit_storage``
@@ -87,6 +89,7 @@ class Settings:
             artifact_cache_entries=_env_int("AISLEPATH_ARTIFACT_CACHE", 64),
             walk_speed_mps=float(os.environ.get("AISLEPATH_WALK_SPEED_MPS") or 0.9),
             pick_seconds=float(os.environ.get("AISLEPATH_PICK_SECONDS") or 15.0),
+            compile_timeout_s=float(os.environ.get("AISLEPATH_COMPILE_TIMEOUT_S") or 60.0),
             rate_limit_feedback=os.environ.get("AISLEPATH_RATE_LIMIT_FEEDBACK", "10/minute;200/day"),
             rate_limit_expensive=os.environ.get("AISLEPATH_RATE_LIMIT_EXPENSIVE", "300/minute"),
             rate_limit_write=os.environ.get("AISLEPATH_RATE_LIMIT_WRITE", "300/minute"),

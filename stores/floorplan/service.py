@@ -23,6 +23,7 @@ from stores.floorplan.artifact import NavArtifact, dump_artifact, load_artifact,
 from stores.floorplan.compile import Compiled, compile_plan
 from stores.floorplan.parse import PlanInvalid, PlanLimits, parse_plan
 from stores.floorplan.plan import FloorPlan
+from stores.floorplan.worker import CompilePool
 from stores.lru import Lru
 from stores.models import FloorplanVersion, Store
 from stores.service import get_store
@@ -130,11 +131,15 @@ async def upload_plan(
     created_by: str | None = None,
     dropped_placements: DroppedPlacements | None = None,
     switched: PlanSwitched | None = None,
+    compiler: CompilePool | None = None,
 ) -> Uploaded:
     """Validate, compile, store and activate a new floor plan version."""
     store = await get_store(session, store_id)
     source_format, document = decode_upload(body, content_type)
-    plan, compiled, seconds = await asyncio.to_thread(build, document)
+    if compiler is not None:
+        plan, compiled, seconds = await compiler.build(document)
+    else:
+        plan, compiled, seconds = await asyncio.to_thread(build, document)
     report = _report(plan, compiled, seconds, await _live_shelf_ids(session, store))
     if dropped_placements is not None:
         report["dropped_placements"] = (

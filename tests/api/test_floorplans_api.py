@@ -58,7 +58,9 @@ def test_invalid_upload_changes_nothing(client: TestClient) -> None:
     assert response.headers["content-type"].startswith("application/problem+json")
     assert response.json()["errors"][0]["feature_id"] == broken["features"][3]["properties"]["id"]
     assert client.get("/v1/stores/s1").json()["floorplan_version"] == 1
-    assert [v["version"] for v in client.get("/v1/stores/s1/floorplan/versions").json()["versions"]] == [1]
+    assert [v["version"] for v in client.get("/v1/stores/s1/floorplan/versions", headers=ADMIN).json()["versions"]] == [
+        1
+    ]
 
 
 def test_new_versions_report_dropped_shelves_and_roll_back(client: TestClient) -> None:
@@ -73,7 +75,7 @@ def test_new_versions_report_dropped_shelves_and_roll_back(client: TestClient) -
     assert rolled.status_code == 200 and rolled.json()["floorplan_version"] == 1
     assert client.get("/v1/stores/s1/floorplan").headers["x-floorplan-version"] == "1"
     assert client.post("/v1/stores/s1/floorplan/versions/9/activate", headers=ADMIN).status_code == 404
-    versions = client.get("/v1/stores/s1/floorplan/versions").json()["versions"]
+    versions = client.get("/v1/stores/s1/floorplan/versions", headers=ADMIN).json()["versions"]
     assert [(v["version"], v["live"]) for v in versions] == [(1, True), (2, False)]
 
 
@@ -114,6 +116,6 @@ def test_concurrent_uploads_get_distinct_versions(client: TestClient) -> None:
     for t in threads:
         t.join()
     assert sorted(results) == [1, 2, 3, 4]
-    versions = client.get("/v1/stores/s1/floorplan/versions").json()["versions"]
+    versions = client.get("/v1/stores/s1/floorplan/versions", headers=ADMIN).json()["versions"]
     assert [v["version"] for v in versions] == [1, 2, 3, 4]
     assert sum(v["live"] for v in versions) == 1

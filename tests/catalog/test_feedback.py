@@ -224,7 +224,7 @@ E............C
     assert [p["shelf"] for p in moved["bread-1"]["after"]] == ["s1", "s9"]
 
     # Back to the old plan (roll back): nothing moved overall since `start`.
-    versions = store.get("/v1/stores/s1/floorplan/versions").json()["versions"]
+    versions = store.get("/v1/stores/s1/floorplan/versions", headers=ADMIN).json()["versions"]
     first = min(v["version"] for v in versions)
     assert store.post(f"/v1/stores/s1/floorplan/versions/{first}/activate", headers=ADMIN).status_code == 200
     assert store.get("/v1/stores/s1/changes", params={"since": start.isoformat()}).json()["changes"] == []

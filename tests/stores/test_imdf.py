@@ -52,7 +52,7 @@ def test_imdf_upload_over_http(client: TestClient) -> None:
         "/v1/stores/imdf/floorplan", content=grocery_imdf(), headers={**ADMIN, "content-type": "application/zip"}
     )
     assert response.status_code == 201, response.text
-    versions = client.get("/v1/stores/imdf/floorplan/versions").json()["versions"]
+    versions = client.get("/v1/stores/imdf/floorplan/versions", headers=ADMIN).json()["versions"]
     assert versions[0]["source_format"] == "imdf"
     assert kinds(client.get("/v1/stores/imdf/floorplan").json())["shelf"] == 8
     broken = client.put(
@@ -61,4 +61,4 @@ def test_imdf_upload_over_http(client: TestClient) -> None:
         headers={**ADMIN, "content-type": "application/zip"},
     )
     assert broken.status_code == 422 and broken.json()["errors"][0]["pointer"] == "/unit.geojson"
-    assert len(client.get("/v1/stores/imdf/floorplan/versions").json()["versions"]) == 1
+    assert len(client.get("/v1/stores/imdf/floorplan/versions", headers=ADMIN).json()["versions"]) == 1
