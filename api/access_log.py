@@ -17,6 +17,39 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 access = logging.getLogger("aislepath.access")
 
 
+def _has_nul(scope: Scope) -> bool:
+    return (
+        "\x00" in scope.get("path", "")
+        or b"%00" in scope.get("query_string", b"")
+        or b"\x00" in scope.get("query_string", b"")
+    )
+
+
+def reject_nul_middleware(app: ASGIApp) -> ASGIApp:
+    """A NUL character in the path or query is never a real id or search: 400 before any handler.
+
+    (PostgreSQL text cannot hold NUL; SQLite can. Refusing it here answers the same on both.)
+    """
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and _has_nul(scope):
+            body = orjson.dumps(
+                {"type": "https://aislepath.dev/problems/bad-request", "title": "Bad Request", "status": 400,
+                 "detail": "The path or query contains a NUL character.",
+                 "errors": [{"code": "invalid_text", "message": "remove NUL (%00) characters"}]}
+            )  # fmt: skip
+            await send(
+                {"type": "http.response.start", "status": 400,
+                 "headers": [(b"content-type", b"application/problem+json"),
+                             (b"content-length", str(len(body)).encode())]}
+            )  # fmt: skip
+            await send({"type": "http.response.body", "body": body})
+            return
+        await app(scope, receive, send)
+
+    return middleware
+
+
 def access_log_middleware(app: ASGIApp) -> ASGIApp:
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not access.isEnabledFor(logging.INFO):

@@ -11,7 +11,7 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 
-from api.access_log import access_log_middleware
+from api.access_log import access_log_middleware, reject_nul_middleware
 from api.catalog import ProductController, StoreCatalogController
 from api.dependencies import provide_session
 from api.feedback import FeedbackController
@@ -93,9 +93,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        compiler = getattr(app.state, "compiler", None)
-        if compiler is not None:
-            await asyncio.to_thread(compiler.close)
         probe = getattr(app.state, "probe", None)
         if probe is not None:
             await probe.close()
@@ -122,7 +119,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         on_shutdown=[on_shutdown],
         dependencies={"db": Provide(provide_session)},
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
-        middleware=[access_log_middleware],
+        middleware=[access_log_middleware, reject_nul_middleware],
         request_max_body_size=settings.max_body_bytes,
         logging_config=None,  # plain stdlib logging, configured above
         state=State({"settings": settings}),

@@ -12,6 +12,7 @@ from litestar.params import FromPath, JSONBody, Parameter
 
 from api.dependencies import Session
 from api.guards import ADMIN_WRITE, MANAGER_WRITE, SHOPPER_EXPENSIVE
+from api.schemas import LocationsOut
 from catalog import placements, products
 from catalog.locate import Item, locate_items
 from catalog.placements import PlacementRow
@@ -125,7 +126,7 @@ class StoreCatalogController(Controller):
         return PlanogramResult(store_id, version, len(rows))
 
     @get("/products/{sku:str}/locations", summary="Where a product is in this store")
-    async def locations(self, store_id: FromPath[str], sku: FromPath[str], state: State) -> Response[bytes]:
+    async def locations(self, store_id: FromPath[str], sku: FromPath[str], state: State) -> Response[LocationsOut]:
         # The hot path: a version probe and a dict lookup; the answer was encoded at index build.
         index = await state.locations.get(store_id)
         carried = index.products.get(sku)

@@ -72,7 +72,7 @@ class FloorplanController(Controller):
         return UploadResult(uploaded.version, uploaded.report)
 
     @get("/", summary="The live floor plan as v1 GeoJSON")
-    async def show(self, store_id: FromPath[str], db: Session) -> Response[bytes]:
+    async def show(self, store_id: FromPath[str], db: Session) -> Response[dict[str, Any]]:
         version, source = await service.plan_source(db, store_id)
         return Response(source, media_type="application/json", headers={"X-Floorplan-Version": str(version)})
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import msgspec
-from litestar import Request, Response, get
+from litestar import get
 from litestar.datastructures import State
+from litestar.exceptions import ServiceUnavailableException
 from sqlalchemy.exc import DBAPIError
 
-from api.problems import problem
 from stores.migrate import current_revision
 
 
@@ -29,16 +27,14 @@ async def health() -> Health:
 
 
 @get("/ready", tags=["operations"], summary="The database is reachable and migrations are current")
-async def ready(request: Request[Any, Any, Any], state: State) -> Ready | Response[Any]:
+async def ready(state: State) -> Ready:
     try:
         async with state.db.engine.connect() as connection:
             revision = await current_revision(connection)
     except (DBAPIError, OSError):
-        return problem(503, "The database is unreachable.", headers={"Retry-After": "2"})
+        raise ServiceUnavailableException("The database is unreachable.", headers={"Retry-After": "2"}) from None
     if revision != state.head_revision:
-        return problem(
-            503,
-            f"The schema is at {revision!r}, the code expects {state.head_revision!r}.",
-            headers={"Retry-After": "5"},
+        raise ServiceUnavailableException(
+            f"The schema is at {revision!r}, the code expects {state.head_revision!r}.", headers={"Retry-After": "5"}
         )
     return Ready("ready", state.db.dialect, revision)

@@ -11,7 +11,7 @@ import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 from litestar.utils.scope.state import ScopeState
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 
 from api.validation import struct_problems
 from stores.errors import DomainError
@@ -98,7 +98,28 @@ def on_http_exception(_: Request[Any, Any, Any], exc: HTTPException) -> Response
     return problem(exc.status_code, str(exc.detail), headers=headers or None)
 
 
+def _sqlstate(exc: BaseException) -> str:
+    """The SQLSTATE of a PostgreSQL error under SQLAlchemy's wrappers ("" if none)."""
+    seen: BaseException | None = getattr(exc, "orig", None) or exc
+    for _ in range(4):
+        if seen is None:
+            break
+        state = getattr(seen, "sqlstate", None)
+        if isinstance(state, str):
+            return state
+        seen = seen.__cause__
+    return ""
+
+
 def on_database_unavailable(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[Any]:
+    if isinstance(exc, DataError) or _sqlstate(exc).startswith("22"):
+        # The database refused a value from the request (PostgreSQL: a NUL character in text).
+        # The transaction is rolled back, so nothing was written.
+        return problem(
+            400,
+            "A value in the request cannot be stored: text may not contain NUL characters.",
+            errors=[{"code": "invalid_text", "message": "remove NUL (\\u0000) characters"}],
+        )
     if isinstance(exc, OperationalError) or exc.connection_invalidated:
         log.warning(
             "database unavailable on %s %s: %s",

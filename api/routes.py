@@ -14,6 +14,7 @@ from litestar.params import FromPath, JSONBody, Parameter
 from api.catalog import ItemIn, to_items
 from api.dependencies import Session
 from api.guards import MANAGER_WRITE, SHOPPER_EXPENSIVE
+from api.schemas import RouteOut
 from catalog.route import RouteOptions, plan_route
 from stores import closures
 from stores.errors import Invalid, Problem
@@ -103,7 +104,7 @@ class RouteController(Controller):
         guards=SHOPPER_EXPENSIVE,
         summary="The shortest walk from the entrance through the list to a checkout",
     )
-    async def route(self, store_id: FromPath[str], data: JSONBody[RouteIn], state: State) -> Response[bytes]:
+    async def route(self, store_id: FromPath[str], data: JSONBody[RouteIn], state: State) -> Response[RouteOut]:
         answer = await _route(state, store_id, data)
         for miss in answer["unresolved"]:
             state.search_misses.record_unresolved(store_id, "route", miss["item"], miss["reason"], miss.get("sku"))

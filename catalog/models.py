@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from stores.db import Base
+from stores.db import Base, UtcDateTime
 from stores.models import utcnow
 
 STORAGE = ("ambient", "chilled", "frozen")
@@ -29,7 +29,7 @@ class Product(Base):
     storage: Mapped[str] = mapped_column(String(16), default="ambient")
     heavy: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     fragile: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class Placement(Base):
@@ -45,10 +45,10 @@ class Placement(Base):
     position_m: Mapped[float | None] = mapped_column(Float)
     level: Mapped[int | None] = mapped_column(Integer)
     stock: Mapped[str] = mapped_column(String(16), default="in_stock")
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     #: When the place (shelf, position) was last set or confirmed by a manager; shoppers'
     #: wrong-location reports older than this no longer count against it.
-    located_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=utcnow)
+    located_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class CatalogState(Base):
@@ -90,7 +90,7 @@ class Feedback(Base):
     comment: Mapped[str | None] = mapped_column(String(500))
     floorplan_version: Mapped[int | None] = mapped_column(Integer)
     planogram_version: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class SearchMiss(Base):
@@ -107,7 +107,7 @@ class SearchMiss(Base):
     sku: Mapped[str | None] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(String(16))  # no_match | not_carried | unknown_sku
     source: Mapped[str] = mapped_column(String(8))  # search | locate | route
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class LocationChange(Base):
@@ -123,4 +123,4 @@ class LocationChange(Base):
     after: Mapped[list[dict[str, object]]] = mapped_column(JSON)
     floorplan_version: Mapped[int | None] = mapped_column(Integer)
     planogram_version: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

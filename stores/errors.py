@@ -67,3 +67,10 @@ class UnsupportedMedia(DomainError):
 
     status = 415
     title = "Unsupported media type"
+
+
+class BadText(DomainError):
+    """Text that no database may hold (a NUL character)."""
+
+    status = 400
+    title = "Bad request"
