@@ -88,7 +88,8 @@ def on_validation(request: Request[Any, Any, Any], exc: ValidationException) -> 
 
 
 def on_domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
-    return problem(exc.status, exc.detail, [p.as_dict() for p in exc.problems], title=exc.title)
+    errors = [p.as_dict() for p in exc.problems]
+    return problem(exc.status, exc.detail, errors, title=exc.title, headers=exc.headers)
 
 
 def on_http_exception(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
@@ -131,6 +132,12 @@ def on_database_unavailable(request: Request[Any, Any, Any], exc: DBAPIError) ->
     return on_unexpected(request, exc)
 
 
+def on_os_error(request: Request[Any, Any, Any], exc: OSError) -> Response[Any]:
+    """A connection refused or reset, a timeout: the database (or the disk) is away for now."""
+    log.warning("unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+    return problem(503, "The service's storage is unavailable; try again shortly.", headers={"Retry-After": "2"})
+
+
 def on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem(500, "An unexpected error happened; it has been logged.")
@@ -141,5 +148,6 @@ EXCEPTION_HANDLERS = {
     DomainError: on_domain_error,
     HTTPException: on_http_exception,
     DBAPIError: on_database_unavailable,
+    OSError: on_os_error,
     Exception: on_unexpected,
 }

@@ -34,6 +34,8 @@ class Problem:
 class DomainError(Exception):
     status = 400
     title = "Bad request"
+    #: Response headers the problem carries (e.g. Retry-After).
+    headers: dict[str, str] | None = None
 
     def __init__(self, detail: str, problems: list[Problem] | None = None) -> None:
         super().__init__(detail)
@@ -74,3 +76,11 @@ class BadText(DomainError):
 
     status = 400
     title = "Bad request"
+
+
+class Unavailable(DomainError):
+    """The database cannot be reached right now; the client should retry shortly."""
+
+    status = 503
+    title = "Service unavailable"
+    headers = {"Retry-After": "2"}

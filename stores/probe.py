@@ -13,10 +13,21 @@ import asyncio
 import sqlite3
 from typing import Any
 
+import asyncpg
 from sqlalchemy.engine import make_url
+
+from stores.errors import Unavailable
 
 _STORE = "SELECT floorplan_version, planogram_version, closures_version FROM stores WHERE id = {p}"
 _CATALOG = "SELECT version FROM catalog_state WHERE id = 1"
+#: What asyncpg raises while PostgreSQL is down, restarting or unreachable.
+_UNAVAILABLE = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+)
 
 
 class VersionProbe:
@@ -37,10 +48,15 @@ class VersionProbe:
 
     async def _pg(self) -> Any:
         if self._pool is None:
-            import asyncpg
-
             self._pool = await asyncpg.create_pool(self._dsn, min_size=1, max_size=4)
         return self._pool
+
+    async def _fetchrow(self, query: str, *args: Any) -> Any:
+        """One row from PostgreSQL; a database that is away is a 503, and the next call retries."""
+        try:
+            return await (await self._pg()).fetchrow(query, *args)
+        except _UNAVAILABLE as exc:
+            raise Unavailable(f"The database is unavailable ({type(exc).__name__}); try again shortly.") from exc
 
     async def store_versions(self, store_id: str) -> tuple[int | None, int, int] | None:
         """(floorplan_version, planogram_version, closures_version), or None for an unknown store.
@@ -58,7 +74,7 @@ class VersionProbe:
         future: asyncio.Future[tuple[int | None, int, int] | None] = asyncio.get_running_loop().create_future()
         self._inflight[store_id] = future
         try:
-            row = await (await self._pg()).fetchrow(_STORE.format(p="$1"), store_id)
+            row = await self._fetchrow(_STORE.format(p="$1"), store_id)
             result = None if row is None else (row[0], int(row[1] or 0), int(row[2] or 0))
             future.set_result(result)
             return result
@@ -73,7 +89,7 @@ class VersionProbe:
         if self._sqlite is not None:
             row = self._sqlite.execute(_CATALOG).fetchone()
         else:
-            row = await (await self._pg()).fetchrow(_CATALOG)
+            row = await self._fetchrow(_CATALOG)
         return 0 if row is None else int(row[0])
 
     async def close(self) -> None:

@@ -68,14 +68,22 @@ class TempPostgres:
             "UTF8",
             "--no-sync",
         )
-        options = [
+        self._bindir = bindir
+        self._options = [
             f"-p {self.port}",
             "-c listen_addresses=127.0.0.1",
             f"-c unix_socket_directories={self.root}",
             "-c max_connections=200",
         ]
         if self.fast:
-            options += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
+            self._options += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
+        self.resume()
+        return self
+
+    def resume(self) -> None:
+        """Start the server (again, after :meth:`pause`) on the same port and data."""
+        assert self.root is not None
+        bindir, data = self._bindir, self.root / "data"
         result = self._run(
             str(bindir / "pg_ctl"),
             "-D",
@@ -86,16 +94,19 @@ class TempPostgres:
             "-t",
             "60",
             "-o",
-            " ".join(options),
+            " ".join(self._options),
             "start",
             check=False,
         )
         if result.returncode != 0:
             log = (self.root / "log").read_text() if (self.root / "log").exists() else ""
             raise RuntimeError(f"pg_ctl start failed: {result.stderr}\n{log}")
-        self._bindir = bindir
         self._wait()
-        return self
+
+    def pause(self) -> None:
+        """Stop the server as a crash would (immediate), keeping its data for :meth:`resume`."""
+        assert self.root is not None
+        self._run(str(self._bindir / "pg_ctl"), "-D", str(self.root / "data"), "-m", "immediate", "stop", check=False)
 
     def _wait(self) -> None:
         deadline = time.monotonic() + 30
