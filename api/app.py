@@ -34,9 +34,15 @@ from stores.lru import Lru
 from stores.probe import VersionProbe
 from stores.settings import Settings
 
+#: Libraries that log SQL parameters (a shopper's search, a token hash) at INFO or DEBUG: kept at
+#: WARNING whatever AISLEPATH_LOG_LEVEL says.
+_QUIET = ("aiosqlite", "sqlalchemy.engine", "sqlalchemy.pool", "sqlalchemy.orm", "asyncpg")
+
 
 def _configure_logging(settings: Settings) -> None:
     logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s %(message)s")
+    for name in _QUIET:
+        logging.getLogger(name).setLevel(logging.WARNING)
     logging.getLogger("aislepath.access").setLevel(logging.INFO if settings.access_log else logging.WARNING)
 
 

@@ -52,8 +52,22 @@ def _coordinates(value: Any) -> Iterator[Any]:
             yield from _coordinates(item)
 
 
+#: How deep the coordinate arrays nest for each geometry type (a position is depth 1).
+_NESTING = {"Point": 1, "LineString": 2, "Polygon": 3}
+
+
+def _nested(value: Any, depth: int) -> bool:
+    if depth == 1:
+        return isinstance(value, list) and not (value and isinstance(value[0], list))
+    return isinstance(value, list) and len(value) > 0 and all(_nested(item, depth - 1) for item in value)
+
+
 def _check_coordinates(geometry: dict[str, Any], limits: PlanLimits) -> tuple[str | None, int]:
     """(problem message or None, vertex count)."""
+    depth = _NESTING[str(geometry.get("type"))]
+    if not _nested(geometry.get("coordinates"), depth):
+        shape_of = {1: "[x, y]", 2: "a list of [x, y]", 3: "a list of rings, each a list of [x, y]"}[depth]
+        return f"coordinates must be {shape_of}", 0
     count = 0
     for position in _coordinates(geometry.get("coordinates")):
         count += 1
@@ -116,7 +130,7 @@ def parse_plan(document: Any, limits: PlanLimits | None = None) -> FloorPlan:
         kind = props.get("kind")
         raw_id = props.get("id")
         fid = str(raw_id) if isinstance(raw_id, str | int) and not isinstance(raw_id, bool) else None
-        if kind not in GEOMETRY_OF:
+        if not isinstance(kind, str) or kind not in GEOMETRY_OF:
             fail("unknown_kind", f"properties.kind must be one of {', '.join(GEOMETRY_OF)}", fid, pointer)
             continue
         if kind != "outline":
@@ -146,7 +160,7 @@ def parse_plan(document: Any, limits: PlanLimits | None = None) -> FloorPlan:
             continue
         try:
             geom = shape(geometry)
-        except (ValueError, TypeError, AttributeError, IndexError) as exc:
+        except (ValueError, TypeError, AttributeError, IndexError, KeyError, shapely.errors.GEOSException) as exc:
             fail("invalid_geometry", f"unreadable geometry: {exc}", fid, pointer)
             continue
         if geom.is_empty:
