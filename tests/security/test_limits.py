@@ -77,3 +77,29 @@ def test_lengths_and_page_sizes_are_capped(client: TestClient) -> None:
         response = client.request(method, path, params=params, json=body)
         assert response.status_code == 400, (path, params, response.status_code)
         assert response.json()["errors"], (path, params)
+
+
+def test_rate_limits_per_client_per_token_and_per_address(settings: Settings) -> None:
+    tight = dataclasses.replace(
+        settings,
+        rate_limit_expensive="3/minute",
+        rate_limit_write="2/minute",
+        rate_limit_per_address="12/minute",
+    )
+    with TestClient(app=create_app(tight)) as client:
+        client.post("/v1/stores", json={"id": "s1", "name": "S", "lat": 1, "lon": 1}, headers=ADMIN)  # write 1
+
+        def search(phone: str) -> int:
+            return client.get("/v1/stores/s1/products", params={"q": "milk"}, headers={"X-Client-Id": phone}).status_code
+
+        assert [search("a") for _ in range(4)][-1] == 429  # expensive reads: 3 a minute per client
+        assert search("b") != 429  # another phone is not affected
+        limited = client.get("/v1/stores/s1/products", params={"q": "milk"}, headers={"X-Client-Id": "a"})
+        assert limited.json()["status"] == 429 and int(limited.headers["retry-after"]) >= 1
+        # Writes count per token: the admin token has one write left.
+        assert client.patch("/v1/stores/s1", json={"name": "T"}, headers=ADMIN).status_code == 200
+        assert client.patch("/v1/stores/s1", json={"name": "U"}, headers=ADMIN).status_code == 429
+        assert client.get("/v1/stores/s1").json()["name"] == "T"  # the refused write changed nothing
+        # One address rotating client ids meets the per-address ceiling.
+        statuses = [search(f"rotating-{i}") for i in range(12)]
+        assert 429 in statuses
