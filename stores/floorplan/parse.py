@@ -45,9 +45,9 @@ GEOMETRY_OF = {
 
 
 def _coordinates(value: Any) -> Iterator[Any]:
-    if isinstance(value, list) and value and not isinstance(value[0], list):
+    if isinstance(value, list | tuple) and value and not isinstance(value[0], list | tuple):
         yield value
-    elif isinstance(value, list):
+    elif isinstance(value, list | tuple):
         for item in value:
             yield from _coordinates(item)
 
@@ -58,8 +58,8 @@ _NESTING = {"Point": 1, "LineString": 2, "Polygon": 3}
 
 def _nested(value: Any, depth: int) -> bool:
     if depth == 1:
-        return isinstance(value, list) and not (value and isinstance(value[0], list))
-    return isinstance(value, list) and len(value) > 0 and all(_nested(item, depth - 1) for item in value)
+        return isinstance(value, list | tuple) and not (value and isinstance(value[0], list | tuple))
+    return isinstance(value, list | tuple) and len(value) > 0 and all(_nested(item, depth - 1) for item in value)
 
 
 def _check_coordinates(geometry: dict[str, Any], limits: PlanLimits) -> tuple[str | None, int]:

@@ -90,7 +90,9 @@ def test_rate_limits_per_client_per_token_and_per_address(settings: Settings) ->
         client.post("/v1/stores", json={"id": "s1", "name": "S", "lat": 1, "lon": 1}, headers=ADMIN)  # write 1
 
         def search(phone: str) -> int:
-            return client.get("/v1/stores/s1/products", params={"q": "milk"}, headers={"X-Client-Id": phone}).status_code
+            return client.get(
+                "/v1/stores/s1/products", params={"q": "milk"}, headers={"X-Client-Id": phone}
+            ).status_code
 
         assert [search("a") for _ in range(4)][-1] == 429  # expensive reads: 3 a minute per client
         assert search("b") != 429  # another phone is not affected

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import update
 
 from stores.db import Database
+from stores.errors import Unavailable
 from stores.models import Store
 from stores.probe import VersionProbe
 from stores.service import create_store
@@ -63,7 +64,8 @@ def test_a_failed_read_fails_every_request_sharing_it(settings: Settings, backen
         probe = VersionProbe(settings.database_url)
         probe._pool = CountingPool(await probe._pg(), fail=True)
         results = await asyncio.gather(*(probe.store_versions("s1") for _ in range(5)), return_exceptions=True)
-        assert all(isinstance(r, ConnectionError) for r in results)
+        # Every request sharing the read gets the same answer: the database is unavailable (a 503).
+        assert all(isinstance(r, Unavailable) and isinstance(r.__cause__, ConnectionError) for r in results)
         assert probe._inflight == {}
         await probe.close()
 
