@@ -71,6 +71,12 @@ def _since(since: datetime | None, default_days: int) -> datetime:
     return since.astimezone(UTC)
 
 
+async def _insights(db: Any, state: State, store_id: str, since: datetime | None, limit: int) -> dict[str, Any]:
+    index = await state.locations.get(store_id)
+    threshold = state.settings.wrong_location_reports
+    return await insights.store_insights(db, store_id, _since(since, 30), threshold, index.artifact, limit)
+
+
 class FeedbackController(Controller):
     path = "/stores/{store_id:str}"
     tags = ["feedback and insights"]
@@ -105,10 +111,7 @@ class FeedbackController(Controller):
         since: FromQuery[datetime | None] = None,
         limit: Annotated[int, Parameter(ge=1, le=MAX_INSIGHT_ROWS)] = 100,
     ) -> dict[str, Any]:
-        index = await state.locations.get(store_id)
-        return await insights.store_insights(
-            db, store_id, _since(since, 30), state.settings.wrong_location_reports, index.artifact, limit
-        )
+        return await _insights(db, state, store_id, since, limit)
 
     @get(
         "/insights.csv",
@@ -124,10 +127,7 @@ class FeedbackController(Controller):
         since: FromQuery[datetime | None] = None,
         limit: Annotated[int, Parameter(ge=1, le=MAX_INSIGHT_ROWS)] = MAX_INSIGHT_ROWS,
     ) -> Response[str]:
-        index = await state.locations.get(store_id)
-        data = await insights.store_insights(
-            db, store_id, _since(since, 30), state.settings.wrong_location_reports, index.artifact, limit
-        )
+        data = await _insights(db, state, store_id, since, limit)
         return Response(
             insights.to_csv(section, data),
             media_type="text/csv; charset=utf-8",

@@ -11,10 +11,11 @@ same way. Nothing else on the hot path changes.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import shapely
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.models import Feedback, Placement, Product
@@ -134,10 +135,10 @@ async def wrong_reports(session: AsyncSession, store_id: str, sku: str, shelf: s
     return int(await session.scalar(query) or 0)
 
 
-async def doubtful_placements(session: AsyncSession, store_id: str, threshold: int) -> set[tuple[str, str]]:
-    """(sku, shelf) of every placement with ``threshold`` or more wrong reports since it was located."""
-    query = (
-        select(Feedback.sku, Feedback.shelf)
+def wrong_reports_since_located(store_id: str) -> Select[tuple[str, str, int, datetime]]:
+    """Per placement: wrong-location reports since it was last set or confirmed, and the latest."""
+    return (
+        select(Feedback.sku, Feedback.shelf, func.count(), func.max(Feedback.created_at))
         .join(
             Placement,
             and_(
@@ -152,8 +153,12 @@ async def doubtful_placements(session: AsyncSession, store_id: str, threshold: i
             or_(Placement.located_at.is_(None), Feedback.created_at > Placement.located_at),
         )
         .group_by(Feedback.sku, Feedback.shelf)
-        .having(func.count() >= threshold)
-    )
+    )  # type: ignore[return-value]
+
+
+async def doubtful_placements(session: AsyncSession, store_id: str, threshold: int) -> set[tuple[str, str]]:
+    """(sku, shelf) of every placement with ``threshold`` or more wrong reports since it was located."""
+    query = wrong_reports_since_located(store_id).having(func.count() >= threshold)
     return {(r.sku, r.shelf) for r in await session.execute(query)}
 
 

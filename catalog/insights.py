@@ -11,11 +11,11 @@ import io
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalog.feedback import WRONG_KINDS
-from catalog.models import Feedback, Placement, Product, SearchMiss
+from catalog.feedback import wrong_reports_since_located
+from catalog.models import Feedback, Product, SearchMiss
 from stores.floorplan.artifact import NavArtifact
 from stores.models import as_utc
 
@@ -63,23 +63,7 @@ async def suspect_locations(
     session: AsyncSession, store_id: str, since: datetime, threshold: int, artifact: NavArtifact, limit: int
 ) -> list[dict[str, Any]]:
     """Products whose place looks wrong, with the place shoppers found them at, ready to accept."""
-    wrong = await session.execute(
-        select(Feedback.sku, Feedback.shelf, func.count(), func.max(Feedback.created_at))
-        .join(
-            Placement,
-            and_(
-                Placement.store_id == Feedback.store_id,
-                Placement.sku == Feedback.sku,
-                Placement.shelf == Feedback.shelf,
-            ),
-        )
-        .where(
-            Feedback.store_id == store_id,
-            Feedback.kind.in_(WRONG_KINDS),
-            or_(Placement.located_at.is_(None), Feedback.created_at > Placement.located_at),
-        )
-        .group_by(Feedback.sku, Feedback.shelf)
-    )
+    wrong = await session.execute(wrong_reports_since_located(store_id))
     spot = func.round(Feedback.found_position_m)
     found = await session.execute(
         select(Feedback.sku, Feedback.found_shelf, spot, func.count(), func.avg(Feedback.found_position_m))
