@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
+import time
 
 from litestar import Litestar, Router
 from litestar.datastructures import State
@@ -39,10 +41,26 @@ from stores.settings import Settings
 _QUIET = ("aiosqlite", "sqlalchemy.engine", "sqlalchemy.pool", "sqlalchemy.orm", "asyncpg")
 
 
+_gc_started = 0.0
+
+
+def _log_slow_gc(phase: str, info: dict[str, int]) -> None:
+    """A full garbage collection pauses every request of the worker: say when one is slow."""
+    global _gc_started
+    if phase == "start":
+        _gc_started = time.perf_counter()
+    elif (elapsed := time.perf_counter() - _gc_started) > 0.02:
+        log.warning(
+            "gc generation %d took %.0f ms (%d collected)", info["generation"], elapsed * 1000, info["collected"]
+        )
+
+
 def _configure_logging(settings: Settings) -> None:
     logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s %(message)s")
     for name in _QUIET:
         logging.getLogger(name).setLevel(logging.WARNING)
+    if _log_slow_gc not in gc.callbacks:
+        gc.callbacks.append(_log_slow_gc)
     logging.getLogger("aislepath.access").setLevel(logging.INFO if settings.access_log else logging.WARNING)
 
 

@@ -131,7 +131,7 @@ class StoreCatalogController(Controller):
         index = await state.locations.get(store_id)
         carried = index.products.get(sku)
         if carried is not None:
-            return Response(carried.body, media_type="application/json")
+            return Response(carried.body(), media_type="application/json")
         name = (await state.search.get()).name_of(sku)  # the catalog, in memory
         if name is None:
             raise NotFound(f"No product with sku {sku!r}.")

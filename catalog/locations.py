@@ -9,6 +9,7 @@ to JSON when the index is built; the hot path returns those bytes.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,7 +52,7 @@ class Location:
         }  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Carried:
     sku: str
     name: str
@@ -60,7 +61,18 @@ class Carried:
     fragile: bool
     stock: str
     locations: list[Location]
-    body: bytes  # the encoded locations answer
+    _body: bytes | None = None
+
+    def body(self) -> bytes:
+        """The encoded locations answer, made on the first request for it (not at index build:
+        an index is rebuilt on every planogram change, and most skus are not asked for before
+        the next one)."""
+        if self._body is None:
+            self._body = orjson.dumps(
+                {"sku": self.sku, "name": self.name, "carried": True, "stock": self.stock,
+                 "locations": [loc.as_json() for loc in self.locations]}
+            )  # fmt: skip
+        return self._body
 
 
 @dataclass
@@ -72,24 +84,25 @@ class StoreIndex:
     products: dict[str, Carried] = field(default_factory=dict)
 
 
-def _zone_location(artifact: NavArtifact, department: str | None, stock: str) -> Location | None:
-    if not department:
-        return None
-    wanted = department.casefold()
-    for zone in artifact.zones:
-        if zone.department.casefold() == wanted:
-            x, y = artifact.table.points[zone.point]
-            return Location(
-                None, None, zone.department, zone.department, None, float(x), float(y), True, stock, zone.point
-            )
-    for shelf in artifact.shelves.values():  # no zone: any shelf of that department, as a hint
-        if shelf.department and shelf.department.casefold() == wanted:
+def _department_places(artifact: NavArtifact) -> dict[str, Location]:
+    """Per department (case-folded): its zone's stand point, else one of its shelves, as a hint.
+
+    Stock is filled in per product; built once per index, not once per product.
+    """
+    places: dict[str, Location] = {}
+    for shelf in artifact.shelves.values():
+        if shelf.department and shelf.department.casefold() not in places:
             point = artifact.slot_for(shelf.id, None)
             x, y = artifact.table.points[point]
-            return Location(
-                shelf.id, shelf.aisle, shelf.label, shelf.department, None, float(x), float(y), True, stock, point
+            places[shelf.department.casefold()] = Location(
+                shelf.id, shelf.aisle, shelf.label, shelf.department, None, float(x), float(y), True, "", point
             )
-    return None
+    for zone in reversed(artifact.zones):  # zones win over shelves; the first zone of a department wins
+        x, y = artifact.table.points[zone.point]
+        places[zone.department.casefold()] = Location(
+            None, None, zone.department, zone.department, None, float(x), float(y), True, "", zone.point
+        )
+    return places
 
 
 async def build_index(
@@ -105,6 +118,7 @@ async def build_index(
         .order_by(Placement.sku, Placement.shelf)
     )  # fmt: skip
     doubtful = await doubtful_placements(session, store.id, doubt_threshold)
+    by_department = _department_places(artifact)
     grouped: dict[str, list[Any]] = {}
     for row in rows:
         grouped.setdefault(row.sku, []).append(row)
@@ -125,15 +139,9 @@ async def build_index(
             )  # fmt: skip
         stock = stock_of([r.stock for r in placed])
         if not locations:
-            approximate = _zone_location(artifact, first.department, stock)
-            locations = [approximate] if approximate else []
-        body = orjson.dumps(
-            {"sku": sku, "name": first.name, "carried": True, "stock": stock,
-             "locations": [loc.as_json() for loc in locations]}
-        )  # fmt: skip
-        index.products[sku] = Carried(
-            sku, first.name, first.storage, first.heavy, first.fragile, stock, locations, body
-        )
+            approximate = by_department.get((first.department or "").casefold())
+            locations = [dataclasses.replace(approximate, stock=stock)] if approximate else []
+        index.products[sku] = Carried(sku, first.name, first.storage, first.heavy, first.fragile, stock, locations)
     return index
 
 

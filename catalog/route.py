@@ -8,6 +8,8 @@ linking a shopper's own (x, y) position when re-planning.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import itertools
 from dataclasses import dataclass, field
 from typing import Any
@@ -129,8 +131,11 @@ async def plan_route(
     first = [i for i, r in enumerate(ranks) if r == 0]
     if len(starts) == 1:
         start_id, start_point = starts[0]
-        solution = solve_path(walks.dist, local[start_point], end_locals, groups, last=last, first=first,
-                              time_limit_ms=options.time_limit_ms)  # fmt: skip
+        # In a thread: the solver's numpy work releases the GIL, so the worker's other requests
+        # (mostly sub-millisecond lookups) are not queued behind a 20-item solve.
+        solve = functools.partial(solve_path, walks.dist, local[start_point], end_locals, groups, last=last,
+                                  first=first, time_limit_ms=options.time_limit_ms)  # fmt: skip
+        solution = await asyncio.to_thread(solve)
     else:
         # Several entrances: one solve from a virtual start whose first stop is "any entrance".
         k = len(points)
@@ -138,7 +143,9 @@ async def plan_route(
         padded[:k, :k] = np.where(np.isfinite(walks.dist), walks.dist, _UNUSED)
         entrances = [local[p] for _, p in starts if reachable[local[p]]]
         padded[k, entrances] = 0.0
-        solution = solve_ranked(padded, k, end_locals, [entrances, *groups], [-1, *ranks], options.time_limit_ms)
+        solution = await asyncio.to_thread(
+            solve_ranked, padded, k, end_locals, [entrances, *groups], [-1, *ranks], options.time_limit_ms
+        )
         chosen = solution.order[0]
         start_id, start_point = next((sid, p) for sid, p in starts if local[p] == chosen)
         solution = PathSolution(solution.order[1:], solution.end, solution.length, solution.optimal)

@@ -28,6 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from catalog.models import Product
+from stores.lru import settle_long_lived
 from stores.probe import VersionProbe
 
 #: Below this WRatio a product is not a match.
@@ -156,4 +157,5 @@ class SearchIndexes:
                 )
                 products = [(r.sku, r.name, r.brand, r.names or {}, r.keywords or []) for r in rows]
             self._index = await asyncio.to_thread(SearchIndex, version, products)
+            settle_long_lived()
             return self._index

@@ -89,8 +89,10 @@ class Shopper(FastHttpUser):
 
 
 class Manager(FastHttpUser):
+    """A store manager's handheld: a stock count or a small change every ~10 think times."""
+
     weight = 1
-    wait_time = WAIT
+    wait_time = constant(0) if THINK == 0 else between(THINK * 5, THINK * 15)
 
     def on_start(self) -> None:
         self.store = random.choice(MANIFEST["stores"])
@@ -140,7 +142,7 @@ def _plan_change_mid_test(environment: Any, **_: Any) -> None:
         from locust.contrib.fasthttp import FastHttpSession
 
         gevent.sleep(at)
-        session = FastHttpSession(environment, base_url=environment.host, user=None)
+        session = FastHttpSession(environment.host, environment.events.request, None, network_timeout=120.0)
         store = next(s for s in MANIFEST["stores"] if s["id"] == "load-super")
         body = orjson.dumps(MANIFEST["upload_plan"])
         headers = {**ADMIN, "content-type": "application/json"}

@@ -32,21 +32,25 @@ from tests.support.postgres import TempPostgres
 from tests.support.server import ADMIN, Server
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
-#: p95 and p99 limits (ms) under the CI load (40 users, ~1 s think time, 2 workers, this 2-core
-#: machine with Locust beside the server). About 3x what a healthy build measures, so noise
-#: passes and a handler made 5x slower fails. Upload and activation: reported, not limited.
+#: p50, p95 and p99 limits (ms) under the CI load (40 users, ~1 s think time, 2 workers, this
+#: 2-core machine with Locust beside the server). The medians are steady even on a noisy machine:
+#: their limits are ~3x a healthy build's, so a handler made 5x slower fails on its median; the
+#: tails have wider limits (queueing behind other requests on 2 shared cores is noisy).
 THRESHOLDS = {
-    "find store": (60, 100),
-    "product locations": (40, 80),
-    "search": (60, 100),
-    "locate 30 items": (150, 250),
-    "route 20 items": (150, 250),
-    "re-plan mid-trip": (120, 200),
-    "feedback": (60, 100),
-    "stock update (20 rows)": (150, 250),
-    "placements upsert (5 rows)": (150, 250),
-    "insights": (150, 250),
+    "find store": (15, 60, 150),
+    "product locations": (6, 40, 150),
+    "search": (12, 60, 200),
+    "locate 30 items": (24, 80, 250),
+    "route 20 items": (90, 220, 400),
+    "re-plan mid-trip": (25, 100, 250),
+    "feedback": (20, 120, 300),
+    "stock update (20 rows)": (150, 400, 600),
+    "placements upsert (5 rows)": (150, 400, 600),
+    "insights": (200, 500, 800),
 }
+#: Endpoints every run must have exercised (the manager's rarer tasks may not come up in 60 s).
+REQUIRED = {"find store", "product locations", "search", "locate 30 items", "route 20 items", "re-plan mid-trip",
+            "feedback", "floor plan upload", "floor plan activate"}  # fmt: skip
 UNLIMITED = {"floor plan upload", "floor plan activate", "hello world (/health)", "Aggregated"}
 
 
@@ -79,7 +83,8 @@ def run_locust(url: str, env: dict[str, str], users: int, duration: int, csv_pre
     command = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "--host", url,
                "-u", str(users), "-r", str(max(1, users // 4)), "-t", f"{duration}s", "--stop-timeout", "15",
                "--csv", str(csv_prefix), "--only-summary", "--loglevel", "WARNING"]  # fmt: skip
-    subprocess.run(command, env={**os.environ, **env}, cwd=REPO_ROOT, check=False, capture_output=True)
+    with open(f"{csv_prefix}_locust.log", "wb") as log:
+        subprocess.run(command, env={**os.environ, **env}, cwd=REPO_ROOT, check=False, stdout=log, stderr=log)
     with open(f"{csv_prefix}_stats.csv", newline="") as handle:
         return list(csv.DictReader(handle))
 
@@ -102,10 +107,11 @@ def verdict(rows: list[dict[str, str]]) -> list[str]:
             problems.append(f"{name}: {failures} failed request(s)")
         if name in UNLIMITED or name not in THRESHOLDS:
             continue
-        p95, p99 = THRESHOLDS[name]
-        if float(row["95%"]) > p95 or float(row["99%"]) > p99:
-            problems.append(f"{name}: p95 {row['95%']} ms / p99 {row['99%']} ms over {p95} / {p99} ms")
-    missing = set(THRESHOLDS) - {row["Name"] for row in rows}
+        limits = THRESHOLDS[name]
+        measured = (float(row["50%"]), float(row["95%"]), float(row["99%"]))
+        if any(m > limit for m, limit in zip(measured, limits, strict=True)):
+            problems.append(f"{name}: p50/p95/p99 {measured} ms over {limits} ms")
+    missing = REQUIRED - {row["Name"] for row in rows}
     problems += [f"{name}: never requested" for name in sorted(missing)]
     return problems
 
@@ -118,6 +124,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--hello", action="store_true", help="first measure the hello-world ceiling")
     parser.add_argument("--soak", action="store_true", help="sample memory every 30 s")
+    parser.add_argument(
+        "--plan-change-at",
+        type=float,
+        default=None,
+        help="seconds into the run for the floor plan upload and activation (default: half-way; 0: none)",
+    )
     parser.add_argument("--no-verdict", action="store_true", help="report only (benchmarks)")
     parser.add_argument("--report-dir", type=Path, default=REPO_ROOT / "var" / "load-report")
     args = parser.parse_args(argv)
@@ -158,7 +170,10 @@ def main(argv: list[str] | None = None) -> int:
 
             sampler = threading.Thread(target=sample, daemon=True)
             sampler.start()
-        env["AISLEPATH_LOAD_UPLOAD_AT"] = str(args.duration / 2)
+        # A short unmeasured run first: every worker builds its indexes and Locust spawns its users.
+        run_locust(server.url, env, args.users, 10, args.report_dir / "warmup")
+        at = args.duration / 2 if args.plan_change_at is None else args.plan_change_at
+        env["AISLEPATH_LOAD_UPLOAD_AT"] = str(at)
         rows = run_locust(server.url, env, args.users, args.duration, args.report_dir / "mixed")
         if args.soak:
             stop.set()

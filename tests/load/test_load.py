@@ -1,6 +1,6 @@
 """CI's load stage: the production-like set-up under mixed load, bounded to about two minutes.
 
-Fails on any failed request, or on an endpoint's p95/p99 over the limits in ``run.THRESHOLDS``
+Fails on any failed request, or on an endpoint's p50/p95/p99 over the limits in ``run.THRESHOLDS``
 (chosen so a handler made 5x slower fails). The table is printed; Locust's CSV files stay in
 ``var/load-report/``.
 """
