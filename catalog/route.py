@@ -108,7 +108,7 @@ async def plan_route(
     points = sorted({p for _, p in starts} | {p for _, p in ends} | {p for s in stops.values() for p in s.points})
     local = {p: i for i, p in enumerate(points)}
     point_ids = np.asarray(points, dtype=np.int64)
-    walks = legs(table, point_ids)
+    walks = legs(table, point_ids)  # on the loop: prepared GEOS geometries must not be shared across threads
 
     # Drop what cannot be reached from any start (closed shelves, closed-off areas).
     start_locals = [local[p] for _, p in starts]
