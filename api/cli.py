@@ -62,7 +62,12 @@ def _demo_admin_token() -> str:
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=int)
 @click.option("--demo", "with_demo", is_flag=True, help="Load the demo chain first.")
-def serve(host: str, port: int, workers: int, with_demo: bool) -> None:
+@click.option(
+    "--forwarded-allow-ips",
+    default=None,
+    help="Behind a load balancer: its addresses (comma-separated); their X-Forwarded-For is trusted.",
+)
+def serve(host: str, port: int, workers: int, with_demo: bool, forwarded_allow_ips: str | None) -> None:
     """Serve api.app:app with uvicorn (uvloop + httptools)."""
     import uvicorn
 
@@ -74,7 +79,17 @@ def serve(host: str, port: int, workers: int, with_demo: bool) -> None:
             os.environ["AISLEPATH_ADMIN_TOKEN"] = _demo_admin_token()
             click.echo("admin token for this demo: see var/demo-admin-token")
     click.echo(f"serving on http://{host}:{port}  (OpenAPI: http://{host}:{port}/schema)")
-    uvicorn.run("api.app:app", host=host, port=port, workers=workers, loop="uvloop", http="httptools", access_log=False)
+    uvicorn.run(
+        "api.app:app",
+        host=host,
+        port=port,
+        workers=workers,
+        loop="uvloop",
+        http="httptools",
+        access_log=False,
+        proxy_headers=forwarded_allow_ips is not None,
+        forwarded_allow_ips=forwarded_allow_ips,
+    )
 
 
 if __name__ == "__main__":
