@@ -35,15 +35,16 @@ LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 #: p50, p95 and p99 limits (ms) under the CI load (40 users, ~1 s think time, 2 workers, this
 #: 2-core machine with Locust beside the server). The medians are steady even on a noisy machine:
 #: their limits are ~2.5x a healthy build's, so a handler made 5x slower fails on its median; the
-#: tails have wider limits (queueing behind other requests on 2 shared cores is noisy).
+#: tails have wider limits (queueing behind other requests on 2 shared cores is noisy: p99s
+#: vary 2x between runs).
 THRESHOLDS = {
-    "find store": (12, 60, 150),
-    "product locations": (5, 40, 150),
-    "search": (10, 60, 200),
-    "locate 30 items": (18, 80, 250),
-    "route 20 items": (75, 220, 400),
-    "re-plan mid-trip": (20, 100, 250),
-    "feedback": (15, 120, 300),
+    "find store": (12, 60, 250),
+    "product locations": (5, 40, 250),
+    "search": (10, 60, 300),
+    "locate 30 items": (18, 80, 350),
+    "route 20 items": (75, 220, 500),
+    "re-plan mid-trip": (20, 100, 350),
+    "feedback": (15, 120, 400),
     "stock update (20 rows)": (150, 400, 600),
     "placements upsert (5 rows)": (150, 400, 600),
     "insights": (200, 500, 800),
