@@ -18,6 +18,7 @@ from api.catalog import ProductController, StoreCatalogController
 from api.dependencies import provide_session
 from api.feedback import FeedbackController
 from api.floorplans import FloorplanController, floorplan_svg
+from api.openapi import document_problems
 from api.ops import health, ready
 from api.problems import EXCEPTION_HANDLERS
 from api.ratelimit import RateLimits
@@ -59,8 +60,7 @@ def _configure_logging(settings: Settings) -> None:
     logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s %(message)s")
     for name in _QUIET:
         logging.getLogger(name).setLevel(logging.WARNING)
-    if _log_slow_gc not in gc.callbacks:
-        gc.callbacks.append(_log_slow_gc)
+
     logging.getLogger("aislepath.access").setLevel(logging.INFO if settings.access_log else logging.WARNING)
 
 
@@ -104,6 +104,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         )
         app.state.search = SearchIndexes(app.state.probe, app.state.db.sessionmaker)
         app.state.route_tables = RouteTables(app.state.db.sessionmaker, settings.artifact_cache_entries)
+        if _log_slow_gc not in gc.callbacks:
+            gc.callbacks.append(_log_slow_gc)
         app.state.compiler = CompilePool(settings.compile_timeout_s)
         app.state.rate_limits = RateLimits(settings)
         app.state.search_misses = SearchMisses(app.state.db.sessionmaker)
@@ -113,6 +115,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ]
 
     async def on_shutdown(app: Litestar) -> None:
+        if _log_slow_gc in gc.callbacks:
+            gc.callbacks.remove(_log_slow_gc)
         tasks = getattr(app.state, "background", [])
         for task in tasks:
             task.cancel()
@@ -137,7 +141,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             FeedbackController,
         ],
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=[v1, health, ready],
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
@@ -155,6 +159,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             render_plugins=[SwaggerRenderPlugin()],
         ),
     )
+    document_problems(app)
+    return app
 
 
 def __getattr__(name: str) -> Litestar:

@@ -116,6 +116,7 @@ class FeedbackController(Controller):
     @get(
         "/insights.csv",
         guards=MANAGER_READ,
+        media_type="text/csv; charset=utf-8",
         summary="One section of the insights as CSV (products, suspects, searches or ratings)",
     )
     async def insights_csv(

@@ -91,7 +91,12 @@ class FloorplanController(Controller):
         return Activated(store_id, await service.activate_version(db, store_id, version, record_plan_switch))
 
 
-@get("/stores/{store_id:str}/floorplan.svg", tags=["floor plans"], summary="A picture of the live floor plan")
+@get(
+    "/stores/{store_id:str}/floorplan.svg",
+    tags=["floor plans"],
+    media_type="image/svg+xml",
+    summary="A picture of the live floor plan",
+)
 async def floorplan_svg(store_id: FromPath[str], db: Session, state: State) -> Response[str]:
     version, source = await service.plan_source(db, store_id)
     cache: Lru[tuple[str, int], str] = state.svg_cache

@@ -110,7 +110,12 @@ class RouteController(Controller):
             state.search_misses.record_unresolved(store_id, "route", miss["item"], miss["reason"], miss.get("sku"))
         return Response(orjson.dumps(answer), media_type="application/json")
 
-    @get("/route.svg", guards=SHOPPER_EXPENSIVE, summary="The route for a list of skus, drawn over the live floor plan")
+    @get(
+        "/route.svg",
+        guards=SHOPPER_EXPENSIVE,
+        media_type="image/svg+xml",
+        summary="The route for a list of skus, drawn over the live floor plan",
+    )
     async def route_svg(
         self,
         store_id: FromPath[str],

@@ -1,8 +1,8 @@
 """Schemathesis against the app's own OpenAPI document, on the real server and both databases.
 
 Every operation gets generated requests (valid and invalid), with the admin token so that
-writes reach their handlers. The checks: never a 5xx, and every response conforms to the
-documented schema for its status and media type. Bounded: a few dozen examples per operation.
+writes reach their handlers. The checks: never a 5xx, and every response's status, media
+type and body are documented (errors are problem details). Bounded: a few dozen examples per operation.
 """
 
 from __future__ import annotations
@@ -15,7 +15,11 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import response_schema_conformance
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from tests.catalog.conftest import PLAN, PRODUCTS
 from tests.conftest import fresh_database
@@ -23,6 +27,8 @@ from tests.support.server import ADMIN, Server
 
 AUTH = {"Authorization": f"Bearer {ADMIN}"}
 MAX_EXAMPLES = 25
+#: No 5xx; every status, media type and body as documented (errors included: problem details).
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgis"])
@@ -53,7 +59,7 @@ def fuzz_operation(operation: object) -> None:
         store_id = case.path_parameters.get("store_id") if case.path_parameters else None
         if isinstance(store_id, str) and sum(map(ord, store_id)) % 2 == 0:
             case.path_parameters["store_id"] = "s1"
-        case.call_and_validate(headers=AUTH, checks=[not_a_server_error, response_schema_conformance])
+        case.call_and_validate(headers=AUTH, checks=CHECKS)
 
     run()
 
