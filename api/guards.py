@@ -8,6 +8,7 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 
+from api.ratelimit import rate_limited
 from stores.tokens import Principal, authenticate
 
 
@@ -42,7 +43,6 @@ async def store_manager(connection: ASGIConnection[Any, Any, Any, Any], _: BaseR
 
 
 # Guard lists for handlers: who may call, then how often (see api.ratelimit).
-from api.ratelimit import rate_limited  # noqa: E402  (ratelimit needs nothing from here)
 
 ADMIN_WRITE = [admin_only, rate_limited("write")]
 MANAGER_WRITE = [store_manager, rate_limited("write")]
