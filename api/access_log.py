@@ -14,6 +14,8 @@ from typing import Any
 import orjson
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from stores.errors import BadText, Problem
+
 access = logging.getLogger("aislepath.access")
 
 
@@ -28,23 +30,16 @@ def _has_nul(scope: Scope) -> bool:
 def reject_nul_middleware(app: ASGIApp) -> ASGIApp:
     """A NUL character in the path or query is never a real id or search: 400 before any handler.
 
-    (PostgreSQL text cannot hold NUL; SQLite can. Refusing it here answers the same on both.)
+    (PostgreSQL text cannot hold NUL; SQLite can. Refusing it here answers the same on both; the
+    problem is rendered by the app's exception handlers like any other.)
     """
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and _has_nul(scope):
-            body = orjson.dumps(
-                {"type": "https://aislepath.dev/problems/bad-request", "title": "Bad Request", "status": 400,
-                 "detail": "The path or query contains a NUL character.",
-                 "errors": [{"code": "invalid_text", "message": "remove NUL (%00) characters"}]}
-            )  # fmt: skip
-            await send(
-                {"type": "http.response.start", "status": 400,
-                 "headers": [(b"content-type", b"application/problem+json"),
-                             (b"content-length", str(len(body)).encode())]}
-            )  # fmt: skip
-            await send({"type": "http.response.body", "body": body})
-            return
+            raise BadText(
+                "The path or query contains a NUL character.",
+                [Problem("invalid_text", "remove NUL (%00) characters")],
+            )
         await app(scope, receive, send)
 
     return middleware

@@ -127,7 +127,7 @@ class StoreCatalogController(Controller):
 
     @get("/products/{sku:str}/locations", summary="Where a product is in this store")
     async def locations(self, store_id: FromPath[str], sku: FromPath[str], state: State) -> Response[LocationsOut]:
-        # The hot path: a version probe and a dict lookup; the answer was encoded at index build.
+        # The hot path: a version probe and a dict lookup; the answer is encoded once per index.
         index = await state.locations.get(store_id)
         carried = index.products.get(sku)
         if carried is not None:

@@ -114,12 +114,13 @@ def _sqlstate(exc: BaseException) -> str:
 
 def on_database_unavailable(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[Any]:
     if isinstance(exc, DataError) or _sqlstate(exc).startswith("22"):
-        # The database refused a value from the request (PostgreSQL: a NUL character in text).
-        # The transaction is rolled back, so nothing was written.
+        # The database refused a value from the request (SQLSTATE class 22, data exception). NUL
+        # in text never gets here (stores.db refuses it first, on both databases). The
+        # transaction is rolled back, so nothing was written.
         return problem(
             400,
-            "A value in the request cannot be stored: text may not contain NUL characters.",
-            errors=[{"code": "invalid_text", "message": "remove NUL (\\u0000) characters"}],
+            "A value in the request cannot be stored.",
+            errors=[{"code": "invalid_value", "message": "the database refused a value (out of range or malformed)"}],
         )
     if isinstance(exc, OperationalError) or exc.connection_invalidated:
         log.warning(

@@ -18,8 +18,9 @@ import shapely
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalog.models import Feedback, Placement, Product
+from catalog.models import Feedback, Placement
 from catalog.placements import bump_planogram_version
+from catalog.products import product_names
 from stores.errors import Invalid, Problem
 from stores.models import utcnow
 
@@ -66,10 +67,9 @@ def _check_shape(report: Report) -> list[Problem]:
 async def _check_against_store(session: AsyncSession, report: Report, index: StoreIndex) -> list[Problem]:
     artifact = index.artifact
     problems: list[Problem] = []
-    if report.sku is not None and report.sku not in index.products:
-        known = await session.scalar(select(Product.sku).where(Product.sku == report.sku))
-        if known is None:
-            problems.append(Problem("unknown_sku", f"no product with sku {report.sku!r}", pointer="/sku"))
+    unknown = report.sku is not None and report.sku not in index.products
+    if unknown and not await product_names(session, [report.sku or ""]):
+        problems.append(Problem("unknown_sku", f"no product with sku {report.sku!r}", pointer="/sku"))
     for field in ("shelf", "listed_shelf"):
         shelf = getattr(report, field)
         if shelf is not None and shelf not in artifact.shelves:

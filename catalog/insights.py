@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.feedback import wrong_reports_since_located
-from catalog.models import Feedback, Product, SearchMiss
+from catalog.models import Feedback, SearchMiss
+from catalog.products import product_names
 from stores.floorplan.artifact import NavArtifact
 from stores.models import as_utc
 
@@ -27,13 +28,6 @@ SECTIONS = ("products", "suspects", "searches", "ratings")
 
 def _iso(moment: datetime | None) -> str | None:
     return None if moment is None else as_utc(moment).isoformat()
-
-
-async def _names(session: AsyncSession, skus: set[str]) -> dict[str, str]:
-    if not skus:
-        return {}
-    rows = await session.execute(select(Product.sku, Product.name).where(Product.sku.in_(sorted(skus)[:5000])))
-    return dict(rows.all())
 
 
 async def product_reports(session: AsyncSession, store_id: str, since: datetime, limit: int) -> list[dict[str, Any]]:
@@ -52,7 +46,7 @@ async def product_reports(session: AsyncSession, store_id: str, since: datetime,
         line["reports"] += count
         line["latest"][kind] = _iso(latest)
     ranked = sorted(lines.values(), key=lambda r: (-r["reports"], r["sku"], r["shelf"] or ""))[:limit]
-    names = await _names(session, {r["sku"] for r in ranked})
+    names = await product_names(session, {r["sku"] for r in ranked})
     for line in ranked:
         line["name"] = names.get(line["sku"])
         line["last_report_at"] = max(line["latest"].values())
@@ -110,7 +104,7 @@ async def suspect_locations(
         by_sku.values(),
         key=lambda e: (-int(e["flagged"]), -sum(p["wrong_reports"] for p in e["listed"]), e["sku"]),
     )[:limit]
-    names = await _names(session, {e["sku"] for e in ranked})
+    names = await product_names(session, {e["sku"] for e in ranked})
     for e in ranked:
         e["name"] = names.get(e["sku"])
     return ranked

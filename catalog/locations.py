@@ -3,7 +3,7 @@
 The index is keyed by (store, floor plan version, planogram version). Each request reads those
 two numbers from the store row (one primary-key lookup), so every worker sees a change as soon
 as it is committed, and rebuilds at most once per change. The answer for each sku is encoded
-to JSON when the index is built; the hot path returns those bytes.
+to JSON on its first request and kept with the index; later requests return those bytes.
 """
 
 from __future__ import annotations

@@ -19,12 +19,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalog.models import UNPLACED, LocationChange, Placement, Product
+from catalog.models import UNPLACED, LocationChange, Placement
+from catalog.products import product_names
+from stores.db import in_chunks
 from stores.floorplan.artifact import NavArtifact
 from stores.models import Store, utcnow
 
 MOVE_M = 1.0
-_CHUNK = 500
+_INSERT_BATCH = 500
 
 Places = dict[str, list[dict[str, Any]]]  # sku -> [{shelf, aisle, label, x, y}], sorted by shelf
 
@@ -52,17 +54,14 @@ def moved(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> bool:
     return any(math.hypot(a["x"] - b["x"], a["y"] - b["y"]) > MOVE_M for a, b in zip(before, after, strict=True))
 
 
-async def placement_rows(
-    session: AsyncSession, store_id: str, skus: list[str] | None = None
-) -> list[tuple[str, str, float | None]]:
-    """The store's (sku, shelf, position_m) rows, all or for ``skus``."""
-    base = select(Placement.sku, Placement.shelf, Placement.position_m).where(Placement.store_id == store_id)
+async def placement_rows(session: AsyncSession, store_id: str, skus: list[str] | None = None) -> list[Any]:
+    """The store's placement rows (sku, shelf, position_m, located_at), all or for ``skus``."""
+    base = select(Placement.sku, Placement.shelf, Placement.position_m, Placement.located_at).where(
+        Placement.store_id == store_id
+    )
     if skus is None:
-        return [tuple(r) for r in await session.execute(base)]  # type: ignore[misc]
-    out: list[tuple[str, str, float | None]] = []
-    for i in range(0, len(skus), _CHUNK):
-        out.extend(tuple(r) for r in await session.execute(base.where(Placement.sku.in_(skus[i : i + _CHUNK]))))  # type: ignore[misc]
-    return out
+        return list(await session.execute(base))
+    return [row for chunk in in_chunks(skus) for row in await session.execute(base.where(Placement.sku.in_(chunk)))]
 
 
 async def record_moves(session: AsyncSession, store_id: str, before: Places, after: Places) -> int:
@@ -82,14 +81,14 @@ async def record_moves(session: AsyncSession, store_id: str, before: Places, aft
         for sku in sorted(set(before) | set(after))
         if moved(before.get(sku, []), after.get(sku, []))
     ]
-    for i in range(0, len(rows), _CHUNK):
-        await session.execute(LocationChange.__table__.insert(), rows[i : i + _CHUNK])
+    for i in range(0, len(rows), _INSERT_BATCH):
+        await session.execute(LocationChange.__table__.insert(), rows[i : i + _INSERT_BATCH])
     return len(rows)
 
 
 async def record_plan_switch(session: AsyncSession, store_id: str, old: NavArtifact | None, new: NavArtifact) -> None:
     """A new floor plan goes live: products on shelves that moved (or went away) moved."""
-    rows = await placement_rows(session, store_id)
+    rows = [(r.sku, r.shelf, r.position_m) for r in await placement_rows(session, store_id)]
     await record_moves(session, store_id, places_of(old, rows), places_of(new, rows))
 
 
@@ -133,7 +132,7 @@ async def changes_since(
     if len(skus) > limit:
         skus = skus[:limit]
         next_cursor = skus[-1]
-    names = dict((await session.execute(select(Product.sku, Product.name).where(Product.sku.in_(skus)))).all())
+    names = await product_names(session, skus)
     changes = [
         Change(c.sku, names.get(c.sku), c.before, c.after, c.changed_at)
         for c in (folded[s] for s in skus)

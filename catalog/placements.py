@@ -14,15 +14,15 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalog.models import STOCK, UNPLACED, Placement, Product
-from catalog.moves import Places, places_of, record_moves
-from stores.db import dialect_insert
+from catalog.models import STOCK, UNPLACED, Placement
+from catalog.moves import Places, placement_rows, places_of, record_moves
+from catalog.products import product_names
+from stores.db import dialect_insert, in_chunks
 from stores.errors import Invalid, NotFound, Problem
 from stores.floorplan.artifact import NavArtifact
 from stores.models import Store, utcnow
 
 MAX_ROWS = 200_000
-_LOOKUP_CHUNK = 900  # stay under SQLite's bound-parameter limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,20 +34,11 @@ class PlacementRow:
     stock: str | None = None
 
 
-async def _known_skus(session: AsyncSession, skus: set[str]) -> set[str]:
-    known: set[str] = set()
-    ordered = sorted(skus)
-    for i in range(0, len(ordered), _LOOKUP_CHUNK):
-        chunk = ordered[i : i + _LOOKUP_CHUNK]
-        known.update((await session.scalars(select(Product.sku).where(Product.sku.in_(chunk)))).all())
-    return known
-
-
 async def check_rows(session: AsyncSession, rows: list[PlacementRow], artifact: NavArtifact) -> None:
     """Raise Invalid listing each row with an unknown sku or shelf, or a position off its shelf."""
     if len(rows) > MAX_ROWS:
         raise Invalid("Too many rows.", [Problem("too_many_rows", f"at most {MAX_ROWS} rows", pointer="")])
-    known = await _known_skus(session, {r.sku for r in rows})
+    known = await product_names(session, {r.sku for r in rows})
     problems: list[Problem] = []
     seen: dict[tuple[str, str], int] = {}
     for i, row in enumerate(rows):
@@ -84,15 +75,7 @@ Current = dict[tuple[str, str], tuple[float | None, Any]]  # (sku, shelf) -> (po
 
 
 async def _current(session: AsyncSession, store_id: str, skus: list[str] | None) -> Current:
-    base = select(Placement.sku, Placement.shelf, Placement.position_m, Placement.located_at).where(
-        Placement.store_id == store_id
-    )
-    chunks = [None] if skus is None else [skus[i : i + _LOOKUP_CHUNK] for i in range(0, len(skus), _LOOKUP_CHUNK)]
-    out: Current = {}
-    for chunk in chunks:
-        query = base if chunk is None else base.where(Placement.sku.in_(chunk))
-        out.update({(r.sku, r.shelf): (r.position_m, r.located_at) for r in await session.execute(query)})
-    return out
+    return {(r.sku, r.shelf): (r.position_m, r.located_at) for r in await placement_rows(session, store_id, skus)}
 
 
 def _places(artifact: NavArtifact, current: Current) -> Places:
@@ -193,34 +176,31 @@ async def move_placement(
     ``from_shelf`` may be left out when the product has one place in this store.
     """
     await check_rows(session, [to], artifact)
-    current = await _current(session, store_id, [sku])
-    if from_shelf is None:
-        if len(current) > 1:
-            raise Invalid(
-                "The product is on several shelves; say which one it moves from.",
-                [Problem("required", "from_shelf is needed: the product has several places", pointer="/from_shelf")],
-            )
-        from_shelf = next(iter(current))[1] if current else None
-    elif (sku, from_shelf) not in current:
-        raise Invalid(
-            "The product is not on that shelf.",
-            [Problem("not_placed", f"{sku!r} has no placement on {from_shelf!r}", pointer="/from_shelf")],
-        )
-    old = (
-        await session.execute(
-            select(Placement.level, Placement.stock).where(
-                Placement.store_id == store_id, Placement.sku == sku, Placement.shelf == from_shelf
-            )
-        )
-    ).first()
 
-    async def write(_: Current) -> None:
-        if from_shelf is not None:
-            await session.execute(
-                delete(Placement).where(
-                    Placement.store_id == store_id, Placement.sku == sku, Placement.shelf == from_shelf
-                )
+    async def write(current: Current) -> None:
+        leaving = from_shelf
+        if leaving is None:
+            if len(current) > 1:
+                raise Invalid(
+                    "The product is on several shelves; say which one it moves from.",
+                    [Problem("required", "from_shelf is needed: the product has several places",
+                             pointer="/from_shelf")],
+                )  # fmt: skip
+            leaving = next(iter(current))[1] if current else None
+        elif (sku, leaving) not in current:
+            raise Invalid(
+                "The product is not on that shelf.",
+                [Problem("not_placed", f"{sku!r} has no placement on {leaving!r}", pointer="/from_shelf")],
             )
+        old = None
+        if leaving is not None:
+            old = (
+                await session.execute(
+                    delete(Placement)
+                    .where(Placement.store_id == store_id, Placement.sku == sku, Placement.shelf == leaving)
+                    .returning(Placement.level, Placement.stock)
+                )
+            ).first()
         now = utcnow()
         values = {
             "store_id": store_id, "sku": sku, "shelf": to.shelf or UNPLACED, "position_m": to.position_m,
@@ -259,8 +239,7 @@ async def confirm_placement(session: AsyncSession, store_id: str, sku: str, shel
 async def placements_on_shelves(session: AsyncSession, store_id: str, shelves: list[str]) -> list[dict[str, Any]]:
     """Placements that sit on any of ``shelves`` (for a new floor plan's report)."""
     out: list[dict[str, Any]] = []
-    for i in range(0, len(shelves), _LOOKUP_CHUNK):
-        chunk = shelves[i : i + _LOOKUP_CHUNK]
+    for chunk in in_chunks(shelves):
         rows = await session.execute(
             select(Placement.sku, Placement.shelf, Placement.position_m)
             .where(Placement.store_id == store_id, Placement.shelf.in_(chunk))

@@ -11,15 +11,15 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import ijson
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.models import STORAGE, CatalogState, Product
-from stores.db import dialect_insert
+from stores.db import dialect_insert, in_chunks
 from stores.errors import Invalid, NotFound, Problem
 from stores.models import utcnow
 
@@ -188,6 +188,14 @@ async def _bump_catalog_version(session: AsyncSession) -> None:
     )
     if updated.rowcount == 0:  # type: ignore[attr-defined]
         session.add(CatalogState(id=1, version=1))
+
+
+async def product_names(session: AsyncSession, skus: Iterable[str]) -> dict[str, str]:
+    """sku -> name of those of ``skus`` the catalog has (any number of skus)."""
+    names: dict[str, str] = {}
+    for chunk in in_chunks(sorted(set(skus))):
+        names.update((await session.execute(select(Product.sku, Product.name).where(Product.sku.in_(chunk)))).all())
+    return names
 
 
 async def get_product(session: AsyncSession, sku: str) -> Product:

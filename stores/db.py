@@ -8,10 +8,11 @@ extension created by the first migration).
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, Dialect, MetaData, TypeDecorator, event
 from sqlalchemy.engine import make_url
@@ -26,6 +27,8 @@ from sqlalchemy.pool import NullPool
 
 from stores.errors import BadText, Problem
 from stores.settings import Settings
+
+T = TypeVar("T")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -153,6 +156,16 @@ def _create_engine(settings: Settings, *, pooled: bool) -> AsyncEngine:
         pool_pre_ping=True,
         pool_recycle=1800,
     )
+
+
+#: Values per ``IN (...)`` list: stays under SQLite's bound-parameter limit.
+IN_CHUNK = 900
+
+
+def in_chunks(values: Sequence[T]) -> Iterator[Sequence[T]]:
+    """``values`` in slices small enough for one ``IN (...)`` list on every database."""
+    for i in range(0, len(values), IN_CHUNK):
+        yield values[i : i + IN_CHUNK]
 
 
 def dialect_insert(session: AsyncSession) -> Any:

@@ -112,7 +112,7 @@ PlanSwitched = Callable[[AsyncSession, str, NavArtifact | None, NavArtifact], Aw
 
 
 async def _load(session: AsyncSession, store_id: str, version: int | None) -> NavArtifact | None:
-    """A committed version's artifact, loaded afresh (the per-worker cache is for the hot path)."""
+    """A version's artifact, loaded from the database (None if there is no such version)."""
     if version is None:
         return None
     data = await session.scalar(
@@ -242,7 +242,7 @@ async def list_versions(session: AsyncSession, store_id: str) -> tuple[int | Non
 
 
 async def live_version(session: AsyncSession, store_id: str) -> int:
-    version = await session.scalar(select(Store.floorplan_version).where(Store.id == store_id))
+    version = await live_version_or_none(session, store_id)
     if version is None:
         await get_store(session, store_id)  # 404 for an unknown store
         raise NoFloorPlan(f"Store {store_id!r} has no floor plan yet.")
@@ -277,14 +277,10 @@ class ArtifactCache:
         hit = self._entries.get(key)
         if hit is not None:
             return hit
-        data = await session.scalar(
-            select(FloorplanVersion.artifact).where(
-                FloorplanVersion.store_id == store_id, FloorplanVersion.version == version
-            )
-        )
-        if data is None:
+        artifact = await _load(session, store_id, version)
+        if artifact is None:
             raise NotFound(f"Store {store_id!r} has no floor plan version {version}.")
-        return self._entries.put(key, load_artifact(bytes(data), store_id, version))
+        return self._entries.put(key, artifact)
 
     async def live(self, session: AsyncSession, store_id: str) -> NavArtifact:
         return await self.get(session, store_id, await live_version(session, store_id))
