@@ -12,8 +12,10 @@ import time
 from typing import Any
 
 import orjson
+from litestar import Request
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.problems import on_domain_error
 from stores.errors import BadText, Problem
 
 access = logging.getLogger("aislepath.access")
@@ -30,16 +32,20 @@ def _has_nul(scope: Scope) -> bool:
 def reject_nul_middleware(app: ASGIApp) -> ASGIApp:
     """A NUL character in the path or query is never a real id or search: 400 before any handler.
 
-    (PostgreSQL text cannot hold NUL; SQLite can. Refusing it here answers the same on both; the
-    problem is rendered by the app's exception handlers like any other.)
+    (PostgreSQL text cannot hold NUL; SQLite can. Refusing it here answers the same on both.)
+    The problem is rendered by the same handler as every BadText, and sent from here rather than
+    raised, so that the access log around this middleware records the 400.
     """
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and _has_nul(scope):
-            raise BadText(
+            request: Request[Any, Any, Any] = Request(scope)
+            refusal = BadText(
                 "The path or query contains a NUL character.",
                 [Problem("invalid_text", "remove NUL (%00) characters")],
             )
+            await on_domain_error(request, refusal).to_asgi_response(None, request)(scope, receive, send)
+            return
         await app(scope, receive, send)
 
     return middleware

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
+import logging
+
+import orjson
+import pytest
 from litestar.testing import TestClient
 from sqlalchemy import func, select
 
+from api.app import create_app
 from stores.models import ApiToken
+from stores.settings import Settings
 from tests.conftest import ADMIN
 
 
@@ -29,3 +36,11 @@ def test_nul_and_broken_unicode_are_400_and_change_nothing(store: TestClient) ->
             return int(await session.scalar(select(func.count()).select_from(ApiToken)) or 0)
 
     assert store.blocking_portal.call(tokens) == 0
+
+
+def test_a_refused_nul_path_is_logged_with_its_status(settings: Settings, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="aislepath.access")
+    with TestClient(app=create_app(dataclasses.replace(settings, access_log=True))) as client:
+        assert client.get("/v1/stores/a%00b").status_code == 400
+    logged = [orjson.loads(r.getMessage()) for r in caplog.records if r.name == "aislepath.access"]
+    assert [(line["path"], line["status"]) for line in logged] == [("/v1/stores/a\x00b", 400)]
