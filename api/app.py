@@ -34,7 +34,7 @@ from stores.db import Database
 from stores.floorplan.service import ArtifactCache
 from stores.floorplan.worker import CompilePool
 from stores.lru import Lru
-from stores.probe import VersionProbe
+from stores.probe import ANNOUNCED_TABLES, VersionProbe
 from stores.settings import Settings
 
 #: Libraries that log SQL parameters (a shopper's search, a token hash) at INFO or DEBUG: kept at
@@ -94,7 +94,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.db = Database.connect(settings)
         app.state.artifacts = ArtifactCache(settings.artifact_cache_entries)
         app.state.svg_cache = Lru(32)
-        app.state.probe = VersionProbe(settings.database_url)
+        app.state.probe = VersionProbe(settings.database_url, watch=settings.version_watch)
+        app.state.db.on_commit(ANNOUNCED_TABLES, app.state.probe.forget)  # read your own writes on this worker
         app.state.locations = LocationIndexes(
             app.state.artifacts,
             app.state.probe,
@@ -112,6 +113,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.background = [
             asyncio.create_task(app.state.search_misses.run()),
             asyncio.create_task(_purge_forever(app)),
+            asyncio.create_task(app.state.probe.watch()),
         ]
 
     async def on_shutdown(app: Litestar) -> None:

@@ -8,7 +8,7 @@ extension created by the first migration).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session
 from sqlalchemy.pool import NullPool
 
 from stores.errors import BadText, Problem
@@ -181,11 +181,44 @@ class Database:
 
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
+    #: This database's own session class, so commit hooks see only its sessions.
+    session_class: type[Session]
 
     @classmethod
     def connect(cls, settings: Settings) -> Database:
         engine = create_engine(settings)
-        return cls(engine, async_sessionmaker(engine, expire_on_commit=False))
+        session_class = type("WorkerSession", (Session,), {})
+        return cls(
+            engine, async_sessionmaker(engine, expire_on_commit=False, sync_session_class=session_class), session_class
+        )
+
+    def on_commit(self, tables: frozenset[str], callback: Callable[[], None]) -> None:
+        """Call ``callback`` after each transaction, committed through this database's sessions,
+        that wrote to one of ``tables`` (by ``session.execute`` of an insert, update or delete, or
+        by a flush of ORM objects)."""
+
+        def executed(state: ORMExecuteState) -> None:
+            dml = state.is_insert or state.is_update or state.is_delete
+            written = getattr(state.statement, "table", None) if dml else None
+            if written is not None and written.name in tables:
+                state.session.info["wrote_watched"] = True
+
+        def flushing(session: Session, _context: Any, _instances: Any) -> None:
+            changed = (*session.new, *session.dirty, *session.deleted)
+            if any(getattr(obj, "__tablename__", None) in tables for obj in changed):
+                session.info["wrote_watched"] = True
+
+        def committed(session: Session) -> None:
+            if session.info.pop("wrote_watched", False):
+                callback()
+
+        def rolled_back(session: Session) -> None:
+            session.info.pop("wrote_watched", None)
+
+        event.listen(self.session_class, "do_orm_execute", executed)
+        event.listen(self.session_class, "before_flush", flushing)
+        event.listen(self.session_class, "after_commit", committed)
+        event.listen(self.session_class, "after_rollback", rolled_back)
 
     @property
     def dialect(self) -> str:

@@ -5,12 +5,30 @@ at once, yet not pay for an ORM session per request. A probe reads just the numb
 through a plain ``sqlite3`` connection in WAL mode (a primary-key read is microseconds, and each
 statement sees the latest commit), on PostgreSQL through a small asyncpg pool with prepared
 statements.
+
+On PostgreSQL even one round trip per request is a third of the hot path, so :meth:`watch` keeps
+the numbers in memory and lets the database say when they change: triggers on ``stores`` and
+``catalog_state`` (migration 0007) ``NOTIFY`` on commit, and a ``LISTEN`` connection per worker
+drops the changed store's numbers. What may be served from memory, and when:
+
+- only while the ``LISTEN`` connection is up and has answered a heartbeat within
+  ``HEARTBEAT_S``; the moment it is lost, the memory is dropped and every request reads again
+  (and gets the 503 if the database is away) until a new ``LISTEN`` is in place;
+- only numbers read after ``LISTEN`` was in place, and only when no change was announced while
+  the read was in flight (a generation counter), so a read that raced a commit is never kept;
+- this worker's own commits to those tables drop the memory at once (:meth:`forget`, from
+  ``Database.on_commit``), so a client reads its own writes on the worker that took them.
+
+Another worker sees a commit when its notification arrives: PostgreSQL sends it at commit, and
+tests/benchmarks/bench_notify.py measures the delay (well under a millisecond on loopback).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
+import time
 from typing import Any
 
 import asyncpg
@@ -20,6 +38,14 @@ from stores.errors import Unavailable
 
 _STORE = "SELECT floorplan_version, planogram_version, closures_version FROM stores WHERE id = {p}"
 _CATALOG = "SELECT version FROM catalog_state WHERE id = 1"
+#: The channel migration 0007's triggers notify on: ``s:<store id>`` or ``c`` (the catalog).
+CHANNEL = "aislepath_versions"
+#: The tables whose writes are announced: a commit writing to them on this worker forgets at once.
+ANNOUNCED_TABLES = frozenset({"stores", "catalog_state"})
+_CATALOG_KEY = "c"
+#: How often the LISTEN connection must prove it is alive, and how long it may take to answer.
+HEARTBEAT_S = 1.0
+log = logging.getLogger(__name__)
 #: What asyncpg raises while PostgreSQL is down, restarting or unreachable.
 _UNAVAILABLE = (
     OSError,
@@ -34,12 +60,20 @@ class VersionProbe:
     """``store_versions(store_id)`` -> (floorplan, planogram, closures versions) or None;
     ``catalog_version()`` -> int."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, watch: bool = True) -> None:
         url = make_url(database_url)
         self._dialect = url.get_backend_name()
         self._sqlite: sqlite3.Connection | None = None
         self._pool: Any = None
-        self._inflight: dict[str, asyncio.Future[tuple[int | None, int, int] | None]] = {}
+        self._inflight: dict[str, asyncio.Future[Any]] = {}
+        self._watch_enabled = watch
+        #: Numbers known to be current while the LISTEN connection is live (PostgreSQL only).
+        self._known: dict[str, Any] = {}
+        self._live = False
+        #: Bumped by every announced change and every forget(); a read in flight across a bump
+        #: is not kept.
+        self._generation = 0
+        self._listener: Any = None
         if self._dialect == "sqlite":
             self._sqlite = sqlite3.connect(url.database or ":memory:", check_same_thread=False, isolation_level=None)
             self._sqlite.execute("PRAGMA query_only=ON")
@@ -61,38 +95,121 @@ class VersionProbe:
     async def store_versions(self, store_id: str) -> tuple[int | None, int, int] | None:
         """(floorplan_version, planogram_version, closures_version), or None for an unknown store.
 
-        On PostgreSQL, concurrent requests for one store share the read already in flight
-        (single flight): under load one round trip serves many requests, and a request never sees
-        numbers older than a read that was still running when it arrived.
+        On PostgreSQL: from memory while the watch is live (see the module's notes), else one
+        read; concurrent requests for one store share the read already in flight (single
+        flight), and a request never sees numbers older than a read that was still running when
+        it arrived.
         """
         if self._sqlite is not None:
             row = self._sqlite.execute(_STORE.format(p="?"), (store_id,)).fetchone()
             return None if row is None else (row[0], int(row[1] or 0), int(row[2] or 0))
-        pending = self._inflight.get(store_id)
+        known = self._known.get("s:" + store_id)
+        if known is not None:
+            return known  # type: ignore[no-any-return]
+        row = await self._read("s:" + store_id, _STORE.format(p="$1"), store_id)
+        return None if row is None else (row[0], int(row[1] or 0), int(row[2] or 0))
+
+    async def catalog_version(self) -> int:
+        if self._sqlite is not None:
+            row = self._sqlite.execute(_CATALOG).fetchone()
+            return 0 if row is None else int(row[0])
+        known = self._known.get(_CATALOG_KEY)
+        if known is not None:
+            return known  # type: ignore[no-any-return]
+        row = await self._read(_CATALOG_KEY, _CATALOG)
+        return 0 if row is None else int(row[0])
+
+    async def _read(self, key: str, query: str, *args: Any) -> Any:
+        """One shared read per key at a time; kept in memory when the watch allows it."""
+        pending = self._inflight.get(key)
         if pending is not None:
             return await asyncio.shield(pending)
-        future: asyncio.Future[tuple[int | None, int, int] | None] = asyncio.get_running_loop().create_future()
-        self._inflight[store_id] = future
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._inflight[key] = future
+        generation, live = self._generation, self._live
         try:
-            row = await self._fetchrow(_STORE.format(p="$1"), store_id)
-            result = None if row is None else (row[0], int(row[1] or 0), int(row[2] or 0))
-            future.set_result(result)
-            return result
+            row = await self._fetchrow(query, *args)
+            future.set_result(row)
         except BaseException as exc:
             future.set_exception(exc)
             future.exception()  # mark it retrieved: joiners re-raise it, nobody else must
             raise
         finally:
-            del self._inflight[store_id]
+            del self._inflight[key]
+        # Unknown stores are not kept: made-up ids must not fill memory. (The catalog's row
+        # is created by its first import, which is announced like any change.)
+        if live and self._live and generation == self._generation:
+            if key == _CATALOG_KEY:
+                self._known[key] = 0 if row is None else int(row[0])
+            elif row is not None:
+                self._known[key] = (row[0], int(row[1] or 0), int(row[2] or 0))
+        return row
 
-    async def catalog_version(self) -> int:
-        if self._sqlite is not None:
-            row = self._sqlite.execute(_CATALOG).fetchone()
-        else:
-            row = await self._fetchrow(_CATALOG)
-        return 0 if row is None else int(row[0])
+    # -- the watch (PostgreSQL) ---------------------------------------------------------------
+
+    def forget(self) -> None:
+        """Drop every number held in memory (this worker committed something)."""
+        self._generation += 1
+        self._known.clear()
+
+    def _announced(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+        self._generation += 1
+        self._known.pop(payload, None)
+
+    def _lost(self, *_: Any) -> None:
+        if self._live and self._listener is not None:
+            log.warning("version watch lost its LISTEN connection; reading versions per request until it is back")
+        self._stop()
+
+    def _stop(self) -> None:
+        self._live = False
+        self.forget()
+
+    @property
+    def watching(self) -> bool:
+        """True while numbers may be served from memory."""
+        return self._live
+
+    async def watch(self) -> None:
+        """Run for the worker's lifetime (a background task): keep a LISTEN connection, prove it
+        alive every ``HEARTBEAT_S``, and reconnect with back-off when it is lost. Returns at
+        once on SQLite, or when the watch is turned off (``AISLEPATH_VERSION_WATCH=0``)."""
+        if self._sqlite is not None or not self._watch_enabled:
+            return
+        backoff = 0.1
+        while True:
+            try:
+                self._listener = await asyncpg.connect(self._dsn, timeout=HEARTBEAT_S * 5)
+                self._listener.add_termination_listener(self._lost)
+                await self._listener.add_listener(CHANNEL, self._announced)
+                self.forget()  # nothing read before the LISTEN may be kept
+                self._live, backoff = True, 0.1
+                log.info("version watch is live")
+                while True:
+                    await asyncio.sleep(HEARTBEAT_S)
+                    started = time.monotonic()
+                    await self._listener.fetchval("SELECT 1", timeout=HEARTBEAT_S)
+                    if time.monotonic() - started > HEARTBEAT_S:
+                        raise TimeoutError("heartbeat too slow")
+            except asyncio.CancelledError:
+                self._stop()
+                await self._close_listener()
+                raise
+            except Exception as exc:  # any failure: stop serving from memory, then retry
+                self._lost()
+                await self._close_listener()
+                log.debug("version watch: %s; retrying in %.1f s", type(exc).__name__, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+
+    async def _close_listener(self) -> None:
+        listener, self._listener = self._listener, None
+        if listener is not None and not listener.is_closed():
+            listener.terminate()
 
     async def close(self) -> None:
+        self._stop()
+        await self._close_listener()
         if self._sqlite is not None:
             self._sqlite.close()
         if self._pool is not None:

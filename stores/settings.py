@@ -72,6 +72,10 @@ class Settings:
     search_log_retention_days: int = 90
     #: Reports ("not at this location", "found elsewhere") that flag a placement as doubtful.
     wrong_location_reports: int = 3
+    #: PostgreSQL: keep store and catalog versions in memory, told of changes by LISTEN/NOTIFY
+    #: (stores.probe). Turn off where LISTEN cannot work (PgBouncer in transaction mode): every
+    #: hot request then reads the versions, as on SQLite.
+    version_watch: bool = True
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -99,6 +103,7 @@ class Settings:
             feedback_retention_days=_env_int("AISLEPATH_FEEDBACK_RETENTION_DAYS", 365),
             search_log_retention_days=_env_int("AISLEPATH_SEARCH_LOG_RETENTION_DAYS", 90),
             wrong_location_reports=_env_int("AISLEPATH_WRONG_LOCATION_REPORTS", 3),
+            version_watch=_env_bool("AISLEPATH_VERSION_WATCH", True),
         )
 
     @property
