@@ -193,7 +193,7 @@ async def record_feedback(
         counts = report.kind in WRONG_KINDS and shelf is not None and report.sku is not None
         if counts and await wrong_reports(session, store_id, report.sku or "", shelf or "") == threshold:
             # The placement turns doubtful: location answers must say so on every worker.
-            await bump_planogram_version(session, store_id)
+            await bump_planogram_version(session, store_id, [report.sku or ""])
         await session.commit()
     except BaseException:
         await session.rollback()

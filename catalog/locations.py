@@ -1,15 +1,19 @@
-"""Where products are in a store: a per-worker index, rebuilt only when the store changes.
+"""Where products are in a store: a per-worker index, kept current as the store changes.
 
-The index is keyed by (store, floor plan version, planogram version). Each request reads those
-two numbers from the store row (one primary-key lookup), so every worker sees a change as soon
-as it is committed, and rebuilds at most once per change. The answer for each sku is encoded
-to JSON on its first request and kept with the index; later requests return those bytes.
+The index is keyed by (store, floor plan version, planogram version, catalog version). Each
+request gets those numbers from a :class:`VersionProbe` (on SQLite one primary-key read; on
+PostgreSQL from memory, told of changes by NOTIFY), so every worker sees a committed change. A
+planogram change patches the index: only the products that version changed are read again
+(``planogram_changes``); a new floor plan or a product import rebuilds it. The answer for each
+sku is encoded to JSON on its first request and kept with its entry; later requests return
+those bytes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,8 +22,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from catalog.feedback import doubtful_placements
-from catalog.models import UNPLACED, Placement, Product
-from catalog.placements import stock_of
+from catalog.models import UNPLACED, Placement, PlanogramChange, Product
+from catalog.placements import PATCH_MAX_SKUS, stock_of
+from stores.db import in_chunks
 from stores.errors import NotFound
 from stores.floorplan.artifact import NavArtifact
 from stores.floorplan.service import ArtifactCache, NoFloorPlan
@@ -82,6 +87,9 @@ class StoreIndex:
     planogram_version: int
     artifact: NavArtifact
     products: dict[str, Carried] = field(default_factory=dict)
+    catalog_version: int = 0
+    #: Per department (case-folded), where an unplaced product is hinted (see _department_places).
+    departments: dict[str, Location] = field(default_factory=dict)
 
 
 def _department_places(artifact: NavArtifact) -> dict[str, Location]:
@@ -105,24 +113,28 @@ def _department_places(artifact: NavArtifact) -> dict[str, Location]:
     return places
 
 
-async def build_index(
-    session: AsyncSession, store: Store, artifact: NavArtifact, doubt_threshold: int = 3
-) -> StoreIndex:
-    rows = await session.execute(
+async def _carried(
+    session: AsyncSession, index: StoreIndex, skus: Collection[str] | None, doubt_threshold: int
+) -> dict[str, Carried]:
+    """The index entries of ``skus`` (None: every product the store carries), read now."""
+    query = (
         select(
             Placement.sku, Placement.shelf, Placement.position_m, Placement.level, Placement.stock,
             Product.name, Product.department, Product.storage, Product.heavy, Product.fragile,
         )
         .join(Product, Product.sku == Placement.sku)
-        .where(Placement.store_id == store.id)
+        .where(Placement.store_id == index.store_id)
         .order_by(Placement.sku, Placement.shelf)
     )  # fmt: skip
-    doubtful = await doubtful_placements(session, store.id, doubt_threshold)
-    by_department = _department_places(artifact)
     grouped: dict[str, list[Any]] = {}
-    for row in rows:
-        grouped.setdefault(row.sku, []).append(row)
-    index = StoreIndex(store.id, artifact.version, store.planogram_version, artifact)
+    chunks = [None] if skus is None else in_chunks(sorted(skus))
+    for chunk in chunks:
+        rows = await session.execute(query if chunk is None else query.where(Placement.sku.in_(chunk)))
+        for row in rows:
+            grouped.setdefault(row.sku, []).append(row)
+    doubtful = await doubtful_placements(session, index.store_id, doubt_threshold)
+    artifact = index.artifact
+    carried: dict[str, Carried] = {}
     for sku, placed in grouped.items():
         first = placed[0]
         locations: list[Location] = []
@@ -139,16 +151,59 @@ async def build_index(
             )  # fmt: skip
         stock = stock_of([r.stock for r in placed])
         if not locations:
-            approximate = by_department.get((first.department or "").casefold())
+            approximate = index.departments.get((first.department or "").casefold())
             locations = [dataclasses.replace(approximate, stock=stock)] if approximate else []
-        index.products[sku] = Carried(sku, first.name, first.storage, first.heavy, first.fragile, stock, locations)
+        carried[sku] = Carried(sku, first.name, first.storage, first.heavy, first.fragile, stock, locations)
+    return carried
+
+
+async def build_index(
+    session: AsyncSession, store: Store, artifact: NavArtifact, doubt_threshold: int = 3, catalog_version: int = 0
+) -> StoreIndex:
+    index = StoreIndex(
+        store.id, artifact.version, store.planogram_version, artifact,
+        catalog_version=catalog_version, departments=_department_places(artifact),
+    )  # fmt: skip
+    index.products = await _carried(session, index, None, doubt_threshold)
     return index
+
+
+async def patch_index(
+    session: AsyncSession, index: StoreIndex, planogram_version: int, doubt_threshold: int = 3
+) -> StoreIndex | None:
+    """``index`` brought to ``planogram_version`` by re-reading only the products the versions in
+    between changed (their recorded ``planogram_changes``); None when that is not known (a
+    version's record is missing or says "anything", or too many products changed): rebuild.
+
+    Entries of untouched products are shared with ``index``, encoded answers included.
+    """
+    changes = (
+        await session.execute(
+            select(PlanogramChange.skus).where(
+                PlanogramChange.store_id == index.store_id,
+                PlanogramChange.version > index.planogram_version,
+                PlanogramChange.version <= planogram_version,
+            )
+        )
+    ).all()
+    if len(changes) != planogram_version - index.planogram_version or any(c.skus is None for c in changes):
+        return None
+    skus = {sku for c in changes for sku in c.skus}
+    if len(skus) > PATCH_MAX_SKUS:
+        return None
+    products = dict(index.products)
+    for sku in skus:
+        products.pop(sku, None)
+    products.update(await _carried(session, index, skus, doubt_threshold))
+    return dataclasses.replace(index, planogram_version=planogram_version, products=products)
 
 
 class LocationIndexes:
     """Per-worker LRU of store indexes; one build at a time per store.
 
-    Freshness check per request: the store's two version numbers through a :class:`VersionProbe`.
+    Freshness check per request: the store's and the catalog's version numbers through a
+    :class:`VersionProbe`. A planogram change patches the index (only the products it changed are
+    read again); a new floor plan or a product import rebuilds it.
     """
 
     def __init__(
@@ -177,17 +232,31 @@ class LocationIndexes:
         floorplan_version, planogram_version, _ = versions
         if floorplan_version is None:
             raise NoFloorPlan(f"Store {store_id!r} has no floor plan yet.")
-        key = (floorplan_version, planogram_version)
+        # Names, departments and storage come from the catalog: a product import changes answers too.
+        catalog_version = await self._probe.catalog_version()
+        key = (floorplan_version, planogram_version, catalog_version)
         current = self._entries.get(store_id)
-        if current and (current.floorplan_version, current.planogram_version) == key:
+        if current and _key(current) == key:
             return current, versions
         lock = self._locks.setdefault(store_id, asyncio.Lock())
         async with lock:
             current = self._entries.get(store_id)
-            if current and (current.floorplan_version, current.planogram_version) == key:
+            if current and _key(current) == key:
                 return current, versions
-            store = Store(id=store_id, floorplan_version=floorplan_version, planogram_version=planogram_version)
             async with self._sessions() as session:
-                artifact = await self._artifacts.get(session, store_id, floorplan_version)
-                index = await build_index(session, store, artifact, self._doubt_threshold)
+                index = None
+                if (
+                    current is not None
+                    and (current.floorplan_version, current.catalog_version) == (floorplan_version, catalog_version)
+                    and current.planogram_version < planogram_version
+                ):
+                    index = await patch_index(session, current, planogram_version, self._doubt_threshold)
+                if index is None:
+                    store = Store(id=store_id, floorplan_version=floorplan_version, planogram_version=planogram_version)
+                    artifact = await self._artifacts.get(session, store_id, floorplan_version)
+                    index = await build_index(session, store, artifact, self._doubt_threshold, catalog_version)
             return self._entries.put(store_id, index), versions
+
+
+def _key(index: StoreIndex) -> tuple[int, int, int]:
+    return (index.floorplan_version, index.planogram_version, index.catalog_version)

@@ -124,3 +124,15 @@ class LocationChange(Base):
     floorplan_version: Mapped[int | None] = mapped_column(Integer)
     planogram_version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class PlanogramChange(Base):
+    """Which products one planogram version changed, so workers can patch their location index
+    instead of rebuilding it (``skus`` null: anything may have changed, rebuild). Kept a day."""
+
+    __tablename__ = "planogram_changes"
+
+    store_id: Mapped[str] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    skus: Mapped[list[str] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)

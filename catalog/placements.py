@@ -7,14 +7,14 @@ same transaction, which is what per-worker location indexes key on.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalog.models import STOCK, UNPLACED, Placement
+from catalog.models import STOCK, UNPLACED, Placement, PlanogramChange
 from catalog.moves import Places, placement_rows, places_of, record_moves
 from catalog.products import product_names
 from stores.db import dialect_insert, in_chunks
@@ -100,11 +100,21 @@ def _values(store_id: str, row: PlacementRow, current: Current) -> dict[str, Any
     }
 
 
-async def bump_planogram_version(session: AsyncSession, store_id: str) -> int:
+#: A change to more products than this is recorded as "anything may have changed": workers
+#: rebuild their location index rather than patch it.
+PATCH_MAX_SKUS = 1000
+
+
+async def bump_planogram_version(session: AsyncSession, store_id: str, skus: Collection[str] | None) -> int:
+    """Bump the store's planogram version and record which products it changed (``None``:
+    possibly all), in the caller's transaction."""
     await session.execute(
         update(Store).where(Store.id == store_id).values(planogram_version=Store.planogram_version + 1)
     )
-    return int(await session.scalar(select(Store.planogram_version).where(Store.id == store_id)) or 0)
+    version = int(await session.scalar(select(Store.planogram_version).where(Store.id == store_id)) or 0)
+    changed = sorted(skus) if skus is not None and len(skus) <= PATCH_MAX_SKUS else None
+    session.add(PlanogramChange(store_id=store_id, version=version, skus=changed, created_at=utcnow()))
+    return version
 
 
 async def _change(
@@ -119,7 +129,7 @@ async def _change(
         current = await _current(session, store_id, skus)
         await write(current)
         after = await _current(session, store_id, skus)
-        version = await bump_planogram_version(session, store_id)
+        version = await bump_planogram_version(session, store_id, skus)
         await record_moves(session, store_id, _places(artifact, current), _places(artifact, after))
         await session.commit()
     except BaseException:
@@ -228,7 +238,7 @@ async def confirm_placement(session: AsyncSession, store_id: str, sku: str, shel
         )
         if result.rowcount == 0:  # type: ignore[attr-defined]
             raise NotFound(f"{sku!r} has no placement on shelf {shelf!r} in store {store_id!r}.")
-        version = await bump_planogram_version(session, store_id)
+        version = await bump_planogram_version(session, store_id, [sku])
         await session.commit()
     except BaseException:
         await session.rollback()

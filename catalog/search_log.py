@@ -22,7 +22,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from catalog.models import Feedback, SearchMiss
+from catalog.models import Feedback, PlanogramChange, SearchMiss
 from stores.models import Store, utcnow
 
 log = logging.getLogger("aislepath.search_log")
@@ -128,5 +128,7 @@ async def purge_expired(session: AsyncSession, feedback_days: int, search_log_da
     misses = await session.execute(
         delete(SearchMiss).where(SearchMiss.created_at < now - timedelta(days=search_log_days))
     )
+    # Patches need only the changes since a worker's index was built: a day is plenty.
+    await session.execute(delete(PlanogramChange).where(PlanogramChange.created_at < now - timedelta(days=1)))
     await session.commit()
     return feedback.rowcount or 0, misses.rowcount or 0  # type: ignore[attr-defined]

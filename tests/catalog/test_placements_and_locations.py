@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import copy
+import time
 
 from litestar.testing import TestClient
+from sqlalchemy import delete
 
 from api.app import create_app
+from catalog.models import PlanogramChange
 from stores.settings import Settings
-from tests.catalog.conftest import PLAN, put_json
+from tests.catalog.conftest import PLAN, PRODUCTS, put_json
 from tests.conftest import ADMIN
 
 PLANOGRAM = [
@@ -112,12 +115,96 @@ def test_managers_write_only_their_store(store: TestClient) -> None:
     assert put_json(store, "/v1/stores/s2/placements", PLANOGRAM).status_code == 409  # no floor plan yet
 
 
-def test_every_worker_sees_a_change_at_once(store: TestClient, settings: Settings) -> None:
+def test_every_worker_sees_a_change_at_once(store: TestClient, settings: Settings, backend: str) -> None:
+    """On PostgreSQL the other worker holds the versions in memory and learns of each change by
+    NOTIFY (stores.probe), which arrives before the writer's answer does; on SQLite it reads them."""
     put_json(store, "/v1/stores/s1/placements", PLANOGRAM)
     with TestClient(app=create_app(settings)) as other_worker:
+        if backend == "postgis":
+            deadline = time.monotonic() + 5
+            while not other_worker.app.state.probe.watching:
+                assert time.monotonic() < deadline, "the version watch never went live"
+                time.sleep(0.01)
         assert locations(other_worker, "milk-1")["stock"] == "low"  # builds its own index
+        if backend == "postgis":
+            assert "s:s1" in other_worker.app.state.probe._known  # from now on, from memory
         store.post("/v1/stores/s1/placements", json=[{"sku": "milk-1", "shelf": "s5", "stock": "out"}], headers=ADMIN)
         assert locations(other_worker, "milk-1")["stock"] == "out"
         put_json(store, "/v1/stores/s1/placements", [{"sku": "milk-1", "shelf": "s7"}])
         assert [loc["shelf"] for loc in locations(other_worker, "milk-1")["locations"]] == ["s7"]
         assert locations(other_worker, "bread-1")["carried"] is False
+
+
+def index_of(client: TestClient, store: str = "s1"):  # type: ignore[no-untyped-def]
+    return client.app.state.locations._entries.get(store)
+
+
+def answers(client: TestClient) -> dict[str, bytes]:
+    return {p["sku"]: client.get(f"/v1/stores/s1/products/{p['sku']}/locations").content for p in PRODUCTS}
+
+
+def test_planogram_changes_patch_the_index_and_match_a_rebuild(store: TestClient, settings: Settings) -> None:
+    put_json(store, "/v1/stores/s1/placements", PLANOGRAM)
+    answers(store)  # build the index, encode every answer
+    before = index_of(store)
+
+    changes = [
+        lambda: store.post("/v1/stores/s1/placements", json=[{"sku": "milk-1", "shelf": "s5", "stock": "out"}],
+                           headers=ADMIN),
+        lambda: store.post("/v1/stores/s1/placements/bread-1/move", json={"from_shelf": "s9", "shelf": "s12"},
+                           headers=ADMIN),
+        lambda: store.post("/v1/stores/s1/placements", json=[{"sku": "rice-1", "shelf": "s3", "level": 1}],
+                           headers=ADMIN),
+        lambda: store.post("/v1/stores/s1/placements/bread-1/confirm", json={"shelf": "s1"}, headers=ADMIN),
+    ]  # fmt: skip
+    changed = [{"milk-1"}, {"bread-1"}, {"rice-1"}, {"bread-1"}]
+    for change, skus in zip(changes, changed, strict=True):
+        response = change()
+        assert response.status_code == 200, response.text
+        previous = index_of(store)
+        now = answers(store)
+        patched = index_of(store)
+        assert patched.planogram_version == previous.planogram_version + 1
+        for sku, entry in previous.products.items():  # untouched entries are shared, answers and all
+            assert (patched.products[sku] is entry) == (sku not in skus), sku
+        with TestClient(app=create_app(settings)) as fresh:  # a worker that builds from scratch
+            assert answers(fresh) == now
+    assert index_of(store).artifact is before.artifact
+
+    def rebuilt_since(previous) -> bool:  # type: ignore[no-untyped-def]
+        return not set(map(id, index_of(store).products.values())) & set(map(id, previous.products.values()))
+
+    # A whole planogram replaced is rebuilt: nothing is shared.
+    put_json(store, "/v1/stores/s1/placements", PLANOGRAM)
+    previous = index_of(store)
+    answers(store)
+    assert rebuilt_since(previous)
+
+    # A version whose record is gone (purged after a day) cannot be patched over: rebuilt, correct.
+    previous = index_of(store)
+    store.post("/v1/stores/s1/placements", json=[{"sku": "milk-1", "shelf": "s5", "stock": "low"}], headers=ADMIN)
+    store.post("/v1/stores/s1/placements", json=[{"sku": "peas-1", "shelf": "s16", "stock": "in_stock"}], headers=ADMIN)
+
+    async def forget_one() -> None:
+        async with store.app.state.db.sessionmaker() as session:
+            await session.execute(
+                delete(PlanogramChange).where(PlanogramChange.version == previous.planogram_version + 1)
+            )
+            await session.commit()
+
+    store.blocking_portal.call(forget_one)
+    now = answers(store)
+    assert rebuilt_since(previous) and index_of(store).planogram_version == previous.planogram_version + 2
+    with TestClient(app=create_app(settings)) as fresh:
+        assert answers(fresh) == now
+
+
+def test_a_product_import_changes_location_answers(store: TestClient, settings: Settings) -> None:
+    put_json(store, "/v1/stores/s1/placements", PLANOGRAM)
+    with TestClient(app=create_app(settings)) as other_worker:
+        assert locations(other_worker, "milk-1")["name"] == "Whole Milk 1 L"
+        assert locations(store, "milk-1")["name"] == "Whole Milk 1 L"
+        renamed = [{**p, "name": "Organic Whole Milk 1 L"} if p["sku"] == "milk-1" else p for p in PRODUCTS]
+        assert put_json(store, "/v1/products", renamed).status_code == 200
+        assert locations(store, "milk-1")["name"] == "Organic Whole Milk 1 L"
+        assert locations(other_worker, "milk-1")["name"] == "Organic Whole Milk 1 L"
