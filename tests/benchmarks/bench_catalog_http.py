@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 from urllib.parse import quote
 
-from tests.benchmarks.http import Server, hey, post_script, prepare, wrk
+from tests.benchmarks.http import Server, hey, pg_transactions, post_script, prepare, wrk
 from tests.benchmarks.report import machine, table, write_section
 from tests.support.postgres import TempPostgres
 
@@ -34,6 +34,7 @@ def lua_paths(path: Path, urls: list[str]) -> str:
 
 
 def run(url: str, tmp: Path, label: str) -> list[list[object]]:
+    postgres = url.startswith("postgresql")
     catalog = asyncio.run(prepare(url, PRODUCTS))
     rng = random.Random(1)
     skus = [p["sku"] for p in rng.sample(catalog, 400)]
@@ -49,7 +50,10 @@ def run(url: str, tmp: Path, label: str) -> list[list[object]]:
         wrk(base + "/v1/stores/bench/products/x/locations", seconds=2, script=locations)
         wrk(base + "/v1/stores/bench/products", seconds=2, script=searches)
         hello = wrk(base + "/health")
+        before = pg_transactions(url) if postgres else 0
         loc = wrk(base + "/", script=locations)
+        if postgres:
+            loc["db"] = (pg_transactions(url) - before) / loc["requests"]
         srch = wrk(base + "/", script=searches)
         loct = wrk(base + "/v1/stores/bench/locate", script=locate)
         at80 = hey(f"{base}/v1/stores/bench/products/{skus[0]}/locations", rate=0.8 * loc["rps"])
@@ -59,7 +63,7 @@ def run(url: str, tmp: Path, label: str) -> list[list[object]]:
         for name, r in (("hello-world (/health)", hello), ("product locations", loc), ("search, 50k products", srch),
                         ("locate, 30 items", loct)):  # fmt: skip
             rows.append([label, name, round(r["rps"]), f"{100 * r['rps'] / hello['rps']:.0f}%", r.get("p50", 0.0),
-                         r.get("p99", 0.0), int(r["errors"])])  # fmt: skip
+                         r.get("p99", 0.0), int(r["errors"]), _per_request(r)])  # fmt: skip
         rows.append(
             [
                 label,
@@ -69,27 +73,35 @@ def run(url: str, tmp: Path, label: str) -> list[list[object]]:
                 at80["p50"],
                 at80["p99"],
                 int(at80["errors"]),
+                "",
             ]
         )
         rows.append([label, "search at 100 req/s", round(at_search["rps"]), "", at_search["p50"], at_search["p99"],
-                     int(at_search["errors"])])  # fmt: skip
+                     int(at_search["errors"]), ""])  # fmt: skip
     finally:
         server.stop()
-    if url.startswith("postgresql"):
+    if postgres:
         # The same lookup with the version watch off: one (shared) read of the versions per request.
         server = Server(url, extra_env={"AISLEPATH_VERSION_WATCH": "0"})
         try:
             wrk(server.url + "/", seconds=2, script=locations)
+            before = pg_transactions(url)
             off = wrk(server.url + "/", script=locations)
+            off["db"] = (pg_transactions(url) - before) / off["requests"]
             at80 = hey(f"{server.url}/v1/stores/bench/products/{skus[0]}/locations", rate=0.8 * off["rps"])
             rows.append([label, "product locations, watch off", round(off["rps"]),
                          f"{100 * off['rps'] / hello['rps']:.0f}%", off.get("p50", 0.0), off.get("p99", 0.0),
-                         int(off["errors"])])  # fmt: skip
+                         int(off["errors"]), _per_request(off)])  # fmt: skip
             rows.append([label, "... at 80% of its max", round(at80["rps"]), "", at80["p50"], at80["p99"],
-                         int(at80["errors"])])  # fmt: skip
+                         int(at80["errors"]), ""])  # fmt: skip
         finally:
             server.stop()
     return rows
+
+
+def _per_request(result: dict[str, float]) -> str:
+    db = result.get("db")
+    return "" if db is None else f"{db:.3f}"
 
 
 def main() -> None:
@@ -102,7 +114,8 @@ def main() -> None:
             rows += run(pg.create_database("bench"), Path(tmp), "PostGIS")
         finally:
             pg.stop()
-    body = table(["database", "endpoint", "req/s", "of hello", "p50 ms", "p99 ms", "errors"], rows)
+    header = ["database", "endpoint", "req/s", "of hello", "p50 ms", "p99 ms", "errors", "DB transactions / request"]
+    body = table(header, rows)
     print(body)
     write_section(
         "catalog-http",
@@ -112,7 +125,9 @@ def main() -> None:
         "rate for the latency rows; the load generator shares the 2 cores. Locations and search pick a random "
         "sku / query per request. On PostgreSQL the workers keep version numbers in memory, told of changes by "
         "LISTEN/NOTIFY (docs/deploy.md); the 'watch off' rows read them per request instead "
-        "(`AISLEPATH_VERSION_WATCH=0`). Script: `tests/benchmarks/bench_catalog_http.py`.\n\n" + body,
+        "(`AISLEPATH_VERSION_WATCH=0`). 'DB transactions / request': PostgreSQL's own count "
+        "(pg_stat_database) over the run, divided by the requests wrk made. "
+        "Script: `tests/benchmarks/bench_catalog_http.py`.\n\n" + body,
     )
 
 

@@ -22,7 +22,8 @@ def wrk(
         args += ["-s", script]
     out = subprocess.run([*args, url], check=True, capture_output=True, text=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    result = {"rps": rps}
+    requests = float(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    result = {"rps": rps, "requests": requests}
     for pct in ("50", "90", "99"):
         m = re.search(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
         if m:
@@ -98,3 +99,25 @@ async def prepare(
         await replace_planogram(session, store_id, rows, artifact)
     await db.dispose()
     return catalog
+
+
+async def _pg_transactions(url: str) -> int:
+    import asyncpg  # PostgreSQL benchmarks only
+    from sqlalchemy.engine import make_url
+
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    connection = await asyncpg.connect(dsn)
+    try:
+        query = "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()"
+        return int(await connection.fetchval(query))
+    finally:
+        await connection.close()
+
+
+def pg_transactions(url: str) -> int:
+    """Transactions PostgreSQL has counted in ``url``'s database (after a pause: backends report
+    their counts when idle, at most once a second)."""
+    import time
+
+    time.sleep(2.0)
+    return asyncio.run(_pg_transactions(url))
