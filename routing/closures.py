@@ -15,7 +15,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import dijkstra
 from shapely.geometry.base import BaseGeometry
 
-from routing.table import CornerTable
+from routing.table import BlockedGrid, CornerTable
 
 
 def close_areas(
@@ -62,6 +62,7 @@ def close_areas(
         link_corner=table.link_corner[link_ok],
         link_dist=table.link_dist[link_ok],
         free_grown=free,
+        grid=BlockedGrid.of(free),
     )
     return closed, point_closed
 
@@ -94,5 +95,6 @@ def with_point(table: CornerTable, xy: tuple[float, float], nearest: int = 64) -
         link_corner=np.concatenate([table.link_corner, seen.astype(np.int64)]),
         link_dist=np.concatenate([table.link_dist, distances]),
         free_grown=table.free_grown,
+        grid=table.grid,
     )
     return extended, len(points) - 1

@@ -21,6 +21,54 @@ FloatArray = NDArray[np.float64]
 
 
 @dataclass(frozen=True, slots=True)
+class BlockedGrid:
+    """A regular grid over the walkable space, marking the cells that hold no walkable point.
+
+    A segment with any point in a marked cell is certainly not walkable, so most of the straight
+    legs a route asks about (across aisles) are ruled out by array lookups; only the rest need
+    an exact geometric test. Derived from the walkable space when a table is loaded.
+    """
+
+    x0: float
+    y0: float
+    cell: float
+    blocked: NDArray[np.bool_]  # (rows, cols); True: no point of the cell is walkable
+
+    @classmethod
+    def of(cls, free: BaseGeometry, cell: float = 0.5) -> BlockedGrid:
+        minx, miny, maxx, maxy = free.bounds if not free.is_empty else (0.0, 0.0, 0.0, 0.0)
+        cols, rows = int((maxx - minx) // cell) + 1, int((maxy - miny) // cell) + 1
+        xs = minx + (np.arange(cols) + 0.5) * cell
+        ys = miny + (np.arange(rows) + 0.5) * cell
+        # A cell whose centre is farther than its half-diagonal from the walkable space holds no
+        # walkable point. 0.75 > sqrt(2) / 2 leaves room for the buffer's polygonal arcs.
+        near = shapely.buffer(free, 0.75 * cell)
+        shapely.prepare(near)
+        gx, gy = np.meshgrid(xs, ys)
+        return cls(minx, miny, cell, ~np.asarray(shapely.contains_xy(near, gx, gy), dtype=bool))
+
+    def crossed(self, a: FloatArray, b: FloatArray) -> NDArray[np.bool_]:
+        """Per segment ``a[i]``-``b[i]``: True if a point sampled along it lies in a blocked cell
+        (certainly not walkable); False says nothing.
+
+        Samples every 1.6 cells: a shelf is several cells across, so a leg crossing one almost
+        always has a sample in it; one that slips through gets the exact test.
+        """
+        if not len(a):
+            return np.zeros(0, dtype=bool)
+        ax, ay = (a[:, 0] - self.x0) / self.cell, (a[:, 1] - self.y0) / self.cell
+        dx, dy = (b[:, 0] - a[:, 0]) / self.cell, (b[:, 1] - a[:, 1]) / self.cell
+        count = (np.hypot(dx, dy) / 1.6).astype(np.int64) + 2
+        owner = np.repeat(np.arange(len(a)), count)
+        start = np.cumsum(count) - count
+        t = (np.arange(len(owner)) - start[owner]) / (count - 1)[owner]
+        rows, cols = self.blocked.shape
+        col = np.clip((ax[owner] + t * dx[owner]).astype(np.int64), 0, cols - 1)
+        row = np.clip((ay[owner] + t * dy[owner]).astype(np.int64), 0, rows - 1)
+        return np.logical_or.reduceat(self.blocked.ravel()[row * cols + col], start)
+
+
+@dataclass(frozen=True, slots=True)
 class CornerTable:
     """The compiled part of a store that queries need (no graph building, no geometry ops)."""
 
@@ -32,6 +80,8 @@ class CornerTable:
     link_corner: NDArray[np.int64]
     link_dist: FloatArray
     free_grown: BaseGeometry  # walkable space for the centre of a shopper, prepared
+    #: Cells of ``free_grown``'s grid with no walkable point (a quick "certainly blocked" for legs).
+    grid: BlockedGrid | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +117,9 @@ def legs(table: CornerTable, point_ids: NDArray[np.int64]) -> Legs:
     straight = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1])
     direct = np.zeros((k, k), dtype=bool)
     ia, ib = np.nonzero(np.triu(straight < via - 1e-9, k=1))
+    if len(ia) and table.grid is not None:  # rule out what certainly crosses a shelf: no geometry
+        open_ = ~table.grid.crossed(xy[ia], xy[ib])
+        ia, ib = ia[open_], ib[open_]
     if len(ia):
         segments = shapely.linestrings(np.stack([xy[ia], xy[ib]], axis=1))
         seen = np.asarray(shapely.covers(table.free_grown, segments), dtype=bool)

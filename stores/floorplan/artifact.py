@@ -18,7 +18,7 @@ import numpy as np
 import orjson
 import shapely
 
-from routing.table import CornerTable
+from routing.table import BlockedGrid, CornerTable
 from stores.floorplan.compile import Compiled
 from stores.floorplan.plan import FloorPlan
 
@@ -178,6 +178,7 @@ def load_artifact(data: bytes, store_id: str, version: int) -> NavArtifact:
         link_corner=arrays["link_corner"].astype(np.int64),
         link_dist=arrays["link_dist"].astype(np.float64),
         free_grown=free_grown,
+        grid=BlockedGrid.of(free_grown),
     )
     lengths = arrays["shelf_length"]
     shelves = {

@@ -6,6 +6,7 @@ can see (no reflex-corner or bitangent pruning, no nearest-k cut) and runs netwo
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import random
 
@@ -15,7 +16,7 @@ import pytest
 import shapely
 from shapely.geometry import LineString, Point
 
-from routing.table import CornerTable, leg_path, legs
+from routing.table import BlockedGrid, CornerTable, leg_path, legs
 from routing.visibility import all_pairs, grown, point_links, visibility_graph
 from stores.floorplan.compile import navigable_space
 from stores.floorplan.parse import parse_plan
@@ -96,6 +97,9 @@ def test_walks_match_brute_force_and_stay_inside(seed: int) -> None:
     table = CornerTable(graph.corners.xy, dist, pred, xy, ptr, corner, dists, free_grown)
     ids = np.arange(len(xy), dtype=np.int64)
     ours = legs(table, ids)
+    # The grid's quick "certainly blocked" changes nothing but the work done.
+    gridded = legs(dataclasses.replace(table, grid=BlockedGrid.of(free_grown)), ids)
+    assert np.array_equal(gridded.direct, ours.direct) and np.array_equal(gridded.dist, ours.dist)
     oracle = brute_force(nav, free_grown, xy)
     finite = np.isfinite(oracle)
     assert np.array_equal(finite, np.isfinite(ours.dist)), "reachability differs"
@@ -109,3 +113,19 @@ def test_walks_match_brute_force_and_stay_inside(seed: int) -> None:
             polyline = LineString(line)
             assert free_grown.covers(polyline), (a, b)
             assert polyline.length == pytest.approx(ours.dist[a, b], rel=1e-5, abs=1e-4)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_grid_rules_out_only_blocked_segments(seed: int) -> None:
+    free_grown = grown(navigable_space(parse_plan(random_plan(seed))))
+    shapely.prepare(free_grown)
+    grid = BlockedGrid.of(free_grown, cell=0.4)
+    rng = np.random.default_rng(seed)
+    minx, miny, maxx, maxy = free_grown.bounds
+    xy = rng.uniform((minx, miny), (maxx, maxy), size=(4000, 2))
+    xy = xy[shapely.contains_xy(free_grown, xy[:, 0], xy[:, 1])][:1200]
+    a, b = xy[0::2], xy[1::2]
+    covered = np.asarray(shapely.covers(free_grown, shapely.linestrings(np.stack([a, b], axis=1))), dtype=bool)
+    crossed = grid.crossed(a, b)
+    assert not np.any(crossed & covered), "a walkable segment was ruled out"
+    assert crossed[~covered].mean() > 0.5, "the grid rules out too little to be worth it"
