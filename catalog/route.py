@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from catalog.locate import Item, locate_items
 from catalog.locations import Carried, StoreIndex
 from catalog.search import SearchIndex
-from routing import PathSolution, solve_path, solve_ranked
+from routing import solve_path, solve_ranked
 from routing.closures import with_point
 from routing.table import leg_path, legs
 from stores.closures import RouteTable
@@ -137,18 +137,20 @@ async def plan_route(
                                   first=first, time_limit_ms=options.time_limit_ms)  # fmt: skip
         solution = await asyncio.to_thread(solve)
     else:
-        # Several entrances: one solve from a virtual start whose first stop is "any entrance".
+        # Several entrances: one solve from a virtual start whose distance to each point is the
+        # best entrance's; the entrance is then the one nearest the first stop. (Exact: given the
+        # first stop, nothing else depends on the entrance.)
         k = len(points)
-        padded = np.full((k + 1, k + 1), _UNUSED)
-        padded[:k, :k] = np.where(np.isfinite(walks.dist), walks.dist, _UNUSED)
+        finite = np.where(np.isfinite(walks.dist), walks.dist, _UNUSED)
         entrances = [local[p] for _, p in starts if reachable[local[p]]]
-        padded[k, entrances] = 0.0
-        solution = await asyncio.to_thread(
-            solve_ranked, padded, k, end_locals, [entrances, *groups], [-1, *ranks], options.time_limit_ms
-        )
-        chosen = solution.order[0]
+        padded = np.full((k + 1, k + 1), _UNUSED)
+        padded[:k, :k] = finite
+        padded[k, :k] = finite[entrances].min(axis=0)
+        padded[k, k] = 0.0
+        solution = await asyncio.to_thread(solve_ranked, padded, k, end_locals, groups, ranks, options.time_limit_ms)
+        first_point = solution.order[0] if solution.order else solution.end
+        chosen = entrances[int(np.argmin(finite[entrances, first_point]))]
         start_id, start_point = next((sid, p) for sid, p in starts if local[p] == chosen)
-        solution = PathSolution(solution.order[1:], solution.end, solution.length, solution.optimal)
         if solution.length >= _UNUSED:  # entrances in parts of the store cut off from each other
             raise Invalid("Not every item can be reached from one entrance; choose a start.",
                           [Problem("unreachable", "the items lie in parts of the store cut off from each other",

@@ -1,9 +1,11 @@
 """The visiting order: shortest path from a start through one index of every stop to an end.
 
-``solve_path`` is exact (Held-Karp dynamic programming over subsets of stops, vectorised per
-subset size with numpy) while its work fits the budget, and then says ``optimal=True``. Beyond
-that it builds a greedy order and improves it with Or-opt moves and best-alternative choice
-until no move helps or the time limit is reached (``optimal=False``).
+``solve_path`` is exact (Held-Karp dynamic programming over subsets of stops, one rank block
+after another, vectorised per subset size with numpy) while its work fits the budget, and then
+says ``optimal=True``. Beyond that it builds a greedy order and improves it with 2-opt, Or-opt,
+best-alternative and block-reversal moves until no move helps or the time limit is reached
+(``optimal=False``); a small last block (the cold chain) stays exact even then, folded into the
+end.
 """
 
 from __future__ import annotations
@@ -62,8 +64,9 @@ def solve_path(
     ``first`` (an extension of the contract) positions that must come before every other entry
     (heavy items). A position in both counts as ``last``.
 
-    Exact for 13 stops or fewer (~8 ms), and beyond while the DP (2^k * A * a for k stops, A
-    alternatives in all, a per stop) is expected to take under 30 ms and half the time limit.
+    Exact while every rank block (``first``, the rest, ``last``) has 13 stops or fewer (~8 ms),
+    and beyond while the DP (per block 2^k * A * a for k stops, A alternatives in all, a per stop)
+    is expected to take under 30 ms and half the time limit.
 
     >>> d = [[0, 1, 5, 9], [1, 0, 2, 9], [5, 2, 0, 1], [9, 9, 1, 0]]
     >>> solve_path(d, 0, 3, [2, 1]).order
@@ -102,11 +105,13 @@ def solve_ranked(
         best = min(ends, key=lambda e: matrix[start, e])
         return PathSolution([], best, float(matrix[start, best]), True)
     deadline = time.perf_counter() + time_limit_ms / 1000
-    alternatives = sum(len(g) for g in groups)
-    cells = (2 ** len(groups)) * alternatives
-    work = cells * max(len(g) for g in groups)
+    # The DP runs block by block (one block per rank): its size is that of the blocks.
+    blocks = [[groups[g] for g in range(len(groups)) if rank[g] == r] for r in set(rank)]
+    cells = max((2 ** len(b)) * sum(len(g) for g in b) for b in blocks)
+    work = sum((2 ** len(b)) * sum(len(g) for g in b) * max(len(g) for g in b) for b in blocks)
     budget = min(_EXACT_SECONDS, 0.5 * time_limit_ms / 1000)
-    if cells <= _MAX_TABLE_CELLS and (len(groups) <= 13 or work * _SECONDS_PER_WORK <= budget):
+    largest = max(len(b) for b in blocks)
+    if cells <= _MAX_TABLE_CELLS and (largest <= 13 or work * _SECONDS_PER_WORK <= budget):
         return _held_karp(matrix, start, ends, groups, rank)
     return _local_search(matrix, start, ends, groups, rank, deadline)
 
@@ -114,24 +119,75 @@ def solve_ranked(
 def _held_karp(
     m: NDArray[np.float64], start: int, ends: list[int], groups: list[list[int]], rank: list[int]
 ) -> PathSolution:
-    """Held-Karp over subsets of stops; each layer (subset size) is one numpy step per stop.
+    """Held-Karp over subsets of stops, one rank block after another (lower ranks first).
 
-    Ordering ranks (0 first, 1 middle, 2 last): a stop may join a subset only if the subset holds
-    no stop of a higher rank, and may start the walk only if no stop has a lower rank.
+    Every stop of a lower rank comes before every stop of a higher one, so a walk is the best
+    walk through each block in turn, each block entered from where the previous one ended: the
+    subsets are those of one block at a time (2^a + 2^b + ... rather than 2^(a+b+...)).
     """
+    entry_nodes = np.array([start], dtype=np.int64)
+    entry_cost = np.zeros(1)
+    blocks: list[_Block] = []
+    for level in sorted(set(rank)):
+        block = _block_held_karp(
+            m, entry_nodes, entry_cost, [groups[g] for g in range(len(groups)) if rank[g] == level]
+        )
+        blocks.append(block)
+        entry_nodes, entry_cost = block.nodes, block.final
+    finish = entry_cost[:, None] + m[np.ix_(entry_nodes, np.asarray(ends, dtype=np.int64))]
+    flat = int(np.argmin(finish))
+    if not np.isfinite(finish.flat[flat]):
+        return PathSolution([g[0] for g in groups], ends[0], float("inf"), True)
+    slot, end_pos = divmod(flat, len(ends))
+    order: list[int] = []
+    for block in reversed(blocks):
+        walk, slot = block.walk_to(slot)
+        order[:0] = walk
+    return PathSolution(order, ends[end_pos], float(finish.flat[flat]), True)
+
+
+@dataclass(frozen=True, slots=True)
+class _Block:
+    """One rank block's DP: the best cost of visiting all its stops and ending at each of its
+    nodes (``final``), and how to walk back from there."""
+
+    nodes: NDArray[np.int64]
+    owner: NDArray[np.int64]
+    final: NDArray[np.float64]
+    parent: NDArray[np.int32]
+    entered_from: NDArray[np.int64]  # per node: index into the previous block's nodes (or start)
+
+    def walk_to(self, slot: int) -> tuple[list[int], int]:
+        """The block's nodes in walking order ending at ``slot``, and where the previous block ended."""
+        order: list[int] = []
+        mask = (1 << (int(self.owner.max()) + 1)) - 1
+        while True:
+            order.append(int(self.nodes[slot]))
+            previous = int(self.parent[mask, slot])
+            mask &= ~(1 << int(self.owner[slot]))
+            if previous < 0:
+                order.reverse()
+                return order, int(self.entered_from[slot])
+            slot = previous
+
+
+def _block_held_karp(
+    m: NDArray[np.float64], entry_nodes: NDArray[np.int64], entry_cost: NDArray[np.float64], groups: list[list[int]]
+) -> _Block:
+    """Held-Karp over the subsets of ``groups``, entered from any of ``entry_nodes`` at
+    ``entry_cost``; each layer (subset size) is one numpy step per stop."""
     k = len(groups)
     nodes = np.array([n for g in groups for n in g], dtype=np.int64)
     owner = np.array([gi for gi, g in enumerate(groups) for _ in g], dtype=np.int64)
     slots = [np.flatnonzero(owner == gi) for gi in range(k)]
     sub = m[np.ix_(nodes, nodes)]
-    higher = [sum(1 << h for h in range(k) if rank[h] > rank[g]) for g in range(k)]
-    lowest = min(rank)
-    full = (1 << k) - 1
+    entering = entry_cost[:, None] + m[np.ix_(entry_nodes, nodes)]
+    entered_from = entering.argmin(axis=0)
+    first = entering.min(axis=0)
     cost = np.full((1 << k, len(nodes)), np.inf)
     parent = np.full((1 << k, len(nodes)), -1, dtype=np.int32)
     for g in range(k):
-        if rank[g] == lowest:
-            cost[1 << g, slots[g]] = m[start, nodes[slots[g]]]
+        cost[1 << g, slots[g]] = first[slots[g]]
     masks = np.arange(1 << k, dtype=np.int64)
     popcount = np.zeros(1 << k, dtype=np.int64)
     for g in range(k):
@@ -139,8 +195,7 @@ def _held_karp(
     for size in range(1, k):
         layer = masks[popcount == size]
         for g in range(k):
-            allowed = ((layer >> g) & 1 == 0) & ((layer & higher[g]) == 0)
-            source = layer[allowed]
+            source = layer[(layer >> g) & 1 == 0]
             if not len(source):
                 continue
             # via[s, v, a]: reach alternative a of stop g from node v, having visited subset s.
@@ -153,20 +208,7 @@ def _held_karp(
             rows, cols = np.nonzero(better)
             cost[target[rows], slots[g][cols]] = value[rows, cols]
             parent[target[rows], slots[g][cols]] = best[rows, cols]
-    finish = cost[full][:, None] + m[np.ix_(nodes, np.asarray(ends, dtype=np.int64))]
-    flat = int(np.argmin(finish))
-    if not np.isfinite(finish.flat[flat]):
-        return PathSolution([int(nodes[s[0]]) for s in slots], ends[0], float("inf"), True)
-    last_slot, end_pos = divmod(flat, len(ends))
-    length = float(finish[last_slot, end_pos])
-    order, mask, slot = [], full, last_slot
-    while slot >= 0 and mask:
-        order.append(int(nodes[slot]))
-        previous = int(parent[mask, slot])
-        mask &= ~(1 << int(owner[slot]))
-        slot = previous
-    order.reverse()
-    return PathSolution(order, ends[end_pos], length, True)
+    return _Block(nodes, owner, cost[(1 << k) - 1], parent, entered_from)
 
 
 def _walk(m: NDArray[np.float64], start: int, nodes: NDArray[np.int64], ends: list[int]) -> tuple[float, int]:
@@ -249,11 +291,66 @@ def _or_opt(m: NDArray[np.float64], s: NDArray[np.int64], lo: int, hi: int) -> M
     return best_gain, np.concatenate((rest[: at + 1], segment, rest[at + 1 :]))
 
 
+#: A last rank block (the cold chain) this small is solved exactly for every way into it.
+_FOLD_MAX_STOPS = 10
+
+
+def _fold_last_block(
+    m: NDArray[np.float64],
+    start: int,
+    ends: list[int],
+    groups: list[list[int]],
+    rank: list[int],
+    tail: list[int],
+    deadline: float,
+) -> PathSolution:
+    """Local search over the earlier blocks with the last one folded into a virtual end.
+
+    A backwards Held-Karp over the last block gives, for each of its nodes, the shortest walk
+    from there through the whole block to the best end; so the cost of leaving the earlier
+    blocks from any node is known exactly, and every move is scored with the best way through
+    the last block (which a move inside one block cannot otherwise see).
+    """
+    k = len(m)
+    backwards = _block_held_karp(
+        np.ascontiguousarray(m.T), np.asarray(ends, dtype=np.int64), np.zeros(len(ends)), [groups[g] for g in tail]
+    )
+    onwards = m[:, backwards.nodes] + backwards.final[None, :]  # [x, a]: x, then the block from a
+    into, to_go = onwards.argmin(axis=1), onwards.min(axis=1)
+    rest = [g for g in range(len(groups)) if g not in set(tail)]
+    extended = np.full((k + 1, k + 1), np.inf)
+    extended[:k, :k] = m
+    extended[:k, k] = to_go
+    extended[k, k] = 0.0
+    found = _local_search(extended, start, [k], [groups[g] for g in rest], [rank[g] for g in rest], deadline)
+    last = found.order[-1] if found.order else start
+    walked, end_at = backwards.walk_to(int(into[last]))  # from the end back to the block's first node
+    return PathSolution(found.order + walked[::-1], ends[end_at], found.length, False)
+
+
 def _local_search(
     m: NDArray[np.float64], start: int, ends: list[int], groups: list[list[int]], rank: list[int], deadline: float
 ) -> PathSolution:
     """Greedy start, then 2-opt, Or-opt and best-alternative moves inside each rank block, with
-    double-bridge kicks until the deadline; the best walk found wins."""
+    double-bridge kicks until the deadline; the best walk found wins.
+
+    Several ends become one virtual end at the best end's distance from every node, so each move
+    is scored with the end it would really lead to (scoring it with the current end misses
+    moves that pay off only with another end, such as reversing the last block).
+    """
+    last_rank = max(rank)
+    tail = [g for g in range(len(groups)) if rank[g] == last_rank]
+    if len(tail) < len(groups) and len(tail) <= _FOLD_MAX_STOPS:
+        return _fold_last_block(m, start, ends, groups, rank, tail, deadline)
+    if len(ends) > 1:
+        k = len(m)
+        extended = np.full((k + 1, k + 1), np.inf)
+        extended[:k, :k] = m
+        extended[:k, k] = m[:, ends].min(axis=1)
+        extended[k, k] = 0.0
+        found = _local_search(extended, start, [k], groups, rank, deadline)
+        last = found.order[-1] if found.order else start
+        return PathSolution(found.order, ends[int(np.argmin(m[last, ends]))], found.length, False)
     order_groups: list[int] = []
     here = start
     levels = sorted(set(rank))
@@ -304,13 +401,21 @@ def _local_search(
     patience, idle = (max(8, n // 2) if n <= 30 else n if n <= 100 else 4 * n), 0
     while time.perf_counter() < deadline and len(nodes) >= 8 and idle < patience:
         idle += 1
-        lo, hi = max(bounds, key=lambda b: b[1] - b[0])
-        if hi - lo < 7:
-            break
-        cut = np.sort(rng.choice(np.arange(lo, hi + 1), size=3, replace=False)) - 1  # double bridge
-        a, b, c = (int(x) for x in cut)
         idx = np.arange(len(best_nodes))
-        kicked = np.concatenate((idx[:a], idx[b:c], idx[a:b], idx[c:]))
+        if len(bounds) > 1 and rng.random() < 0.5:
+            # Reverse a whole rank block: where one block ends and the next begins is coupled
+            # (the cold block walked the other way ends at another checkout), and no single
+            # move inside a block sees that.
+            lo, hi = bounds[int(rng.integers(len(bounds)))]
+            kicked = idx.copy()
+            kicked[lo - 1 : hi] = kicked[lo - 1 : hi][::-1]
+        else:
+            lo, hi = max(bounds, key=lambda b: b[1] - b[0])
+            if hi - lo < 7:
+                break
+            cut = np.sort(rng.choice(np.arange(lo, hi + 1), size=3, replace=False)) - 1  # double bridge
+            a, b, c = (int(x) for x in cut)
+            kicked = np.concatenate((idx[:a], idx[b:c], idx[a:b], idx[c:]))
         length, g2, n2 = settle(best_groups[kicked].copy(), best_nodes[kicked].copy())
         if length < best_len - 1e-9:
             best_len, best_groups, best_nodes, idle = length, g2, n2, 0

@@ -17,6 +17,7 @@ from stores.floorplan.parse import parse_plan
 from tests.catalog.conftest import PLAN, put_json
 from tests.conftest import ADMIN
 from tests.routing.test_shortest_walks import brute_force
+from tests.support.ascii_plan import TWO_AISLES, ascii_plan
 
 # Shelves (ASCII plan, 1 m each): s1-s4 and s5-s8 face the aisle at y 4..5 (x 1-5, 7-11);
 # s9-s16 face the aisle at y 1..2. Entrance e1 at (0.5, 0.5), checkout c1 at (13.5, 0.5).
@@ -196,3 +197,19 @@ def test_bad_closures_and_who_may_close(planned: TestClient) -> None:
 def test_route_drawn_over_the_plan(planned: TestClient) -> None:
     svg = planned.get("/v1/stores/s1/route.svg", params={"skus": "bread-1,rice-1"})
     assert svg.status_code == 200 and svg.text.startswith("<svg") and "#e67e22" in svg.text
+
+
+def test_with_several_entrances_the_walk_starts_at_the_best_one(store: TestClient) -> None:
+    plan = ascii_plan(TWO_AISLES.replace("E............C", "E.....C......E"))
+    assert put_json(store, "/v1/stores/s1/floorplan", plan).status_code == 201
+    assert put_json(store, "/v1/stores/s1/placements", PLANOGRAM).status_code == 200
+    chose = set()
+    for items in ([{"sku": "bread-1"}], [{"sku": "rice-1"}, {"sku": "milk-1"}], [{"sku": "peas-1"}],
+                  [{"sku": s} for s in ("bread-1", "milk-1", "peas-1", "rice-1")]):  # fmt: skip
+        best = route(store, items)
+        by_entrance = {e: route(store, items, start={"entrance": e})["distance_m"] for e in ("e1", "e2")}
+        assert best["distance_m"] == pytest.approx(min(by_entrance.values()), abs=0.01), items
+        assert by_entrance[best["stops"][0]["id"]] == pytest.approx(best["distance_m"], abs=0.01)
+        if abs(by_entrance["e1"] - by_entrance["e2"]) > 1:
+            chose.add(best["stops"][0]["id"])
+    assert chose == {"e1", "e2"}  # each entrance is the better one for some list
