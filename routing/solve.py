@@ -291,6 +291,16 @@ def _or_opt(m: NDArray[np.float64], s: NDArray[np.int64], lo: int, hi: int) -> M
     return best_gain, np.concatenate((rest[: at + 1], segment, rest[at + 1 :]))
 
 
+def _with_end(m: NDArray[np.float64], to_end: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``m`` with one more node, a virtual end at ``to_end[x]`` from each node ``x``."""
+    k = len(m)
+    extended = np.full((k + 1, k + 1), np.inf)
+    extended[:k, :k] = m
+    extended[:k, k] = to_end
+    extended[k, k] = 0.0
+    return extended
+
+
 #: A last rank block (the cold chain) this small is solved exactly for every way into it.
 _FOLD_MAX_STOPS = 10
 
@@ -318,10 +328,7 @@ def _fold_last_block(
     onwards = m[:, backwards.nodes] + backwards.final[None, :]  # [x, a]: x, then the block from a
     into, to_go = onwards.argmin(axis=1), onwards.min(axis=1)
     rest = [g for g in range(len(groups)) if g not in set(tail)]
-    extended = np.full((k + 1, k + 1), np.inf)
-    extended[:k, :k] = m
-    extended[:k, k] = to_go
-    extended[k, k] = 0.0
+    extended = _with_end(m, to_go)
     found = _local_search(extended, start, [k], [groups[g] for g in rest], [rank[g] for g in rest], deadline)
     last = found.order[-1] if found.order else start
     walked, end_at = backwards.walk_to(int(into[last]))  # from the end back to the block's first node
@@ -344,11 +351,7 @@ def _local_search(
         return _fold_last_block(m, start, ends, groups, rank, tail, deadline)
     if len(ends) > 1:
         k = len(m)
-        extended = np.full((k + 1, k + 1), np.inf)
-        extended[:k, :k] = m
-        extended[:k, k] = m[:, ends].min(axis=1)
-        extended[k, k] = 0.0
-        found = _local_search(extended, start, [k], groups, rank, deadline)
+        found = _local_search(_with_end(m, m[:, ends].min(axis=1)), start, [k], groups, rank, deadline)
         last = found.order[-1] if found.order else start
         return PathSolution(found.order, ends[int(np.argmin(m[last, ends]))], found.length, False)
     order_groups: list[int] = []

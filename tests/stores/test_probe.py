@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import column, insert, table, text, update
@@ -85,6 +87,25 @@ async def until(condition, seconds: float = 5.0) -> None:  # type: ignore[no-unt
         await asyncio.sleep(0.005)
 
 
+@contextlib.asynccontextmanager
+async def watching(settings: Settings) -> AsyncIterator[tuple[Database, VersionProbe]]:
+    """A database with store s1 and a probe whose watch is live; stopped and closed after."""
+    db = Database.connect(settings)
+    async with db.sessionmaker() as session:
+        await create_store(session, name="S", lat=1, lon=1, store_id="s1")
+    probe = VersionProbe(settings.database_url)
+    watch = asyncio.create_task(probe.watch())
+    try:
+        await until(lambda: probe.watching)
+        yield db, probe
+    finally:
+        watch.cancel()
+        await asyncio.gather(watch, return_exceptions=True)
+        assert not probe.watching and probe._known == {}
+        await probe.close()
+        await db.dispose()
+
+
 async def set_planogram_version(settings: Settings, store_id: str, version: int) -> None:
     """Commit a change from outside this worker's sessions (as another worker would)."""
     db = Database.connect(settings)
@@ -97,43 +118,31 @@ async def set_planogram_version(settings: Settings, store_id: str, version: int)
 @POSTGRES_ONLY
 def test_the_watch_serves_versions_from_memory_until_a_commit_is_announced(settings: Settings, backend: str) -> None:
     async def run() -> None:
-        db = Database.connect(settings)
-        async with db.sessionmaker() as session:
-            await create_store(session, name="S", lat=1, lon=1, store_id="s1")
-        probe = VersionProbe(settings.database_url)
-        counting = CountingPool(await probe._pg())
-        probe._pool = counting
-        watch = asyncio.create_task(probe.watch())
-        await until(lambda: probe.watching)
-
-        assert await probe.store_versions("s1") == (None, 0, 0)
-        assert await probe.catalog_version() == 0
-        reads = counting.calls
-        for _ in range(50):
+        async with watching(settings) as (db, probe):
+            counting = CountingPool(await probe._pg())
+            probe._pool = counting
             assert await probe.store_versions("s1") == (None, 0, 0)
             assert await probe.catalog_version() == 0
-        assert counting.calls == reads  # from memory: no round trip
+            reads = counting.calls
+            for _ in range(50):
+                assert await probe.store_versions("s1") == (None, 0, 0)
+                assert await probe.catalog_version() == 0
+            assert counting.calls == reads  # from memory: no round trip
 
-        await set_planogram_version(settings, "s1", 5)  # another worker's commit
-        await until(lambda: "s:s1" not in probe._known)  # its NOTIFY arrives
-        assert await probe.store_versions("s1") == (None, 5, 0)
-        assert counting.calls == reads + 1
+            await set_planogram_version(settings, "s1", 5)  # another worker's commit
+            await until(lambda: "s:s1" not in probe._known)  # its NOTIFY arrives
+            assert await probe.store_versions("s1") == (None, 5, 0)
+            assert counting.calls == reads + 1
 
-        async with db.sessionmaker() as session:  # the catalog's version, too (its first import)
-            await _bump_catalog_version(session)
-            await session.commit()
-        await until(lambda: "c" not in probe._known)
-        assert await probe.catalog_version() == 1
+            async with db.sessionmaker() as session:  # the catalog's version, too (its first import)
+                await _bump_catalog_version(session)
+                await session.commit()
+            await until(lambda: "c" not in probe._known)
+            assert await probe.catalog_version() == 1
 
-        # Unknown stores are read each time, never remembered (no memory for made-up ids).
-        assert await probe.store_versions("ghost") is None
-        assert "s:ghost" not in probe._known
-
-        watch.cancel()
-        await asyncio.gather(watch, return_exceptions=True)
-        assert not probe.watching and probe._known == {}
-        await probe.close()
-        await db.dispose()
+            # Unknown stores are read each time, never remembered (no memory for made-up ids).
+            assert await probe.store_versions("ghost") is None
+            assert "s:ghost" not in probe._known
 
     asyncio.run(run())
 
@@ -141,37 +150,27 @@ def test_the_watch_serves_versions_from_memory_until_a_commit_is_announced(setti
 @POSTGRES_ONLY
 def test_a_read_that_races_an_announced_commit_is_not_kept(settings: Settings, backend: str) -> None:
     async def run() -> None:
-        db = Database.connect(settings)
-        async with db.sessionmaker() as session:
-            await create_store(session, name="S", lat=1, lon=1, store_id="s1")
-        probe = VersionProbe(settings.database_url)
-        watch = asyncio.create_task(probe.watch())
-        await until(lambda: probe.watching)
-        pool = await probe._pg()
+        async with watching(settings) as (_db, probe):
+            pool = await probe._pg()
 
-        class RacingPool:
-            """Reads the old numbers, then lets a commit be announced before the read returns."""
+            class RacingPool:
+                """Reads the old numbers, then lets a commit be announced before the read returns."""
 
-            async def fetchrow(self, *args):  # type: ignore[no-untyped-def]
-                row = await pool.fetchrow(*args)
-                generation = probe._generation
-                await set_planogram_version(settings, "s1", 9)
-                await until(lambda: probe._generation > generation)
-                return row
+                async def fetchrow(self, *args):  # type: ignore[no-untyped-def]
+                    row = await pool.fetchrow(*args)
+                    generation = probe._generation
+                    await set_planogram_version(settings, "s1", 9)
+                    await until(lambda: probe._generation > generation)
+                    return row
 
-            async def close(self) -> None:
-                await pool.close()
+                async def close(self) -> None:
+                    await pool.close()
 
-        probe._pool = RacingPool()
-        assert await probe.store_versions("s1") == (None, 0, 0)  # what it read, before the commit
-        assert "s:s1" not in probe._known  # ... but not kept
-        probe._pool = pool
-        assert await probe.store_versions("s1") == (None, 9, 0)
-
-        watch.cancel()
-        await asyncio.gather(watch, return_exceptions=True)
-        await probe.close()
-        await db.dispose()
+            probe._pool = RacingPool()
+            assert await probe.store_versions("s1") == (None, 0, 0)  # what it read, before the commit
+            assert "s:s1" not in probe._known  # ... but not kept
+            probe._pool = pool
+            assert await probe.store_versions("s1") == (None, 9, 0)
 
     asyncio.run(run())
 
@@ -179,34 +178,24 @@ def test_a_read_that_races_an_announced_commit_is_not_kept(settings: Settings, b
 @POSTGRES_ONLY
 def test_a_lost_listen_connection_falls_back_to_reads_then_recovers(settings: Settings, backend: str) -> None:
     async def run() -> None:
-        db = Database.connect(settings)
-        async with db.sessionmaker() as session:
-            await create_store(session, name="S", lat=1, lon=1, store_id="s1")
-        probe = VersionProbe(settings.database_url)
-        watch = asyncio.create_task(probe.watch())
-        await until(lambda: probe.watching)
-        assert await probe.store_versions("s1") == (None, 0, 0)
-        assert "s:s1" in probe._known
+        async with watching(settings) as (db, probe):
+            assert await probe.store_versions("s1") == (None, 0, 0)
+            assert "s:s1" in probe._known
 
-        pid = probe._listener.get_server_pid()
-        async with db.sessionmaker() as session:  # the database drops the LISTEN connection
-            await session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-        await until(lambda: not probe.watching)
-        assert probe._known == {}  # nothing from before is trusted
-        # While no LISTEN is in place a missed commit cannot be served stale: reads are per request.
-        await set_planogram_version(settings, "s1", 3)
-        assert await probe.store_versions("s1") == (None, 3, 0)
+            pid = probe._listener.get_server_pid()
+            async with db.sessionmaker() as session:  # the database drops the LISTEN connection
+                await session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            await until(lambda: not probe.watching)
+            assert probe._known == {}  # nothing from before is trusted
+            # While no LISTEN is in place a missed commit cannot be served stale: reads are per request.
+            await set_planogram_version(settings, "s1", 3)
+            assert await probe.store_versions("s1") == (None, 3, 0)
 
-        await until(lambda: probe.watching and probe._listener.get_server_pid() != pid)  # back by itself
-        assert await probe.store_versions("s1") == (None, 3, 0)
-        await set_planogram_version(settings, "s1", 4)
-        await until(lambda: "s:s1" not in probe._known)
-        assert await probe.store_versions("s1") == (None, 4, 0)
-
-        watch.cancel()
-        await asyncio.gather(watch, return_exceptions=True)
-        await probe.close()
-        await db.dispose()
+            await until(lambda: probe.watching and probe._listener.get_server_pid() != pid)  # back by itself
+            assert await probe.store_versions("s1") == (None, 3, 0)
+            await set_planogram_version(settings, "s1", 4)
+            await until(lambda: "s:s1" not in probe._known)
+            assert await probe.store_versions("s1") == (None, 4, 0)
 
     asyncio.run(run())
 
@@ -217,28 +206,18 @@ def test_this_workers_own_commit_is_read_back_at_once(settings: Settings, backen
     before its announcement arrives."""
 
     async def run() -> None:
-        db = Database.connect(settings)
-        async with db.sessionmaker() as session:
-            await create_store(session, name="S", lat=1, lon=1, store_id="s1")
-        probe = VersionProbe(settings.database_url)
-        db.on_commit(ANNOUNCED_TABLES, probe.forget)
-        watch = asyncio.create_task(probe.watch())
-        await until(lambda: probe.watching)
-        assert await probe.store_versions("s1") == (None, 0, 0)
-        probe._announced = lambda *_: None  # type: ignore[method-assign]  # announcements are late
-        async with db.sessionmaker() as session:  # a commit to other tables keeps what is known
-            await session.execute(text("CREATE TEMP TABLE t (x int)"))
-            await session.execute(insert(table("t", column("x"))).values(x=1))
-            await session.commit()
-        assert "s:s1" in probe._known
-        async with db.sessionmaker() as session:
-            await session.execute(update(Store).where(Store.id == "s1").values(planogram_version=2))
-            await session.commit()
-        assert await probe.store_versions("s1") == (None, 2, 0)
-
-        watch.cancel()
-        await asyncio.gather(watch, return_exceptions=True)
-        await probe.close()
-        await db.dispose()
+        async with watching(settings) as (db, probe):
+            db.on_commit(ANNOUNCED_TABLES, probe.forget)
+            assert await probe.store_versions("s1") == (None, 0, 0)
+            probe._announced = lambda *_: None  # type: ignore[method-assign]  # announcements are late
+            async with db.sessionmaker() as session:  # a commit to other tables keeps what is known
+                await session.execute(text("CREATE TEMP TABLE t (x int)"))
+                await session.execute(insert(table("t", column("x"))).values(x=1))
+                await session.commit()
+            assert "s:s1" in probe._known
+            async with db.sessionmaker() as session:
+                await session.execute(update(Store).where(Store.id == "s1").values(planogram_version=2))
+                await session.commit()
+            assert await probe.store_versions("s1") == (None, 2, 0)
 
     asyncio.run(run())
