@@ -335,6 +335,34 @@ def _fold_last_block(
     return PathSolution(found.order + walked[::-1], ends[end_at], found.length, False)
 
 
+def _relocate_alternative(
+    m: NDArray[np.float64], s: NDArray[np.int64], owner: NDArray[np.int64], groups: list[list[int]], lo: int, hi: int
+) -> tuple[float, NDArray[np.int64] | None, NDArray[np.int64]]:
+    """Best move of one stop with alternatives to any place in s[lo..hi] *and* any of its
+    alternatives (a product on two shelves far apart: the other shelf may fit elsewhere in the
+    walk, which neither moving the stop nor switching its shelf alone finds)."""
+    best_gain, best = 1e-9, None
+    for t in range(lo, hi + 1):
+        options = groups[int(owner[t])]
+        if len(options) < 2:
+            continue
+        removed = m[s[t - 1], s[t]] + m[s[t], s[t + 1]] - m[s[t - 1], s[t + 1]]
+        rest = np.delete(s, t)
+        a, b = rest[lo - 1 : hi], rest[lo : hi + 1]  # the block's edges once t is out
+        opts = np.asarray(options, dtype=np.int64)
+        added = m[np.ix_(a, opts)] + m[np.ix_(opts, b)].T - m[a, b][:, None]
+        k = int(np.argmin(added))
+        if removed - added.flat[k] > best_gain:
+            p, o = divmod(k, len(opts))
+            best_gain, best = float(removed - added.flat[k]), (t, lo + p, int(opts[o]))
+    if best is None:
+        return 0.0, None, owner
+    t, at, node = best
+    group = owner[t]
+    rest_s, rest_owner = np.delete(s, t), np.delete(owner, t)
+    return best_gain, np.insert(rest_s, at, node), np.insert(rest_owner, at, group)
+
+
 def _local_search(
     m: NDArray[np.float64], start: int, ends: list[int], groups: list[list[int]], rank: list[int], deadline: float
 ) -> PathSolution:
@@ -393,6 +421,11 @@ def _local_search(
                     if cost.min() < m[s[t - 1], s[t]] + m[s[t], s[t + 1]] - 1e-9:
                         s[t] = int(options[np.argmin(cost)])
                         gain += float(m[s[t - 1], s[t]])  # any positive amount: keep going
+            for lo, hi in bounds:
+                step, perm_s, perm_owner = _relocate_alternative(m, s, owner, groups, lo, hi)
+                if perm_s is not None:
+                    s, owner = perm_s, perm_owner
+                    gain += step
             group_at, nodes = owner[1:-1], s[1:-1]
             if gain <= 1e-9 or time.perf_counter() > deadline:
                 return _walk(m, start, nodes, ends)[0], group_at, nodes

@@ -22,7 +22,7 @@ SEEDS = 40
 
 def main() -> None:
     rows = []
-    for middle, cold in ((13, 5), (12, 2), (10, 8)):
+    for middle, cold in ((17, 0), (13, 5), (12, 2), (10, 8)):
         gaps, heuristic_ms, solve_ms, exact = [], [], [], 0
         for seed in range(SEEDS):
             dist, start, ends, groups, rank = store_like(seed, middle, cold)

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from routing import solve_path
-from routing.solve import _local_search
+from routing.solve import _held_karp, _local_search
 
 
 def brute(dist: np.ndarray, start: int, ends: list[int], groups: list[list[int]], last: set[int]) -> float:
@@ -224,3 +224,17 @@ def test_local_search_with_a_cold_block_and_several_checkouts_stays_near_exact()
         check(dist, start, ends, groups, {g for g, r in enumerate(rank) if r == 2}, found)
         gaps.append(found.length / exact.length - 1)
     assert np.mean(gaps) < 0.02 and max(gaps) < 0.08, (np.mean(gaps), max(gaps))
+
+
+def test_local_search_moves_a_product_to_its_other_shelf_elsewhere_in_the_walk() -> None:
+    """A product on two shelves far apart: its other shelf may fit another part of the walk,
+    which neither moving the stop nor switching its shelf in place finds (the heuristic was 2.8%
+    over exact on average and 16% at worst on these lists before it tried both at once)."""
+    gaps = []
+    for seed in range(20):
+        dist, start, ends, groups, rank = store_like(seed, middle=17, cold=0)
+        exact = _held_karp(dist, start, ends, groups, rank)  # past solve_path's budget, but exact
+        found = _local_search(dist, start, ends, groups, rank, time.perf_counter() + 1.0)
+        check(dist, start, ends, groups, set(), found)
+        gaps.append(found.length / exact.length - 1)
+    assert np.mean(gaps) < 0.01 and max(gaps) < 0.08, (np.mean(gaps), max(gaps))
