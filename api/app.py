@@ -103,7 +103,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             settings.artifact_cache_entries,
             settings.wrong_location_reports,
         )
-        app.state.search = SearchIndexes(app.state.probe, app.state.db.sessionmaker)
+        app.state.search = SearchIndexes(app.state.probe, app.state.db.sessionmaker, settings.search_cache_queries)
         app.state.route_tables = RouteTables(app.state.db.sessionmaker, settings.artifact_cache_entries)
         if _log_slow_gc not in gc.callbacks:
             gc.callbacks.append(_log_slow_gc)

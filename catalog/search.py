@@ -18,11 +18,12 @@ import asyncio
 import bisect
 import re
 import unicodedata
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Container
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 from rapidfuzz import fuzz, process
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -37,6 +38,8 @@ SCORE_CUTOFF = 75.0
 WORD_CUTOFF = 75.0
 MAX_QUERY_CHARS = 200
 CANDIDATES = 300
+#: Queries whose matches each index keeps by default (a few KB each at most).
+RECENT_QUERIES = 1024
 _WORD = re.compile(r"\w+", re.UNICODE)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 
@@ -66,8 +69,14 @@ class Hit:
 
 
 class SearchIndex:
-    def __init__(self, version: int, products: list[tuple[str, str, str | None, dict[str, str], list[str]]]) -> None:
+    def __init__(
+        self,
+        version: int,
+        products: list[tuple[str, str, str | None, dict[str, str], list[str]]],
+        recent_queries: int = RECENT_QUERIES,
+    ) -> None:
         self.version = version
+        self.recent_queries = recent_queries
         self.skus: list[str] = []
         self.names: list[str] = []
         self.variants: list[list[str]] = []
@@ -88,6 +97,7 @@ class SearchIndex:
         self.position = {sku: i for i, sku in enumerate(self.skus)}
         self.vocabulary = sorted(postings)
         self.postings = [np.fromiter(postings[w], dtype=np.int32) for w in self.vocabulary]
+        self._recent: OrderedDict[str, tuple[NDArray[np.int64], NDArray[np.float64]]] = OrderedDict()
 
     def name_of(self, sku: str) -> str | None:
         """The product's name, or None if the catalog has no such sku."""
@@ -107,10 +117,32 @@ class SearchIndex:
         return list(found.items())
 
     def search(self, query: str, limit: int = 10, carried: Container[str] = frozenset()) -> list[Hit]:
-        wanted = normalise(query[:MAX_QUERY_CHARS])
+        positions, scores = self._matches(normalise(query[:MAX_QUERY_CHARS]))
+        scored = sorted(
+            zip(positions.tolist(), scores.tolist(), strict=True),
+            key=lambda ps: (self.skus[ps[0]] not in carried, -ps[1], self.skus[ps[0]]),
+        )
+        return [Hit(self.skus[p], self.names[p], round(score, 1)) for p, score in scored[:limit]]
+
+    def _matches(self, wanted: str) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """Every product matching the normalised query, with its score (any order); the last
+        ``recent_queries`` queries' answers are kept (shopping lists repeat: "milk", "bread")."""
+        cached = self._recent.get(wanted)
+        if cached is not None:
+            self._recent.move_to_end(wanted)
+            return cached
+        found = self._match(wanted)
+        if self.recent_queries > 0:
+            self._recent[wanted] = found
+            if len(self._recent) > self.recent_queries:
+                self._recent.popitem(last=False)
+        return found
+
+    def _match(self, wanted: str) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        nothing = (np.zeros(0, dtype=np.int64), np.zeros(0))
         query_words = list(dict.fromkeys(words(wanted)))[:12]
         if not query_words or not self.skus:
-            return []
+            return nothing
         coverage = np.zeros(len(self.skus))
         for word in query_words:
             best = np.zeros(len(self.skus))
@@ -120,23 +152,25 @@ class SearchIndex:
             coverage += best
         hits = int(np.count_nonzero(coverage))
         if not hits:
-            return []
+            return nothing
         top = min(CANDIDATES, hits)
-        candidates = np.argpartition(-coverage, top - 1)[:top].tolist()
-        strings = [v for p in candidates for v in self.variants[p]]
-        owners = np.repeat(np.arange(len(candidates)), [len(self.variants[p]) for p in candidates])
+        candidates = np.argpartition(-coverage, top - 1)[:top]
+        strings = [v for p in candidates.tolist() for v in self.variants[p]]
+        owners = np.repeat(np.arange(len(candidates)), [len(self.variants[p]) for p in candidates.tolist()])
         scores = process.cdist([wanted], strings, scorer=fuzz.WRatio, score_cutoff=SCORE_CUTOFF)[0]
         best = np.zeros(len(candidates))
         np.maximum.at(best, owners, scores)
-        scored = [(candidates[i], float(best[i])) for i in np.flatnonzero(best >= SCORE_CUTOFF)]
-        scored.sort(key=lambda ps: (self.skus[ps[0]] not in carried, -ps[1], self.skus[ps[0]]))
-        return [Hit(self.skus[p], self.names[p], round(score, 1)) for p, score in scored[:limit]]
+        keep = best >= SCORE_CUTOFF
+        return candidates[keep].astype(np.int64), best[keep]
 
 
 class SearchIndexes:
     """The worker's search index, rebuilt when the catalog version changes."""
 
-    def __init__(self, probe: VersionProbe, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, probe: VersionProbe, sessions: async_sessionmaker[AsyncSession], recent_queries: int = RECENT_QUERIES
+    ) -> None:
+        self._recent_queries = recent_queries
         self._probe = probe
         self._sessions = sessions
         self._index: SearchIndex | None = None
@@ -156,6 +190,6 @@ class SearchIndexes:
                     )
                 )
                 products = [(r.sku, r.name, r.brand, r.names or {}, r.keywords or []) for r in rows]
-            self._index = await asyncio.to_thread(SearchIndex, version, products)
+            self._index = await asyncio.to_thread(SearchIndex, version, products, self._recent_queries)
             settle_long_lived()
             return self._index

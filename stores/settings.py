@@ -76,6 +76,8 @@ class Settings:
     #: (stores.probe). Turn off where LISTEN cannot work (PgBouncer in transaction mode): every
     #: hot request then reads the versions, as on SQLite.
     version_watch: bool = True
+    #: Search: queries whose matches each worker remembers (0: none). A few KB each at most.
+    search_cache_queries: int = 1024
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -104,6 +106,7 @@ class Settings:
             search_log_retention_days=_env_int("AISLEPATH_SEARCH_LOG_RETENTION_DAYS", 90),
             wrong_location_reports=_env_int("AISLEPATH_WRONG_LOCATION_REPORTS", 3),
             version_watch=_env_bool("AISLEPATH_VERSION_WATCH", True),
+            search_cache_queries=_env_int("AISLEPATH_SEARCH_CACHE_QUERIES", 1024),
         )
 
     @property

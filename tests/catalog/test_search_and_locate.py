@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from litestar.testing import TestClient
 
+from catalog.search import RECENT_QUERIES, SearchIndex
 from tests.catalog.conftest import put_json
 from tests.catalog.test_placements_and_locations import PLANOGRAM
 
@@ -80,3 +81,28 @@ def test_free_text_prefers_an_in_stock_product_among_equal_matches(store: TestCl
     put_json(store, "/v1/stores/s1/placements", rows)
     result = store.post("/v1/stores/s1/locate", json={"items": [{"query": "sourdough bread"}]}).json()["results"][0]
     assert result["sku"] == "bread-1" and result["reason"] == "out_of_stock"
+
+
+def test_a_repeated_query_is_answered_from_memory_with_each_stores_ranking() -> None:
+    index = SearchIndex(1, [
+        ("a", "Sourdough Bread", None, {}, []), ("b", "Sourdough Bread Rolls", None, {}, []),
+        ("c", "Whole Milk", None, {}, []),
+    ])  # fmt: skip
+    first = index.search("sourdough bread", 10, carried={"a"})
+    assert [h.sku for h in first] == ["a", "b"]
+    calls = []
+    index._match = lambda wanted: calls.append(wanted)  # type: ignore[method-assign,assignment,return-value]
+    # The same words (other case, accents, spacing), another store that carries only the rolls:
+    # no new matching, and that store's own ranking.
+    again = index.search("  SOURDOUGH bréad ", 10, carried={"b"})
+    assert calls == [] and [h.sku for h in again] == ["b", "a"]
+    assert {h.sku: h.score for h in again} == {h.sku: h.score for h in first}
+
+
+def test_remembered_queries_are_bounded() -> None:
+    index = SearchIndex(1, [(f"p{i}", f"Product {i}", None, {}, []) for i in range(50)])
+    for i in range(RECENT_QUERIES + 25):
+        index.search(f"product {i}")
+    assert len(index._recent) == RECENT_QUERIES
+    off = SearchIndex(1, [("p", "Product", None, {}, [])], recent_queries=0)  # AISLEPATH_SEARCH_CACHE_QUERIES=0
+    assert off.search("product")[0].sku == "p" and len(off._recent) == 0
