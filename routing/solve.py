@@ -292,16 +292,17 @@ def _or_opt(m: NDArray[np.float64], s: NDArray[np.int64], lo: int, hi: int) -> M
 
 
 def _with_end(m: NDArray[np.float64], to_end: NDArray[np.float64]) -> NDArray[np.float64]:
-    """``m`` with one more node, a virtual end at ``to_end[x]`` from each node ``x``."""
+    """``m`` with one more node, a virtual end at ``to_end[x]`` from each node ``x`` (nothing
+    leaves it; a finite value keeps the moves' prefix sums finite)."""
     k = len(m)
-    extended = np.full((k + 1, k + 1), np.inf)
+    extended = np.zeros((k + 1, k + 1))
     extended[:k, :k] = m
     extended[:k, k] = to_end
-    extended[k, k] = 0.0
     return extended
 
 
-#: A last rank block (the cold chain) this small is solved exactly for every way into it.
+#: A first or last rank block (heavy items, the cold chain) this small is solved exactly for
+#: every way into or out of it.
 _FOLD_MAX_STOPS = 10
 
 
@@ -333,6 +334,33 @@ def _fold_last_block(
     last = found.order[-1] if found.order else start
     walked, end_at = backwards.walk_to(int(into[last]))  # from the end back to the block's first node
     return PathSolution(found.order + walked[::-1], ends[end_at], found.length, False)
+
+
+def _fold_first_block(
+    m: NDArray[np.float64],
+    start: int,
+    ends: list[int],
+    groups: list[list[int]],
+    rank: list[int],
+    head: list[int],
+    deadline: float,
+) -> PathSolution:
+    """Local search over the later blocks from a virtual start that stands for the first block
+    (heavy items) walked exactly: a Held-Karp over it gives the shortest walk from the start
+    through all of it to each of its nodes, hence the cost of reaching any later node."""
+    k = len(m)
+    forward = _block_held_karp(m, np.asarray([start], dtype=np.int64), np.zeros(1), [groups[g] for g in head])
+    onward = forward.final[:, None] + m[forward.nodes, :]  # [a, x]: the block ending at a, then x
+    via, reach = onward.argmin(axis=0), onward.min(axis=0)
+    # Nothing walks back to the virtual start; a finite value keeps the moves' prefix sums finite.
+    extended = np.zeros((k + 1, k + 1))
+    extended[:k, :k] = m
+    extended[k, :k] = reach
+    rest = [g for g in range(len(groups)) if g not in set(head)]
+    found = _local_search(extended, k, ends, [groups[g] for g in rest], [rank[g] for g in rest], deadline)
+    first = found.order[0] if found.order else found.end
+    walked, _ = forward.walk_to(int(via[first]))
+    return PathSolution(walked + found.order, found.end, found.length, False)
 
 
 def _relocate_alternative(
@@ -377,6 +405,9 @@ def _local_search(
     tail = [g for g in range(len(groups)) if rank[g] == last_rank]
     if len(tail) < len(groups) and len(tail) <= _FOLD_MAX_STOPS:
         return _fold_last_block(m, start, ends, groups, rank, tail, deadline)
+    head = [g for g in range(len(groups)) if rank[g] == min(rank)]
+    if len(head) < len(groups) and len(head) <= _FOLD_MAX_STOPS:
+        return _fold_first_block(m, start, ends, groups, rank, head, deadline)
     if len(ends) > 1:
         k = len(m)
         found = _local_search(_with_end(m, m[:, ends].min(axis=1)), start, [k], groups, rank, deadline)

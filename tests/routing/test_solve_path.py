@@ -238,3 +238,19 @@ def test_local_search_moves_a_product_to_its_other_shelf_elsewhere_in_the_walk()
         check(dist, start, ends, groups, set(), found)
         gaps.append(found.length / exact.length - 1)
     assert np.mean(gaps) < 0.01 and max(gaps) < 0.08, (np.mean(gaps), max(gaps))
+
+
+def test_local_search_with_heavy_items_first_and_cold_last_stays_near_exact() -> None:
+    """Both small end blocks are walked exactly for every way in and out of them."""
+    gaps = []
+    for seed in range(20):
+        dist, start, ends, groups, rank = store_like(seed, middle=15, cold=4)
+        rank = [0, 0, 0, *rank[3:]]  # three heavy items first, 12 in the middle, 4 cold last
+        exact = _held_karp(dist, start, ends, groups, rank)
+        found = _local_search(dist, start, ends, groups, rank, time.perf_counter() + 1.0)
+        assert {g for g in range(len(groups)) if rank[g] == 0} == {
+            next(g for g, members in enumerate(groups) if n in members) for n in found.order[:3]
+        }
+        check(dist, start, ends, groups, {g for g, r in enumerate(rank) if r == 2}, found)
+        gaps.append(found.length / exact.length - 1)
+    assert np.mean(gaps) < 0.003 and max(gaps) < 0.03, (np.mean(gaps), max(gaps))
