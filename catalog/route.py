@@ -143,10 +143,9 @@ async def plan_route(
         k = len(points)
         finite = np.where(np.isfinite(walks.dist), walks.dist, _UNUSED)
         entrances = [local[p] for _, p in starts if reachable[local[p]]]
-        padded = np.full((k + 1, k + 1), _UNUSED)
+        padded = np.zeros((k + 1, k + 1))  # nothing walks back to the virtual start
         padded[:k, :k] = finite
         padded[k, :k] = finite[entrances].min(axis=0)
-        padded[k, k] = 0.0
         solution = await asyncio.to_thread(solve_ranked, padded, k, end_locals, groups, ranks, options.time_limit_ms)
         first_point = solution.order[0] if solution.order else solution.end
         chosen = entrances[int(np.argmin(finite[entrances, first_point]))]

@@ -222,6 +222,15 @@ def _walk(m: NDArray[np.float64], start: int, nodes: NDArray[np.int64], ends: li
 Move = tuple[float, NDArray[np.int64] | None]  # (gain, new order of positions) or (0, None)
 
 
+def _walked_sums(t: NDArray[np.float64], lo: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Prefix sums of the walk's legs forwards (``t[a, a + 1]``) and backwards (``t[a + 1, a]``),
+    counted from position ``lo``: moves only take differences at ``lo`` or later, and legs before
+    it (a virtual start's huge placeholder, say) would only add rounding noise to them."""
+    forwards, backwards = np.diagonal(t, offset=1).copy(), np.diagonal(t, offset=-1).copy()
+    forwards[:lo], backwards[:lo] = 0.0, 0.0
+    return np.concatenate(([0.0], np.cumsum(forwards))), np.concatenate(([0.0], np.cumsum(backwards)))
+
+
 def _two_opt(m: NDArray[np.float64], s: NDArray[np.int64], lo: int, hi: int) -> Move:
     """Best reversal of a segment s[i..j], lo <= i < j <= hi (O(1) per candidate via prefix sums,
     all candidates as one block of the tour's submatrix)."""
@@ -229,8 +238,7 @@ def _two_opt(m: NDArray[np.float64], s: NDArray[np.int64], lo: int, hi: int) -> 
         return 0.0, None
     t = m[np.ix_(s, s)]
     edge = np.diagonal(t, offset=1)
-    fwd = np.concatenate(([0.0], np.cumsum(edge)))
-    bwd = np.concatenate(([0.0], np.cumsum(np.diagonal(t, offset=-1))))
+    fwd, bwd = _walked_sums(t, lo)
     i = np.arange(lo, hi + 1)
     delta = (t[lo - 1 : hi, lo : hi + 1] + t[lo : hi + 1, lo + 1 : hi + 2]  # t[i-1, j] + t[i, j+1]
              - edge[lo - 1 : hi][:, None] - edge[lo : hi + 1][None, :]
@@ -256,8 +264,7 @@ def _or_opt(m: NDArray[np.float64], s: NDArray[np.int64], lo: int, hi: int) -> M
     t = m[np.ix_(s, s)]  # t[a, b]: distance from the stop at position a to the one at position b
     idx = np.arange(len(s))
     edge = np.diagonal(t, offset=1)  # edge[a] = t[a, a + 1]
-    fwd = np.concatenate(([0.0], np.cumsum(edge)))
-    bwd = np.concatenate(([0.0], np.cumsum(np.diagonal(t, offset=-1))))
+    fwd, bwd = _walked_sums(t, lo)
     p = np.arange(lo - 1, hi + 1)  # insert between positions p and p + 1
     base = edge[lo - 1 : hi + 1]
     for run in (1, 2, 3):
@@ -433,8 +440,9 @@ def _local_search(
     def settle(
         group_at: NDArray[np.int64], nodes: NDArray[np.int64]
     ) -> tuple[float, NDArray[np.int64], NDArray[np.int64]]:
-        """Apply improving moves until none is left (or time is up)."""
-        while True:
+        """Apply improving moves until none is left (or time is up). Bounded: a move's gain is
+        computed in floating point, and gains at the rounding limit must not go round in circles."""
+        for _ in range(20 * len(nodes) + 20):
             _, end = _walk(m, start, nodes, ends)
             s = np.concatenate(([start], nodes, [end]))
             owner = np.concatenate(([-1], group_at, [-1]))
@@ -459,7 +467,8 @@ def _local_search(
                     gain += step
             group_at, nodes = owner[1:-1], s[1:-1]
             if gain <= 1e-9 or time.perf_counter() > deadline:
-                return _walk(m, start, nodes, ends)[0], group_at, nodes
+                break
+        return _walk(m, start, nodes, ends)[0], group_at, nodes
 
     best_len, best_groups, best_nodes = settle(group_at.copy(), nodes.copy())
     # Kick until the deadline, or until many kicks in a row found nothing better (a small list

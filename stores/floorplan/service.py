@@ -120,7 +120,12 @@ async def _load(session: AsyncSession, store_id: str, version: int | None) -> Na
             FloorplanVersion.store_id == store_id, FloorplanVersion.version == version
         )
     )
-    return None if data is None else load_artifact(bytes(data), store_id, version)
+    if data is None:
+        return None
+    # In a thread: a big store's artifact takes tens of milliseconds to load (walkable space,
+    # its grid), which would pause every request of this worker. The geometries it makes are
+    # new, so no prepared geometry is shared across threads (libgeos/geos#825).
+    return await asyncio.to_thread(load_artifact, bytes(data), store_id, version)
 
 
 async def upload_plan(
@@ -176,7 +181,7 @@ async def _store_version(
         select(func.coalesce(func.max(FloorplanVersion.version), 0)).where(FloorplanVersion.store_id == store_id)
     )
     version = int(latest or 0) + 1
-    artifact = dump_artifact(store_id, version, plan, compiled)
+    artifact = await asyncio.to_thread(dump_artifact, store_id, version, plan, compiled)
     session.add(
         FloorplanVersion(
             store_id=store_id,
@@ -191,7 +196,7 @@ async def _store_version(
     )
     if switched is not None:
         old = await _load(session, store_id, await live_version_or_none(session, store_id))
-        await switched(session, store_id, old, load_artifact(artifact, store_id, version))
+        await switched(session, store_id, old, await asyncio.to_thread(load_artifact, artifact, store_id, version))
     await session.execute(update(Store).where(Store.id == store_id).values(floorplan_version=version))
     await session.commit()
     return version
