@@ -29,6 +29,7 @@ import asyncio
 import logging
 import sqlite3
 import time
+from collections.abc import Callable
 from typing import Any
 
 import asyncpg
@@ -101,26 +102,23 @@ class VersionProbe:
         it arrived.
         """
         if self._sqlite is not None:
-            row = self._sqlite.execute(_STORE.format(p="?"), (store_id,)).fetchone()
-            return None if row is None else (row[0], int(row[1] or 0), int(row[2] or 0))
-        known = self._known.get("s:" + store_id)
+            return _store_numbers(self._sqlite.execute(_STORE.format(p="?"), (store_id,)).fetchone())
+        key = "s:" + store_id
+        known = self._known.get(key)
         if known is not None:
             return known  # type: ignore[no-any-return]
-        row = await self._read("s:" + store_id, _STORE.format(p="$1"), store_id)
-        return None if row is None else (row[0], int(row[1] or 0), int(row[2] or 0))
+        return await self._read(key, _store_numbers, _STORE.format(p="$1"), store_id)  # type: ignore[no-any-return]
 
     async def catalog_version(self) -> int:
         if self._sqlite is not None:
-            row = self._sqlite.execute(_CATALOG).fetchone()
-            return 0 if row is None else int(row[0])
+            return _catalog_number(self._sqlite.execute(_CATALOG).fetchone())
         known = self._known.get(_CATALOG_KEY)
         if known is not None:
             return known  # type: ignore[no-any-return]
-        row = await self._read(_CATALOG_KEY, _CATALOG)
-        return 0 if row is None else int(row[0])
+        return await self._read(_CATALOG_KEY, _catalog_number, _CATALOG)  # type: ignore[no-any-return]
 
-    async def _read(self, key: str, query: str, *args: Any) -> Any:
-        """One shared read per key at a time; kept in memory when the watch allows it."""
+    async def _read(self, key: str, decode: Callable[[Any], Any], query: str, *args: Any) -> Any:
+        """One shared read per key at a time, decoded; kept in memory when the watch allows it."""
         pending = self._inflight.get(key)
         if pending is not None:
             return await asyncio.shield(pending)
@@ -128,22 +126,19 @@ class VersionProbe:
         self._inflight[key] = future
         generation, live = self._generation, self._live
         try:
-            row = await self._fetchrow(query, *args)
-            future.set_result(row)
+            value = decode(await self._fetchrow(query, *args))
+            future.set_result(value)
         except BaseException as exc:
             future.set_exception(exc)
             future.exception()  # mark it retrieved: joiners re-raise it, nobody else must
             raise
         finally:
             del self._inflight[key]
-        # Unknown stores are not kept: made-up ids must not fill memory. (The catalog's row
-        # is created by its first import, which is announced like any change.)
-        if live and self._live and generation == self._generation:
-            if key == _CATALOG_KEY:
-                self._known[key] = 0 if row is None else int(row[0])
-            elif row is not None:
-                self._known[key] = (row[0], int(row[1] or 0), int(row[2] or 0))
-        return row
+        # None (an unknown store) is not kept: made-up ids must not fill memory. (The catalog's
+        # row is created by its first import, which is announced like any change.)
+        if value is not None and live and self._live and generation == self._generation:
+            self._known[key] = value
+        return value
 
     # -- the watch (PostgreSQL) ---------------------------------------------------------------
 
@@ -214,3 +209,11 @@ class VersionProbe:
             self._sqlite.close()
         if self._pool is not None:
             await self._pool.close()
+
+
+def _store_numbers(row: Any) -> tuple[int | None, int, int] | None:
+    return None if row is None else (row[0], int(row[1] or 0), int(row[2] or 0))
+
+
+def _catalog_number(row: Any) -> int:
+    return 0 if row is None else int(row[0])
