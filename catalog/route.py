@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from catalog.locate import Item, locate_items
 from catalog.locations import Carried, StoreIndex
 from catalog.search import SearchIndex
-from routing import solve_path, solve_ranked
+from routing import solve_path, solve_ranked, with_start
 from routing.closures import with_point
 from routing.table import leg_path, legs
 from stores.closures import RouteTable
@@ -143,9 +143,7 @@ async def plan_route(
         k = len(points)
         finite = np.where(np.isfinite(walks.dist), walks.dist, _UNUSED)
         entrances = [local[p] for _, p in starts if reachable[local[p]]]
-        padded = np.zeros((k + 1, k + 1))  # nothing walks back to the virtual start
-        padded[:k, :k] = finite
-        padded[k, :k] = finite[entrances].min(axis=0)
+        padded = with_start(finite, finite[entrances].min(axis=0))
         solution = await asyncio.to_thread(solve_ranked, padded, k, end_locals, groups, ranks, options.time_limit_ms)
         first_point = solution.order[0] if solution.order else solution.end
         chosen = entrances[int(np.argmin(finite[entrances, first_point]))]

@@ -4,8 +4,8 @@
 after another, vectorised per subset size with numpy) while its work fits the budget, and then
 says ``optimal=True``. Beyond that it builds a greedy order and improves it with 2-opt, Or-opt,
 best-alternative and block-reversal moves until no move helps or the time limit is reached
-(``optimal=False``); a small last block (the cold chain) stays exact even then, folded into the
-end.
+(``optimal=False``); a small first or last block (heavy items, the cold chain) stays exact even
+then, folded into the start or the end.
 """
 
 from __future__ import annotations
@@ -298,13 +298,27 @@ def _or_opt(m: NDArray[np.float64], s: NDArray[np.int64], lo: int, hi: int) -> M
     return best_gain, np.concatenate((rest[: at + 1], segment, rest[at + 1 :]))
 
 
+def with_start(m: NDArray[np.float64], from_start: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``m`` with one more node (index ``len(m)``), a virtual start at ``from_start[x]`` from
+    each node ``x``: e.g. the best of several entrances. Nothing walks back to it (zeros: a
+    finite value keeps the local search's prefix sums finite)."""
+    extended = _with_node(m)
+    extended[len(m), : len(m)] = from_start
+    return extended
+
+
 def _with_end(m: NDArray[np.float64], to_end: NDArray[np.float64]) -> NDArray[np.float64]:
     """``m`` with one more node, a virtual end at ``to_end[x]`` from each node ``x`` (nothing
-    leaves it; a finite value keeps the moves' prefix sums finite)."""
+    leaves it)."""
+    extended = _with_node(m)
+    extended[: len(m), len(m)] = to_end
+    return extended
+
+
+def _with_node(m: NDArray[np.float64]) -> NDArray[np.float64]:
     k = len(m)
     extended = np.zeros((k + 1, k + 1))
     extended[:k, :k] = m
-    extended[:k, k] = to_end
     return extended
 
 
@@ -335,9 +349,7 @@ def _fold_last_block(
     )
     onwards = m[:, backwards.nodes] + backwards.final[None, :]  # [x, a]: x, then the block from a
     into, to_go = onwards.argmin(axis=1), onwards.min(axis=1)
-    rest = [g for g in range(len(groups)) if g not in set(tail)]
-    extended = _with_end(m, to_go)
-    found = _local_search(extended, start, [k], [groups[g] for g in rest], [rank[g] for g in rest], deadline)
+    found = _local_search(_with_end(m, to_go), start, [k], *_without(groups, rank, tail), deadline)
     last = found.order[-1] if found.order else start
     walked, end_at = backwards.walk_to(int(into[last]))  # from the end back to the block's first node
     return PathSolution(found.order + walked[::-1], ends[end_at], found.length, False)
@@ -359,15 +371,17 @@ def _fold_first_block(
     forward = _block_held_karp(m, np.asarray([start], dtype=np.int64), np.zeros(1), [groups[g] for g in head])
     onward = forward.final[:, None] + m[forward.nodes, :]  # [a, x]: the block ending at a, then x
     via, reach = onward.argmin(axis=0), onward.min(axis=0)
-    # Nothing walks back to the virtual start; a finite value keeps the moves' prefix sums finite.
-    extended = np.zeros((k + 1, k + 1))
-    extended[:k, :k] = m
-    extended[k, :k] = reach
-    rest = [g for g in range(len(groups)) if g not in set(head)]
-    found = _local_search(extended, k, ends, [groups[g] for g in rest], [rank[g] for g in rest], deadline)
+    found = _local_search(with_start(m, reach), k, ends, *_without(groups, rank, head), deadline)
     first = found.order[0] if found.order else found.end
     walked, _ = forward.walk_to(int(via[first]))
     return PathSolution(walked + found.order, found.end, found.length, False)
+
+
+def _without(groups: list[list[int]], rank: list[int], folded: list[int]) -> tuple[list[list[int]], list[int]]:
+    """The stops (and their ranks) that are not in ``folded``."""
+    skipped = set(folded)
+    rest = [g for g in range(len(groups)) if g not in skipped]
+    return [groups[g] for g in rest], [rank[g] for g in rest]
 
 
 def _relocate_alternative(
