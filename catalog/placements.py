@@ -108,10 +108,13 @@ PATCH_MAX_SKUS = 1000
 async def bump_planogram_version(session: AsyncSession, store_id: str, skus: Collection[str] | None) -> int:
     """Bump the store's planogram version and record which products it changed (``None``:
     possibly all), in the caller's transaction."""
-    await session.execute(
-        update(Store).where(Store.id == store_id).values(planogram_version=Store.planogram_version + 1)
+    bumped = await session.scalar(
+        update(Store)
+        .where(Store.id == store_id)
+        .values(planogram_version=Store.planogram_version + 1)
+        .returning(Store.planogram_version)
     )
-    version = int(await session.scalar(select(Store.planogram_version).where(Store.id == store_id)) or 0)
+    version = int(bumped or 0)
     changed = sorted(skus) if skus is not None and len(skus) <= PATCH_MAX_SKUS else None
     session.add(PlanogramChange(store_id=store_id, version=version, skus=changed, created_at=utcnow()))
     return version

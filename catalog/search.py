@@ -155,8 +155,9 @@ class SearchIndex:
             return nothing
         top = min(CANDIDATES, hits)
         candidates = np.argpartition(-coverage, top - 1)[:top]
-        strings = [v for p in candidates.tolist() for v in self.variants[p]]
-        owners = np.repeat(np.arange(len(candidates)), [len(self.variants[p]) for p in candidates.tolist()])
+        variants = [self.variants[p] for p in candidates.tolist()]
+        strings = [v for each in variants for v in each]
+        owners = np.repeat(np.arange(len(candidates)), [len(each) for each in variants])
         scores = process.cdist([wanted], strings, scorer=fuzz.WRatio, score_cutoff=SCORE_CUTOFF)[0]
         best = np.zeros(len(candidates))
         np.maximum.at(best, owners, scores)

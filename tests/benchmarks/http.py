@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 import re
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import orjson
+from sqlalchemy.engine import make_url
 
 from tests.support.server import ADMIN, Server, free_port  # noqa: F401  (re-exported for the benchmarks)
 
@@ -102,9 +105,6 @@ async def prepare(
 
 
 async def _pg_transactions(url: str) -> int:
-    import asyncpg  # PostgreSQL benchmarks only
-    from sqlalchemy.engine import make_url
-
     dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     connection = await asyncpg.connect(dsn)
     try:
@@ -117,7 +117,5 @@ async def _pg_transactions(url: str) -> int:
 def pg_transactions(url: str) -> int:
     """Transactions PostgreSQL has counted in ``url``'s database (after a pause: backends report
     their counts when idle, at most once a second)."""
-    import time
-
     time.sleep(2.0)
     return asyncio.run(_pg_transactions(url))
