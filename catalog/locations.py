@@ -28,7 +28,7 @@ from stores.db import in_chunks
 from stores.errors import NotFound
 from stores.floorplan.artifact import NavArtifact
 from stores.floorplan.service import ArtifactCache, NoFloorPlan
-from stores.lru import Lru
+from stores.lru import Lru, kept_bytes
 from stores.models import Store
 from stores.probe import VersionProbe
 
@@ -73,10 +73,10 @@ class Carried:
         an index is rebuilt on every planogram change, and most skus are not asked for before
         the next one)."""
         if self._body is None:
-            self._body = orjson.dumps(
+            self._body = kept_bytes(orjson.dumps(
                 {"sku": self.sku, "name": self.name, "carried": True, "stock": self.stock,
                  "locations": [loc.as_json() for loc in self.locations]}
-            )  # fmt: skip
+            ))  # fmt: skip
         return self._body
 
 
