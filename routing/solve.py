@@ -192,22 +192,27 @@ def _block_held_karp(
     popcount = np.zeros(1 << k, dtype=np.int64)
     for g in range(k):
         popcount += (masks >> g) & 1
+    columns = [sub[:, slots[g]] for g in range(k)]
     for size in range(1, k):
         layer = masks[popcount == size]
         for g in range(k):
             source = layer[(layer >> g) & 1 == 0]
             if not len(source):
                 continue
-            # via[s, v, a]: reach alternative a of stop g from node v, having visited subset s.
-            via = cost[source][:, :, None] + sub[:, slots[g]][None, :, :]
-            best = via.argmin(axis=1)
-            value = np.take_along_axis(via, best[:, None, :], axis=1)[:, 0, :]
+            # Each (subset with g, alternative of g) is reached from exactly one subset (the one
+            # without g) and written once: plain assignment, no comparison with what is there.
             target = source | (1 << g)
-            current = cost[target[:, None], slots[g][None, :]]
-            better = value < current
-            rows, cols = np.nonzero(better)
-            cost[target[rows], slots[g][cols]] = value[rows, cols]
-            parent[target[rows], slots[g][cols]] = best[rows, cols]
+            if len(slots[g]) == 1:  # most stops: one place on the shelves, a 2-D step
+                via = cost[source] + columns[g][:, 0]
+                best = via.argmin(axis=1)
+                cost[target, slots[g][0]] = via[np.arange(len(source)), best]
+                parent[target, slots[g][0]] = best
+                continue
+            # via[s, v, a]: reach alternative a of stop g from node v, having visited subset s.
+            via = cost[source][:, :, None] + columns[g][None, :, :]
+            best = via.argmin(axis=1)
+            cost[target[:, None], slots[g][None, :]] = np.take_along_axis(via, best[:, None, :], axis=1)[:, 0, :]
+            parent[target[:, None], slots[g][None, :]] = best
     return _Block(nodes, owner, cost[(1 << k) - 1], parent, entered_from)
 
 

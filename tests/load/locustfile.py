@@ -3,7 +3,8 @@
 Run by ``tests/load/run.py`` (which starts the server and seeds the stores); the manifest path
 comes in ``AISLEPATH_LOAD_MANIFEST``. Shoppers outnumber managers ~40 to 1; a shopper's session
 is: find the store, look things up, locate the list, walk the route, re-plan once, now and then
-report something. ``AISLEPATH_LOAD_UPLOAD_AT`` (seconds) uploads a floor plan and activates a
+report something. Each Locust user is a succession of shoppers: finding a store starts a new
+one (a new phone, store and connection). ``AISLEPATH_LOAD_UPLOAD_AT`` (seconds) uploads a floor plan and activates a
 version mid-test, as a manager would.
 """
 
@@ -29,6 +30,16 @@ class Shopper(FastHttpUser):
     wait_time = WAIT
 
     def on_start(self) -> None:
+        self.arrive()
+
+    def arrive(self) -> None:
+        """A new shopper takes this user's place: own phone (client id), store and connection.
+
+        A phone's keep-alive connection does not outlive a trip (servers drop idle ones after
+        seconds), so connections come and go as on a real morning and a new one goes to
+        whichever worker accepts it first, not to the worker that got it at the test's start.
+        """
+        self.client.client.clientpool.close()
         self.headers = {"X-Client-Id": uuid.uuid4().hex}
         self.store = random.choice(MANIFEST["stores"])
         self.base = f"/v1/stores/{self.store['id']}"
@@ -40,6 +51,7 @@ class Shopper(FastHttpUser):
 
     @task(1)
     def find_store(self) -> None:
+        self.arrive()
         lat, lon = self.store["lat"] + random.uniform(-0.01, 0.01), self.store["lon"] + random.uniform(-0.01, 0.01)
         self.client.get(f"/v1/stores?lat={lat}&lon={lon}&radius_m=5000&limit=5", name="find store",
                         headers=self.headers)  # fmt: skip
