@@ -142,6 +142,10 @@ class Hello(FastHttpUser):
 
 if os.environ.get("AISLEPATH_LOAD_HELLO") == "1":
     Shopper.weight, Manager.weight, Hello.weight = 0, 0, 1
+#: One shopper task alone (a method name of Shopper): an endpoint's own ceiling (run.py --alone).
+ALONE = os.environ.get("AISLEPATH_LOAD_ALONE")
+if ALONE:
+    Shopper.tasks, Manager.weight = [getattr(Shopper, ALONE)], 0
 
 
 @events.test_start.add_listener

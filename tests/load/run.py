@@ -2,6 +2,7 @@
 
     python -m tests.load.run                      # CI: bounded, fails on errors or slow p95/p99
     python -m tests.load.run --think 0 --hello    # benchmark: saturation, with the hello-world ceiling
+    python -m tests.load.run --think 0 --hello --alone 20  # ... and each shopper endpoint alone
     python -m tests.load.run --duration 900 --soak  # 15-minute soak: memory and latency over time
 
 It starts PostgreSQL + PostGIS with its production defaults, migrates, starts ``uvicorn`` with
@@ -55,18 +56,35 @@ REQUIRED = {"find store", "product locations", "search", "locate 30 items", "rou
 UNLIMITED = {"floor plan upload", "floor plan activate", "hello world (/health)", "Aggregated"}
 
 
-def server_rss_mb(server: Server) -> float:
-    """Resident memory of the server's whole process group (master and workers), in MB."""
-    total = 0
+def _server_processes(server: Server) -> list[tuple[Path, list[str]]]:
+    """(/proc/<pid>, fields of its stat after the command) of every process of the server's group."""
+    found = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
-            if int(fields[2]) == server.process.pid:  # process group id
-                status = (stat.parent / "status").read_text()
-                total += int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS")))
-        except (OSError, StopIteration, IndexError, ValueError):
+        except (OSError, IndexError):
+            continue
+        if len(fields) > 12 and fields[2] == str(server.process.pid):  # process group id
+            found.append((stat.parent, fields))
+    return found
+
+
+def server_rss_mb(server: Server) -> float:
+    """Resident memory of the server's whole process group (master and workers), in MB."""
+    total = 0
+    for proc, _ in _server_processes(server):
+        try:
+            status = (proc / "status").read_text()
+            total += int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS")))
+        except (OSError, StopIteration, ValueError):
             continue
     return total / 1024
+
+
+def server_cpu_s(server: Server) -> float:
+    """CPU seconds (user + system) used so far by the server's live processes."""
+    ticks = sum(int(fields[11]) + int(fields[12]) for _, fields in _server_processes(server))  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def warm(base_url: str, manifest: dict[str, Any], workers: int) -> None:
@@ -88,6 +106,44 @@ def run_locust(url: str, env: dict[str, str], users: int, duration: int, csv_pre
         subprocess.run(command, env={**os.environ, **env}, cwd=REPO_ROOT, check=False, stdout=log, stderr=log)
     with open(f"{csv_prefix}_stats.csv", newline="") as handle:
         return list(csv.DictReader(handle))
+
+
+#: Shopper tasks measured alone (--alone): locustfile method -> the endpoints it requests.
+ALONE = {
+    "where_is_it": ("product locations",),
+    "search": ("search",),
+    "find_store": ("find store",),
+    "locate_list": ("locate 30 items",),
+    "route_and_replan": ("route 20 items", "re-plan mid-trip"),
+}
+
+
+def alone(url: str, env: dict[str, str], server: Server, users: int, seconds: int, report_dir: Path,
+          hello_rate: float, mix: list[dict[str, str]] | None) -> str:  # fmt: skip
+    """Each shopper task alone at saturation: its own ceiling, the server CPU it costs, and the
+    mixed load's ceiling those imply (weighted by the mix's request shares)."""
+    rows, rates = [], {}
+    for method, names in ALONE.items():
+        cpu = server_cpu_s(server)
+        only = {**env, "AISLEPATH_LOAD_ALONE": method, "AISLEPATH_LOAD_UPLOAD_AT": "0"}  # no plan change
+        stats = run_locust(url, only, users, seconds, report_dir / f"alone-{method}")
+        cpu = server_cpu_s(server) - cpu
+        total = next(r for r in stats if r["Name"] == "Aggregated")
+        count = int(total["Request Count"])
+        rates[names] = count / seconds
+        rows.append([" + ".join(names), round(count / seconds), f"{100 * count / seconds / hello_rate:.1f}%",
+                     round(1000 * cpu / max(count, 1), 2), float(total["50%"]), float(total["99%"])])  # fmt: skip
+    out = table(["endpoint(s) alone", "req/s", "of hello world", "server CPU ms/request", "p50 ms", "p99 ms"], rows)
+    if mix:
+        counts = {r["Name"]: int(r["Request Count"]) for r in mix if r["Name"] != "Aggregated"}
+        shopper = {names: sum(counts.get(n, 0) for n in names) for names in rates}
+        whole = sum(shopper.values())
+        if whole:
+            # Harmonic mix: a request of kind i takes 1/rate_i of the saturated set-up's time.
+            ceiling = whole / sum(n / rates[names] for names, n in shopper.items())
+            out += (f"\n\nThe shopper mix (these endpoints in the measured run's proportions) can reach at most "
+                    f"~{ceiling:.0f} req/s here: {100 * ceiling / hello_rate:.1f}% of hello world.")  # fmt: skip
+    return out
 
 
 def summarise(rows: list[dict[str, str]], seconds: float) -> list[list[Any]]:
@@ -124,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--think", type=float, default=1.0, help="mean seconds between a user's requests (0: none)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--hello", action="store_true", help="first measure the hello-world ceiling")
+    parser.add_argument("--alone", type=int, default=0, metavar="SECONDS",
+                        help="then each shopper endpoint alone at saturation for SECONDS (needs --hello)")  # fmt: skip
     parser.add_argument("--soak", action="store_true", help="sample memory every 30 s")
     parser.add_argument(
         "--plan-change-at",
@@ -158,6 +216,7 @@ def main(argv: list[str] | None = None) -> int:
             hello = run_locust(server.url, {**env, "AISLEPATH_LOAD_HELLO": "1"}, args.users, min(args.duration, 30),
                                args.report_dir / "hello")  # fmt: skip
             print(table(headers, summarise(hello[:1], min(args.duration, 30))))
+            hello_rate = int(hello[0]["Request Count"]) / min(args.duration, 30)
         samples: list[list[Any]] = []
         if args.soak:
             import threading
@@ -179,6 +238,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.soak:
             stop.set()
         print(table(headers, summarise(rows, args.duration)))
+        if args.hello and args.alone:
+            print(alone(server.url, env, server, args.users, args.alone, args.report_dir, hello_rate, rows))
         if samples:
             print(table(["seconds", "server RSS MB"], samples))
         print(f"server RSS after the run: {server_rss_mb(server):.0f} MB; CSV: {args.report_dir}", file=sys.stderr)
