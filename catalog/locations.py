@@ -29,7 +29,6 @@ from stores.errors import NotFound
 from stores.floorplan.artifact import NavArtifact
 from stores.floorplan.service import ArtifactCache, NoFloorPlan
 from stores.lru import Lru, kept_bytes
-from stores.models import Store
 from stores.probe import VersionProbe
 
 
@@ -158,10 +157,15 @@ async def _carried(
 
 
 async def build_index(
-    session: AsyncSession, store: Store, artifact: NavArtifact, doubt_threshold: int = 3, catalog_version: int = 0
+    session: AsyncSession,
+    store_id: str,
+    planogram_version: int,
+    artifact: NavArtifact,
+    doubt_threshold: int = 3,
+    catalog_version: int = 0,
 ) -> StoreIndex:
     index = StoreIndex(
-        store.id, artifact.version, store.planogram_version, artifact,
+        store_id, artifact.version, planogram_version, artifact,
         catalog_version=catalog_version, departments=_department_places(artifact),
     )  # fmt: skip
     index.products = await _carried(session, index, None, doubt_threshold)
@@ -252,9 +256,10 @@ class LocationIndexes:
                 ):
                     index = await patch_index(session, current, planogram_version, self._doubt_threshold)
                 if index is None:
-                    store = Store(id=store_id, floorplan_version=floorplan_version, planogram_version=planogram_version)
                     artifact = await self._artifacts.get(session, store_id, floorplan_version)
-                    index = await build_index(session, store, artifact, self._doubt_threshold, catalog_version)
+                    index = await build_index(
+                        session, store_id, planogram_version, artifact, self._doubt_threshold, catalog_version
+                    )
             return self._entries.put(store_id, index), versions
 
 
