@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 
+from api.cli import WORKER_ENV
 from stores.settings import REPO_ROOT
 
 ADMIN = "bench-admin-token"
@@ -31,12 +32,13 @@ NO_RATE_LIMITS = {
 
 
 class Server:
-    """``uvicorn api.app:app`` (uvloop + httptools, no access log) on a loopback port."""
+    """``uvicorn api.app:app`` (uvloop + httptools, no access log) on a loopback port, with the
+    environment ``aislepath serve`` gives its workers."""
 
     def __init__(self, database_url: str, workers: int = 1, extra_env: dict[str, str] | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "DATABASE_URL": database_url, "AISLEPATH_ADMIN_TOKEN": ADMIN,
+        env = {**WORKER_ENV, **os.environ, "DATABASE_URL": database_url, "AISLEPATH_ADMIN_TOKEN": ADMIN,
                "AISLEPATH_ACCESS_LOG": "0", "AISLEPATH_LOG_LEVEL": "WARNING", **NO_RATE_LIMITS,
                **(extra_env or {})}  # fmt: skip
         self.log = tempfile.NamedTemporaryFile(prefix="aislepath-server-", suffix=".log", delete=False)  # noqa: SIM115
