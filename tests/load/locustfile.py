@@ -4,8 +4,8 @@ Run by ``tests/load/run.py`` (which starts the server and seeds the stores); the
 comes in ``AISLEPATH_LOAD_MANIFEST``. Shoppers outnumber managers ~40 to 1; a shopper's session
 is: find the store, look things up, locate the list, walk the route, re-plan once, now and then
 report something. Each Locust user is a succession of shoppers: finding a store starts a new
-one (a new phone, store and connection). ``AISLEPATH_LOAD_UPLOAD_AT`` (seconds) uploads a floor plan and activates a
-version mid-test, as a manager would.
+one (a new phone, store and connection). ``AISLEPATH_LOAD_UPLOAD_AT`` (seconds) uploads a floor
+plan and activates a version mid-test, as a manager would.
 """
 
 from __future__ import annotations

@@ -119,7 +119,7 @@ ALONE = {
 
 
 def alone(url: str, env: dict[str, str], server: Server, users: int, seconds: int, report_dir: Path,
-          hello_rate: float, mix: list[dict[str, str]] | None) -> str:  # fmt: skip
+          hello_rate: float, mix: list[dict[str, str]]) -> str:  # fmt: skip
     """Each shopper task alone at saturation: its own ceiling, the server CPU it costs, and the
     mixed load's ceiling those imply (weighted by the mix's request shares)."""
     rows, rates = [], {}
@@ -134,7 +134,7 @@ def alone(url: str, env: dict[str, str], server: Server, users: int, seconds: in
         rows.append([" + ".join(names), round(count / seconds), f"{100 * count / seconds / hello_rate:.1f}%",
                      round(1000 * cpu / max(count, 1), 2), float(total["50%"]), float(total["99%"])])  # fmt: skip
     out = table(["endpoint(s) alone", "req/s", "of hello world", "server CPU ms/request", "p50 ms", "p99 ms"], rows)
-    if mix:
+    if mix:  # the mixed run's rows
         counts = {r["Name"]: int(r["Request Count"]) for r in mix if r["Name"] != "Aggregated"}
         shopper = {names: sum(counts.get(n, 0) for n in names) for names in rates}
         whole = sum(shopper.values())
@@ -192,6 +192,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-verdict", action="store_true", help="report only (benchmarks)")
     parser.add_argument("--report-dir", type=Path, default=REPO_ROOT / "var" / "load-report")
     args = parser.parse_args(argv)
+    if args.alone and not args.hello:
+        parser.error("--alone needs --hello (its shares are of the hello-world rate)")
     args.report_dir.mkdir(parents=True, exist_ok=True)
 
     pg = TempPostgres(fast=False).start()
