@@ -174,7 +174,7 @@ class StoreCatalogController(Controller):
     async def locate(self, store_id: FromPath[str], data: JSONBody[LocateIn], state: State) -> dict[str, Any]:
         index = await state.locations.get(store_id)
         search = await state.search.get()
-        results = await locate_items(state.db.sessionmaker, index, search, to_items(data.items))
+        results = locate_items(index, search, to_items(data.items))
         for r in results:
             state.search_misses.record_unresolved(store_id, "locate", r.item.as_json(), r.reason, r.sku)
         return {"results": [r.as_json() for r in results]}

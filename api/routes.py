@@ -91,7 +91,7 @@ async def _route(state: State, store_id: str, data: RouteIn) -> dict[str, Any]:
     index, versions = await state.locations.get_versioned(store_id)
     route_table = await state.route_tables.get(index.artifact, versions[2])
     search = await state.search.get()
-    return await plan_route(state.db.sessionmaker, index, search, route_table, items, options)
+    return await plan_route(index, search, route_table, items, options)
 
 
 class RouteController(Controller):

@@ -5,11 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from catalog.locations import Carried, StoreIndex
-from catalog.models import Product
 from catalog.search import Hit, SearchIndex
 
 
@@ -59,10 +55,12 @@ def _best_hit(hits: list[Hit], index: StoreIndex) -> str:
     return hits[0].sku
 
 
-async def locate_items(
-    sessions: async_sessionmaker[AsyncSession], index: StoreIndex, search: SearchIndex, items: list[Item]
-) -> list[Resolved]:
-    """One answer per item, in order. Free text resolves like the best search hit (carried first)."""
+def locate_items(index: StoreIndex, search: SearchIndex, items: list[Item]) -> list[Resolved]:
+    """One answer per item, in order. Free text resolves like the best search hit (carried first).
+
+    A sku the store does not carry is "not_carried" when the catalog has it (the search index
+    holds the whole catalog at the current version: no database read), else "unknown_sku".
+    """
     carried_skus = index.products.keys()
     wanted: list[str | None] = []
     for item in items:
@@ -71,12 +69,6 @@ async def locate_items(
         else:
             hits = search.search(item.query or "", 5, carried_skus)
             wanted.append(_best_hit(hits, index) if hits else None)
-    unknown = {s for s in wanted if s is not None and s not in index.products}
-    known_elsewhere: set[str] = set()
-    if unknown:
-        async with sessions() as session:
-            query = select(Product.sku).where(Product.sku.in_(sorted(unknown)[:1000]))
-            known_elsewhere = set((await session.scalars(query)).all())
     out = []
     for item, sku in zip(items, wanted, strict=True):
         if sku is None:
@@ -84,7 +76,7 @@ async def locate_items(
             continue
         carried = index.products.get(sku)
         if carried is None:
-            out.append(Resolved(item, sku, None, "not_carried" if sku in known_elsewhere else "unknown_sku"))
+            out.append(Resolved(item, sku, None, "unknown_sku" if search.name_of(sku) is None else "not_carried"))
         elif not carried.locations:
             out.append(Resolved(item, sku, carried, "not_carried"))
         elif carried.stock == "out":

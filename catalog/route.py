@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from catalog.locate import Item, locate_items
 from catalog.locations import Carried, StoreIndex
@@ -68,7 +67,6 @@ def _named(spots: dict[str, int], wanted: str | None, kind: str, pointer: str) -
 
 
 async def plan_route(
-    sessions: async_sessionmaker[AsyncSession],
     index: StoreIndex,
     search: SearchIndex,
     route_table: RouteTable,
@@ -77,7 +75,7 @@ async def plan_route(
 ) -> dict[str, Any]:
     artifact = index.artifact
     table = route_table.table
-    resolved = await locate_items(sessions, index, search, items)
+    resolved = locate_items(index, search, items)
     unresolved: list[dict[str, Any]] = []
     stops: dict[str, _Stop] = {}
     for r in resolved:
