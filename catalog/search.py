@@ -95,6 +95,9 @@ class SearchIndex:
                 for word in words(variant):
                     postings[word].add(index)
         self.position = {sku: i for i, sku in enumerate(self.skus)}
+        #: Each product's place in sku order (ties in score are broken by sku).
+        self.sku_rank = np.empty(len(self.skus), dtype=np.int64)
+        self.sku_rank[np.argsort(np.array(self.skus, dtype=object), kind="stable")] = np.arange(len(self.skus))
         self.vocabulary = sorted(postings)
         self.postings = [np.fromiter(postings[w], dtype=np.int32) for w in self.vocabulary]
         self._recent: OrderedDict[str, tuple[NDArray[np.int64], NDArray[np.float64]]] = OrderedDict()
@@ -117,12 +120,19 @@ class SearchIndex:
         return list(found.items())
 
     def search(self, query: str, limit: int = 10, carried: Container[str] = frozenset()) -> list[Hit]:
+        """The best ``limit`` matches: those in ``carried`` first, then by score, then by sku."""
         positions, scores = self._matches(normalise(query[:MAX_QUERY_CHARS]))
-        scored = sorted(
-            zip(positions.tolist(), scores.tolist(), strict=True),
-            key=lambda ps: (self.skus[ps[0]] not in carried, -ps[1], self.skus[ps[0]]),
-        )
-        return [Hit(self.skus[p], self.names[p], round(score, 1)) for p, score in scored[:limit]]
+        order = np.lexsort((self.sku_rank[positions], -scores))  # best score first, ties by sku
+        first: list[tuple[int, float]] = []
+        rest: list[tuple[int, float]] = []
+        for p, score in zip(positions[order].tolist(), scores[order].tolist(), strict=True):
+            if self.skus[p] in carried:
+                first.append((p, score))
+                if len(first) == limit:  # nothing after this can come before it
+                    break
+            elif len(rest) < limit:
+                rest.append((p, score))
+        return [Hit(self.skus[p], self.names[p], round(score, 1)) for p, score in (first + rest)[:limit]]
 
     def _matches(self, wanted: str) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
         """Every product matching the normalised query, with its score (any order); the last
