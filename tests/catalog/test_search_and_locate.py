@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from litestar.testing import TestClient
 
 from catalog.search import RECENT_QUERIES, SearchIndex
@@ -106,3 +108,21 @@ def test_remembered_queries_are_bounded() -> None:
     assert len(index._recent) == RECENT_QUERIES
     off = SearchIndex(1, [("p", "Product", None, {}, [])], recent_queries=0)  # AISLEPATH_SEARCH_CACHE_QUERIES=0
     assert off.search("product")[0].sku == "p" and len(off._recent) == 0
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    carried=st.sets(st.integers(0, 59)),
+    limit=st.integers(1, 30),
+    query=st.sampled_from(["sourdough", "bread rolls", "whole milk", "milk bread", "brd", "rolls sourdough"]),
+)
+def test_ranking_is_carried_first_then_score_then_sku(carried: set[int], limit: int, query: str) -> None:
+    names = ["Sourdough Bread", "Bread Rolls", "Whole Milk", "Milk Bread", "Sourdough Rolls", "Bread"]
+    # skus deliberately not in catalog order, many equal scores
+    products = [(f"sku-{(i * 37) % 60:02d}", names[i % len(names)], None, {}, []) for i in range(60)]
+    index = SearchIndex(1, products, recent_queries=0)
+    skus = {f"sku-{i:02d}" for i in carried}
+    every = index.search(query, 1000)  # all matches, nothing carried: by score, then sku
+    assert every == sorted(every, key=lambda h: (-h.score, h.sku))
+    expected = sorted(every, key=lambda h: (h.sku not in skus, -h.score, h.sku))[:limit]
+    assert index.search(query, limit, carried=skus) == expected
