@@ -14,7 +14,9 @@ from stores.db import Database
 from stores.demo import load_demo_floorplans, load_demo_stores
 from stores.settings import REPO_ROOT, Settings
 
-#: Set for the worker processes ``serve`` starts (an operator's own values win). glibc gives
+#: Set for the worker processes ``serve`` starts with ``--workers`` 2 or more (an operator's own
+#: values win; one worker runs in this process, whose allocator has already read its
+#: environment: set it there, as the systemd unit in docs/deploy.md does). glibc gives
 #: each thread that allocates its own malloc arena and keeps freed memory in it; the route
 #: solver's numpy tables are allocated in threads, so a worker's memory crept up arena by
 #: arena. Two arenas: ~35 MB less for the server under the load stage, flat over the soak, the
