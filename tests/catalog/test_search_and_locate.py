@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from litestar.testing import TestClient
@@ -126,3 +127,14 @@ def test_ranking_is_carried_first_then_score_then_sku(carried: set[int], limit: 
     assert every == sorted(every, key=lambda h: (-h.score, h.sku))
     expected = sorted(every, key=lambda h: (h.sku not in skus, -h.score, h.sku))[:limit]
     assert index.search(query, limit, carried=skus) == expected
+
+
+def test_the_candidate_cut_keeps_the_products_a_common_word_names_best(monkeypatch: pytest.MonkeyPatch) -> None:
+    # "food" is one word of many product names: all tie on coverage. The cut to CANDIDATES must
+    # keep the product that is just "Food" (and the one tagged "food"), not any tied product.
+    wordy = [(f"p{i:03d}", f"Dry cat food family size no. {i}", None, {}, []) for i in range(200)]
+    products = [*wordy[:100], ("just-food", "Food", None, {}, []), *wordy[100:],
+                ("tagged", "Kibble", None, {}, ["food"])]  # fmt: skip
+    monkeypatch.setattr("catalog.search.CANDIDATES", 5)
+    hits = SearchIndex(1, products, recent_queries=0).search("food", 3)
+    assert {h.sku for h in hits[:2]} == {"just-food", "tagged"}, hits
