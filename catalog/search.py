@@ -106,7 +106,7 @@ class SearchIndex:
         self.vocabulary = sorted(postings)
         self.postings = [np.fromiter(postings[w].keys(), dtype=np.int32) for w in self.vocabulary]
         #: Aligned with ``postings``: 1 / the fewest words of a variant holding the word.
-        self.focus = [1.0 / np.fromiter(postings[w].values(), dtype=np.float64) for w in self.vocabulary]
+        self.focus = [1 / np.fromiter(postings[w].values(), dtype=np.float32) for w in self.vocabulary]
         self._recent: OrderedDict[str, tuple[NDArray[np.int64], NDArray[np.float64]]] = OrderedDict()
 
     def name_of(self, sku: str) -> str | None:
