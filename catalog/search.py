@@ -20,7 +20,7 @@ import asyncio
 import bisect
 import re
 import unicodedata
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from collections.abc import Container
 from dataclasses import dataclass
 
@@ -31,7 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from catalog.models import Product
-from stores.lru import settle_long_lived
+from stores.lru import Lru, settle_long_lived
 from stores.probe import VersionProbe
 
 #: Below this WRatio a product is not a match.
@@ -107,7 +107,7 @@ class SearchIndex:
         self.postings = [np.fromiter(postings[w].keys(), dtype=np.int32) for w in self.vocabulary]
         #: Aligned with ``postings``: 1 / the fewest words of a variant holding the word.
         self.focus = [1 / np.fromiter(postings[w].values(), dtype=np.float32) for w in self.vocabulary]
-        self._recent: OrderedDict[str, tuple[NDArray[np.int64], NDArray[np.float64]]] = OrderedDict()
+        self._recent: Lru[str, tuple[NDArray[np.int64], NDArray[np.float64]]] = Lru(recent_queries, settle=False)
 
     def name_of(self, sku: str) -> str | None:
         """The product's name, or None if the catalog has no such sku."""
@@ -144,16 +144,10 @@ class SearchIndex:
     def _matches(self, wanted: str) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
         """Every product matching the normalised query, with its score (any order); the last
         ``recent_queries`` queries' answers are kept (shopping lists repeat: "milk", "bread")."""
+        if self.recent_queries <= 0:
+            return self._match(wanted)
         cached = self._recent.get(wanted)
-        if cached is not None:
-            self._recent.move_to_end(wanted)
-            return cached
-        found = self._match(wanted)
-        if self.recent_queries > 0:
-            self._recent[wanted] = found
-            if len(self._recent) > self.recent_queries:
-                self._recent.popitem(last=False)
-        return found
+        return cached if cached is not None else self._recent.put(wanted, self._match(wanted))
 
     def _match(self, wanted: str) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
         nothing = (np.zeros(0, dtype=np.int64), np.zeros(0))

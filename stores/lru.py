@@ -11,11 +11,17 @@ V = TypeVar("V")
 
 
 class Lru(Generic[K, V]):
-    """At most ``max_entries`` values; a lookup refreshes an entry, an insert evicts the oldest."""
+    """At most ``max_entries`` values; a lookup refreshes an entry, an insert evicts the oldest.
 
-    def __init__(self, max_entries: int) -> None:
+    ``settle``: an insert moves what is alive out of the collector's sight (see
+    :func:`settle_long_lived`); right for a few big values that live until their version
+    changes, not for many small ones put on a hot path (search's remembered queries).
+    """
+
+    def __init__(self, max_entries: int, settle: bool = True) -> None:
         self._entries: OrderedDict[K, V] = OrderedDict()
         self._max = max(1, max_entries)
+        self._settle = settle
 
     def get(self, key: K) -> V | None:
         value = self._entries.get(key)
@@ -28,7 +34,8 @@ class Lru(Generic[K, V]):
         self._entries.move_to_end(key)
         while len(self._entries) > self._max:
             self._entries.popitem(last=False)
-        settle_long_lived()
+        if self._settle:
+            settle_long_lived()
         return value
 
     def __len__(self) -> int:
