@@ -151,15 +151,9 @@ async def plan_route(
                           [Problem("unreachable", "the items lie in parts of the store cut off from each other",
                                    pointer="/start")])  # fmt: skip
 
-    # Which product each visited point serves (a point can serve several products).
-    remaining = list(range(len(routable)))
-    sequence: list[tuple[int, int]] = []  # (local point, stop index)
-    for node in solution.order:
-        for k in remaining:
-            if node in groups[k]:
-                sequence.append((node, k))
-                remaining.remove(k)
-                break
+    # The solver says which stop each visit serves: a point can serve several products, so the
+    # point alone cannot tell (guessing it back dropped items that shared a spot).
+    sequence = list(zip(solution.order, solution.stops, strict=True))  # (local point, stop index)
     walk = [local[start_point]] + [node for node, _ in sequence] + [solution.end]
     path: list[list[float]] = []
     leg_lengths: list[float] = []

@@ -29,12 +29,19 @@ _MAX_TABLE_CELLS = 16_000_000
 
 @dataclass(frozen=True, slots=True)
 class PathSolution:
-    """The chosen visiting order (indices, without start and end), the end, the length."""
+    """The chosen visiting order (indices, without start and end), the end, the length, and
+    ``stops``: for each visit in ``order``, the position in the caller's ``stops`` that it serves.
+
+    Two entries may share an index (two products on one shelf spot, or a product on several
+    shelves sharing one with another product): ``order`` then holds that index twice, and only
+    ``stops`` says which visit is which entry.
+    """
 
     order: list[int]
     end: int
     length: float
     optimal: bool
+    stops: list[int]
 
 
 def _groups(stops: Sequence[int | Sequence[int]]) -> list[list[int]]:
@@ -103,7 +110,7 @@ def solve_ranked(
     """
     if not groups:
         best = min(ends, key=lambda e: matrix[start, e])
-        return PathSolution([], best, float(matrix[start, best]), True)
+        return PathSolution([], best, float(matrix[start, best]), True, [])
     deadline = time.perf_counter() + time_limit_ms / 1000
     # The DP runs block by block (one block per rank): its size is that of the blocks.
     blocks = [[groups[g] for g in range(len(groups)) if rank[g] == r] for r in set(rank)]
@@ -127,23 +134,24 @@ def _held_karp(
     """
     entry_nodes = np.array([start], dtype=np.int64)
     entry_cost = np.zeros(1)
-    blocks: list[_Block] = []
+    blocks: list[tuple[_Block, list[int]]] = []
     for level in sorted(set(rank)):
-        block = _block_held_karp(
-            m, entry_nodes, entry_cost, [groups[g] for g in range(len(groups)) if rank[g] == level]
-        )
-        blocks.append(block)
+        members = [g for g in range(len(groups)) if rank[g] == level]
+        block = _block_held_karp(m, entry_nodes, entry_cost, [groups[g] for g in members])
+        blocks.append((block, members))
         entry_nodes, entry_cost = block.nodes, block.final
     finish = entry_cost[:, None] + m[np.ix_(entry_nodes, np.asarray(ends, dtype=np.int64))]
     flat = int(np.argmin(finish))
     if not np.isfinite(finish.flat[flat]):
-        return PathSolution([g[0] for g in groups], ends[0], float("inf"), True)
+        return PathSolution([g[0] for g in groups], ends[0], float("inf"), True, list(range(len(groups))))
     slot, end_pos = divmod(flat, len(ends))
     order: list[int] = []
-    for block in reversed(blocks):
-        walk, slot = block.walk_to(slot)
+    served: list[int] = []
+    for block, members in reversed(blocks):
+        walk, owners, slot = block.walk_to(slot)
         order[:0] = walk
-    return PathSolution(order, ends[end_pos], float(finish.flat[flat]), True)
+        served[:0] = [members[o] for o in owners]
+    return PathSolution(order, ends[end_pos], float(finish.flat[flat]), True, served)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,17 +165,21 @@ class _Block:
     parent: NDArray[np.int32]
     entered_from: NDArray[np.int64]  # per node: index into the previous block's nodes (or start)
 
-    def walk_to(self, slot: int) -> tuple[list[int], int]:
-        """The block's nodes in walking order ending at ``slot``, and where the previous block ended."""
+    def walk_to(self, slot: int) -> tuple[list[int], list[int], int]:
+        """The block's nodes in walking order ending at ``slot``, the block's stop that each
+        serves (positions in the block's groups), and where the previous block ended."""
         order: list[int] = []
+        owners: list[int] = []
         mask = (1 << (int(self.owner.max()) + 1)) - 1
         while True:
             order.append(int(self.nodes[slot]))
+            owners.append(int(self.owner[slot]))
             previous = int(self.parent[mask, slot])
             mask &= ~(1 << int(self.owner[slot]))
             if previous < 0:
                 order.reverse()
-                return order, int(self.entered_from[slot])
+                owners.reverse()
+                return order, owners, int(self.entered_from[slot])
             slot = previous
 
 
@@ -354,10 +366,12 @@ def _fold_last_block(
     )
     onwards = m[:, backwards.nodes] + backwards.final[None, :]  # [x, a]: x, then the block from a
     into, to_go = onwards.argmin(axis=1), onwards.min(axis=1)
-    found = _local_search(_with_end(m, to_go), start, [k], *_without(groups, rank, tail), deadline)
+    rest = _without(groups, tail)
+    found = _local_search(_with_end(m, to_go), start, [k], [groups[g] for g in rest], [rank[g] for g in rest], deadline)
     last = found.order[-1] if found.order else start
-    walked, end_at = backwards.walk_to(int(into[last]))  # from the end back to the block's first node
-    return PathSolution(found.order + walked[::-1], ends[end_at], found.length, False)
+    walked, owners, end_at = backwards.walk_to(int(into[last]))  # from the end back to the block's first node
+    served = [rest[s] for s in found.stops] + [tail[o] for o in owners[::-1]]
+    return PathSolution(found.order + walked[::-1], ends[end_at], found.length, False, served)
 
 
 def _fold_first_block(
@@ -376,17 +390,18 @@ def _fold_first_block(
     forward = _block_held_karp(m, np.asarray([start], dtype=np.int64), np.zeros(1), [groups[g] for g in head])
     onward = forward.final[:, None] + m[forward.nodes, :]  # [a, x]: the block ending at a, then x
     via, reach = onward.argmin(axis=0), onward.min(axis=0)
-    found = _local_search(with_start(m, reach), k, ends, *_without(groups, rank, head), deadline)
+    rest = _without(groups, head)
+    found = _local_search(with_start(m, reach), k, ends, [groups[g] for g in rest], [rank[g] for g in rest], deadline)
     first = found.order[0] if found.order else found.end
-    walked, _ = forward.walk_to(int(via[first]))
-    return PathSolution(walked + found.order, found.end, found.length, False)
+    walked, owners, _ = forward.walk_to(int(via[first]))
+    served = [head[o] for o in owners] + [rest[s] for s in found.stops]
+    return PathSolution(walked + found.order, found.end, found.length, False, served)
 
 
-def _without(groups: list[list[int]], rank: list[int], folded: list[int]) -> tuple[list[list[int]], list[int]]:
-    """The stops (and their ranks) that are not in ``folded``."""
+def _without(groups: list[list[int]], folded: list[int]) -> list[int]:
+    """The positions of the stops that are not in ``folded``."""
     skipped = set(folded)
-    rest = [g for g in range(len(groups)) if g not in skipped]
-    return [groups[g] for g in rest], [rank[g] for g in rest]
+    return [g for g in range(len(groups)) if g not in skipped]
 
 
 def _relocate_alternative(
@@ -438,7 +453,7 @@ def _local_search(
         k = len(m)
         found = _local_search(_with_end(m, m[:, ends].min(axis=1)), start, [k], groups, rank, deadline)
         last = found.order[-1] if found.order else start
-        return PathSolution(found.order, ends[int(np.argmin(m[last, ends]))], found.length, False)
+        return PathSolution(found.order, ends[int(np.argmin(m[last, ends]))], found.length, False, found.stops)
     order_groups: list[int] = []
     here = start
     levels = sorted(set(rank))
@@ -515,4 +530,4 @@ def _local_search(
         if length < best_len - 1e-9:
             best_len, best_groups, best_nodes, idle = length, g2, n2, 0
     length, end = _walk(m, start, best_nodes, ends)
-    return PathSolution([int(n) for n in best_nodes], end, length, False)
+    return PathSolution([int(n) for n in best_nodes], end, length, False, [int(g) for g in best_groups])

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import math
+from typing import Any
 
+import hypothesis
 import numpy as np
 import pytest
 import shapely
+from hypothesis import HealthCheck, given
+from hypothesis import strategies as st
 from litestar.testing import TestClient
 from shapely.geometry import LineString, Point
 
+from api.cli import _load_demo
 from routing.visibility import grown
 from stores.floorplan.compile import navigable_space
 from stores.floorplan.parse import parse_plan
+from stores.settings import Settings
 from tests.catalog.conftest import PLAN, put_json
 from tests.conftest import ADMIN
 from tests.routing.test_shortest_walks import brute_force
@@ -213,3 +220,57 @@ def test_with_several_entrances_the_walk_starts_at_the_best_one(store: TestClien
         if abs(by_entrance["e1"] - by_entrance["e2"]) > 1:
             chose.add(best["stops"][0]["id"])
     assert chose == {"e1", "e2"}  # each entrance is the better one for some list
+
+
+#: Products for the property test below: some chilled (their own rank block), some heavy.
+MANY = [
+    {"sku": f"p-{i}", "name": f"Product {i}", "department": "Pantry",
+     "storage": "chilled" if i % 4 == 3 else "ambient", "heavy": i % 5 == 0}
+    for i in range(10)
+]  # fmt: skip
+#: Few shelves and two positions on each: products on several shelves share spots all the time.
+SHARED_SHELVES = ["s1", "s2", "s3", "s9", "s10", "s12"]
+
+
+@st.composite
+def shared_spot_lists(draw: st.DrawFn) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
+    placements = []
+    for product in MANY:
+        for shelf in draw(st.lists(st.sampled_from(SHARED_SHELVES), min_size=1, max_size=3, unique=True)):
+            placements.append({"sku": product["sku"], "shelf": shelf, "position_m": draw(st.sampled_from([0.25, 0.5]))})
+    skus = draw(st.lists(st.sampled_from([p["sku"] for p in MANY]), min_size=1, max_size=12))
+    options = {"cold_last": draw(st.booleans()), "heavy_first": draw(st.booleans())}
+    return placements, [{"sku": s} for s in skus], options
+
+
+@hypothesis.settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(case=shared_spot_lists())
+def test_every_item_is_routed_or_unresolved_exactly_once(store: TestClient, case) -> None:  # type: ignore[no-untyped-def]
+    """Products on one to three shelves that share spots with each other: every item on the list is
+    a stop or unresolved, exactly once, and the path through them is as long as the route says
+    (a later item sharing a point with a multi-shelf one used to vanish, with optimal=true)."""
+    placements, items, options = case
+    if not getattr(store, "_many_products", False):
+        assert put_json(store, "/v1/products", MANY).status_code == 200
+        store._many_products = True  # type: ignore[attr-defined]
+    assert put_json(store, "/v1/stores/s1/placements", placements).status_code == 200
+    result = route(store, items, **options)
+    stopped = [s["sku"] for s in result["stops"] if s["kind"] == "item"]
+    assert sorted(stopped) == sorted({i["sku"] for i in items}) and not result["unresolved"]
+    check_walk(result)
+    if options["cold_last"]:
+        chilled = [s in {p["sku"] for p in MANY if p["storage"] == "chilled"} for s in stopped]
+        assert chilled == sorted(chilled)
+
+
+def test_the_demo_list_that_dropped_an_item(client: TestClient, settings: Settings) -> None:
+    """Found on `serve --demo`: SKU-001853 shares a stand point with a product on several shelves."""
+    asyncio.run(_load_demo(settings))
+    items = [{"sku": "SKU-001870"}, {"sku": "SKU-001853"}, {"sku": "SKU-000312"}]
+    result = client.post("/v1/stores/berlin-mitte/route", json={"items": items}).json()
+    stopped = sorted(s["sku"] for s in result["stops"] if s["kind"] == "item")
+    assert stopped == sorted(i["sku"] for i in items) and not result["unresolved"]
+    path = LineString(result["path"])
+    assert path.length == pytest.approx(result["distance_m"], abs=0.05)
+    for stop in result["stops"]:
+        assert path.distance(Point(stop["x"], stop["y"])) < 0.02

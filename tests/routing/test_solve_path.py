@@ -43,15 +43,10 @@ def walk_length(dist: np.ndarray, start: int, order: list[int], end: int) -> flo
 def check(dist, start, ends, groups, last, solution) -> None:  # type: ignore[no-untyped-def]
     assert solution.end in ends
     assert len(solution.order) == len(groups)
-    chosen = list(solution.order)
-    for g in groups:  # exactly one index of each entry
-        assert sum(1 for n in chosen if n in g) >= 1
-    positions = {}
-    remaining = list(chosen)
-    for gi, g in enumerate(groups):
-        hit = next(n for n in remaining if n in g)
-        positions[gi] = chosen.index(hit)
-        remaining.remove(hit)
+    # Every entry is served exactly once, by one of its own indices (entries may share indices).
+    assert sorted(solution.stops) == list(range(len(groups)))
+    assert all(node in groups[g] for node, g in zip(solution.order, solution.stops, strict=True))
+    positions = {g: at for at, g in enumerate(solution.stops)}
     if last:
         assert (
             max(positions[g] for g in range(len(groups)) if g not in last) < min(positions[g] for g in last)
@@ -76,6 +71,10 @@ def instances(draw):  # type: ignore[no-untyped-def]
     for size in sizes:
         groups.append(nodes[at : at + size])
         at += size
+    if draw(st.booleans()):  # shared spots: an entry also lists an index of another entry
+        for g in range(n_groups):
+            other = draw(st.integers(0, n_groups - 1))
+            groups[g] = sorted({*groups[g], draw(st.sampled_from(groups[other]))})
     last = set(draw(st.lists(st.integers(0, n_groups - 1), max_size=2, unique=True)))
     ends = [n - 1] if draw(st.booleans()) else [n - 1, 1]
     return dist, 0, ends, groups, last
@@ -101,6 +100,32 @@ def test_local_search_is_valid_and_not_worse_than_brute_by_much(instance) -> Non
     assert not solution.optimal
     check(dist, start, ends, groups, last, solution)
     assert solution.length >= brute(dist, start, ends, groups, last) - 1e-9
+
+
+@settings(max_examples=60, deadline=None)
+@given(instances(), st.data())
+def test_every_search_path_says_which_entry_each_visit_serves(instance, data) -> None:  # type: ignore[no-untyped-def]
+    """The exact and local searches, with heavy-first and cold-last blocks folded or not, and
+    entries sharing indices: every entry once, in its rank block, at the length said."""
+    dist, start, ends, groups, _ = instance
+    rank = [data.draw(st.integers(0, 2)) for _ in groups]
+    exact = _held_karp(dist, start, ends, groups, rank)
+    found = _local_search(dist, start, ends, groups, rank, time.perf_counter() + 1.0)
+    for solution in (exact, found):
+        check(dist, start, ends, groups, set(), solution)
+        ranks_walked = [rank[g] for g in solution.stops]
+        assert ranks_walked == sorted(ranks_walked)
+    assert found.length >= exact.length - 1e-9
+
+
+def test_two_entries_sharing_a_spot_are_both_served() -> None:
+    # 0 start, 1 a spot that both a one-shelf and a two-shelf product can be picked from, 2 the
+    # two-shelf product's other shelf, far away, 3 the checkout.
+    points = np.array([[0, 0], [5, 0], [50, 0], [10, 0]], dtype=float)
+    dist = np.hypot(*(points[:, None, :] - points[None, :, :]).transpose(2, 0, 1))
+    solution = solve_path(dist, 0, 3, [[1, 2], 1])
+    assert solution.order == [1, 1] and sorted(solution.stops) == [0, 1]
+    assert solution.length == pytest.approx(10.0)
 
 
 def test_cold_items_come_last_even_when_longer() -> None:
