@@ -25,6 +25,7 @@ from api.ratelimit import RateLimits
 from api.routes import RouteController
 from api.stores import StoreController
 from api.tokens import TokenController
+from api.validation import refuse_deep_json
 from catalog.locations import LocationIndexes
 from catalog.search import SearchIndexes
 from catalog.search_log import SearchMisses, purge_expired
@@ -148,6 +149,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
         dependencies={"db": Provide(provide_session)},
+        before_request=refuse_deep_json,
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         middleware=[access_log_middleware, reject_nul_middleware],
         request_max_body_size=settings.max_body_bytes,

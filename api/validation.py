@@ -11,8 +11,59 @@ import re
 from typing import Any
 
 import msgspec
+import numpy as np
+from litestar import Request
+
+from stores.errors import DomainError, Problem
 
 _PATH = re.compile(r"`\$([^`]*)`")
+
+#: Deepest JSON nesting any endpoint accepts. The deepest real body is a GeoJSON MultiPolygon
+#: (collection, features, feature, geometry, coordinates, polygon, ring, point: 8); decoders
+#: recurse, so a body nested thousands deep would otherwise cost a RecursionError (a 500) or,
+#: streamed, gigabytes.
+MAX_JSON_DEPTH = 32
+#: A JSON string (escapes included): its brackets are text, not nesting.
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_NOT_JSON_MEDIA = ("text/csv", "application/zip", "multipart/", "application/dxf", "image/vnd.dxf")
+
+
+class TooDeep(DomainError):
+    status = 400
+    title = "Bad request"
+
+
+def json_depth(body: bytes) -> int:
+    """How deep ``body``'s arrays and objects nest, read without parsing (linear in the size;
+    strings are skipped, so brackets inside them do not count). Malformed JSON gets a number
+    too; the decoder refuses it afterwards.
+
+    >>> json_depth(b'{"a": [[1], "[[[["], "b": {}}')
+    3
+    """
+    skeleton = _JSON_STRING.sub(b"", body).translate(None, _NOT_BRACKETS)
+    if not skeleton:
+        return 0
+    brackets = np.frombuffer(skeleton, dtype=np.uint8)
+    steps = np.where((brackets == ord("[")) | (brackets == ord("{")), 1, -1).astype(np.int32)
+    return int(np.cumsum(steps).max())
+
+
+async def refuse_deep_json(request: Request[Any, Any, Any]) -> None:
+    """``before_request``: a JSON body nested past :data:`MAX_JSON_DEPTH` is a 400 before any
+    decoder sees it (the body is read once; Litestar keeps it for the handler)."""
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return
+    media = request.headers.get("content-type", "").lower()
+    if media.startswith(_NOT_JSON_MEDIA):
+        return
+    body = await request.body()
+    if body.lstrip()[:1] in (b"[", b"{") and (depth := json_depth(body)) > MAX_JSON_DEPTH:
+        raise TooDeep(
+            "The JSON body is nested too deep.",
+            [Problem("too_deep", f"nested {depth} deep; at most {MAX_JSON_DEPTH} levels are accepted", pointer="")],
+        )
 
 
 def _pointer(prefix: str, msgspec_path: str) -> str:
