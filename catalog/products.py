@@ -8,6 +8,7 @@ body (itself bounded by the route's size limit) plus one batch.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -28,6 +29,26 @@ MAX_LISTED = 1000
 SKU_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$")
 LANG_PATTERN = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 FIELDS = ("sku", "name", "brand", "department", "gtin", "keywords", "names", "storage", "heavy", "fragile")
+#: Text no product field may hold: control characters (a line break in a name is a CSV quote gone
+#: wrong), NUL (PostgreSQL cannot store it) and lone surrogates (not Unicode: stored as "?").
+_BAD_TEXT = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
+
+
+#: A JSON escape of half a surrogate pair without its other half (ijson's C parser passes it on
+#: as bytes that are not UTF-8, or as a lone surrogate).
+_LONE_SURROGATE_ESCAPE = re.compile(
+    rb"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+    rb"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+)
+
+
+def _text_problem(value: str) -> str | None:
+    bad = _BAD_TEXT.search(value)
+    if bad is None:
+        return None
+    code = ord(bad.group())
+    what = "a lone surrogate (not Unicode)" if 0xD800 <= code <= 0xDFFF else "a control character"
+    return f"U+{code:04X} at character {bad.start()} is {what}"
 
 
 def gtin_ok(gtin: str) -> bool:
@@ -49,6 +70,9 @@ def _text(row: dict[str, Any], name: str, maximum: int, required: bool, fail: An
     if not isinstance(value, str):
         fail(name, "invalid_type", "expected a string")
         return None
+    if (bad := _text_problem(value)) is not None:
+        fail(name, "invalid_text", bad)
+        return None
     value = value.strip()
     if len(value) > maximum:
         fail(name, "too_long", f"at most {maximum} characters")
@@ -66,6 +90,55 @@ def _flag(row: dict[str, Any], name: str, fail: Any) -> bool:
         return value.lower() in ("true", "1", "yes")
     fail(name, "invalid_type", "expected true or false")
     return False
+
+
+def _keywords(keywords: Any, fail: Any) -> list[str]:
+    if isinstance(keywords, str):  # CSV: "a;b;c"
+        keywords = [k.strip() for k in keywords.split(";") if k.strip()]
+    if (
+        not isinstance(keywords, list)
+        or len(keywords) > 50
+        or not all(isinstance(k, str) and 0 < len(k) <= 100 for k in keywords)
+    ):
+        fail("keywords", "invalid", "a list of at most 50 strings of 1-100 characters")
+        return []
+    for k in keywords:
+        if (bad := _text_problem(k)) is not None:
+            fail("keywords", "invalid_text", f"{k[:40]!r}: {bad}")
+    return keywords
+
+
+def _names_from_csv(text: str, fail: Any) -> dict[str, Any]:
+    """ "de=Brot;fr=Pain" -> {"de": "Brot", "fr": "Pain"}; a part without "=" or a language given
+    twice is a problem, never silently dropped."""
+    names: dict[str, Any] = {}
+    for part in (p.strip() for p in text.split(";")):
+        if not part:
+            continue
+        lang, sep, value = part.partition("=")
+        if not sep:
+            fail("names", "invalid", f"{part!r} is not language=name (write names as de=Brot;fr=Pain)")
+        elif lang.strip() in names:
+            fail("names", "invalid", f"language {lang.strip()!r} is given twice")
+        else:
+            names[lang.strip()] = value
+    return names
+
+
+def _names(names: Any, fail: Any) -> dict[str, Any]:
+    if isinstance(names, str):
+        names = _names_from_csv(names, fail)
+    if not isinstance(names, dict) or len(names) > 40:
+        fail("names", "invalid", "an object of language -> name (at most 40)")
+        return {}
+    for lang, value in names.items():
+        if not isinstance(lang, str) or not LANG_PATTERN.match(lang):
+            fail("names", "invalid_language", f"{lang!r} is not a language tag like 'de' or 'zh-Hans'")
+        elif not isinstance(value, str) or not 0 < len(value) <= 300:
+            fail("names", "invalid", f"names.{lang}: a string of 1-300 characters")
+        elif (bad := _text_problem(value)) is not None:
+            fail("names", "invalid_text", f"names.{lang}: {bad}")
+    return names
 
 
 def validate_row(row: Any, problems: list[Problem], row_number: int) -> dict[str, Any] | None:
@@ -93,26 +166,8 @@ def validate_row(row: Any, problems: list[Problem], row_number: int) -> dict[str
     storage = _text(row, "storage", 16, False, fail) or "ambient"
     if storage not in STORAGE:
         fail("storage", "invalid", f"one of {', '.join(STORAGE)}")
-    keywords = row.get("keywords") or []
-    if isinstance(keywords, str):  # CSV: "a;b;c"
-        keywords = [k.strip() for k in keywords.split(";") if k.strip()]
-    if (
-        not isinstance(keywords, list)
-        or len(keywords) > 50
-        or not all(isinstance(k, str) and 0 < len(k) <= 100 for k in keywords)
-    ):
-        fail("keywords", "invalid", "a list of at most 50 strings of 1-100 characters")
-    names = row.get("names") or {}
-    if isinstance(names, str):  # CSV: "de=Brot;fr=Pain"
-        names = dict(part.split("=", 1) for part in names.split(";") if "=" in part)
-    if not isinstance(names, dict) or len(names) > 40:
-        fail("names", "invalid", "an object of language -> name (at most 40)")
-        names = {}
-    for lang, value in names.items():
-        if not isinstance(lang, str) or not LANG_PATTERN.match(lang):
-            fail("names", "invalid_language", f"{lang!r} is not a language tag like 'de' or 'zh-Hans'")
-        elif not isinstance(value, str) or not 0 < len(value) <= 300:
-            fail("names", "invalid", f"names.{lang}: a string of 1-300 characters")
+    keywords = _keywords(row.get("keywords") or [], fail)
+    names = _names(row.get("names") or {}, fail)
     heavy = _flag(row, "heavy", fail)
     fragile = _flag(row, "fragile", fail)
     if len(problems) > before:
@@ -124,19 +179,64 @@ def validate_row(row: Any, problems: list[Problem], row_number: int) -> dict[str
     }  # fmt: skip
 
 
+def _csv_text(body: bytes) -> str:
+    """The CSV as text: UTF-8 (with or without a byte order mark), or UTF-16 with one (what
+    spreadsheets save as "Unicode text"). Anything else is refused rather than guessed: a
+    Latin-1 file read as UTF-8 would turn every accented name into mojibake."""
+    encoding = "utf-16" if body.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else "utf-8-sig"
+    try:
+        return body.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = body.count(b"\n", 0, exc.start) + 1
+        message = f"byte 0x{body[exc.start]:02x} on line {line} is not {exc.encoding.upper()}; save the file as UTF-8"
+        raise Invalid("The CSV is not UTF-8.", [Problem("not_utf8", message, row=line)]) from exc
+
+
+def _csv_rows(body: bytes) -> Iterator[tuple[int, Any]]:
+    """CSV rows by file line number (the header is line 1). Strict: a stray quote, a field past
+    the csv module's 128 KiB, a row with more or fewer fields than the header, or a header named
+    twice is a problem naming the line, never a row silently read another way."""
+    reader = csv.reader(io.StringIO(_csv_text(body)), strict=True)
+    try:
+        header = next(reader, None)
+        if header is None:
+            return
+        header = [h.strip() for h in header]
+        twice = sorted({h for h in header if header.count(h) > 1})
+        if twice:
+            problems = [Problem("duplicate_header", f"column {h!r} appears more than once", row=1) for h in twice]
+            raise Invalid("The CSV header names a column twice.", problems)
+        start = reader.line_num + 1
+        for record in reader:
+            if record and len(record) != len(header):
+                raise Invalid("A CSV row does not match the header.", [Problem(
+                    "field_count", f"{len(record)} fields; the header has {len(header)}", row=start)])  # fmt: skip
+            if record:
+                yield start, dict(zip(header, record, strict=True))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise Invalid("The CSV is malformed.", [Problem("malformed_csv", str(exc), row=start)]) from exc
+
+
 def rows_from_body(body: bytes, content_type: str) -> Iterator[tuple[int, Any]]:
     """(row number, raw row) one at a time. JSON rows count from 0 (array index); CSV rows are
     file line numbers (the header is line 1)."""
     media = content_type.split(";")[0].strip().lower()
     if media == "text/csv":
-        reader = csv.DictReader(io.StringIO(body.decode("utf-8-sig")))
-        for record in reader:
-            yield reader.line_num, {k: v for k, v in record.items() if k is not None}
+        yield from _csv_rows(body)
         return
+    if body.lstrip()[:1] != b"[":
+        not_array = Problem("invalid_type", "expected a JSON array of products", pointer="")
+        raise Invalid("The body is not a JSON array.", [not_array])
+    if (lone := _LONE_SURROGATE_ESCAPE.search(body)) is not None:
+        message = f"{lone.group().decode()} at byte {lone.start()} is half a surrogate pair (not Unicode)"
+        raise Invalid("The body holds text that is not Unicode.", [Problem("invalid_text", message, pointer="")])
     try:
         yield from enumerate(ijson.items(io.BytesIO(body), "item", use_float=True))
     except ijson.JSONError as exc:
         raise Invalid("The body is not a JSON array.", [Problem("malformed_json", str(exc), pointer="")]) from exc
+    except UnicodeDecodeError as exc:
+        raise Invalid("The body is not UTF-8.", [Problem("invalid_text", str(exc), pointer="")]) from exc
 
 
 def _upsert(session: AsyncSession, rows: list[dict[str, Any]]) -> Any:
@@ -174,7 +274,8 @@ async def import_products(session: AsyncSession, rows: Iterator[tuple[int, Any]]
             raise Invalid(f"{len(problems)} bad row(s); nothing was imported.", problems[:MAX_LISTED])
         if batch:
             await session.execute(_upsert(session, batch))
-        await _bump_catalog_version(session)
+        if count:  # an empty import changes nothing: no new catalog version for every worker to rebuild
+            await _bump_catalog_version(session)
         await session.commit()
     except BaseException:
         await session.rollback()

@@ -72,3 +72,67 @@ def test_strings_and_ordinary_nesting_do_not_count_as_depth(store: TestClient) -
     escaped = '{"kind": "route_rating", "rating": 4, "comment": "a \\" [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[ b"}'
     assert store.post("/v1/stores/s1/feedback", content=escaped, headers=JSON).status_code == 202
     assert put_json(store, "/v1/products", [{"sku": "x-1", "name": "X", "names": {"de": "[{"}}]).status_code == 200
+
+
+CSV = {"content-type": "text/csv", **ADMIN}
+
+
+def catalog_version(client: TestClient) -> int:
+    from catalog.models import CatalogState
+
+    async def read() -> int:
+        async with client.app.state.db.sessionmaker() as session:
+            state = await session.get(CatalogState, 1)
+            return 0 if state is None else state.version
+
+    return int(client.blocking_portal.call(read))
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "row"),
+    [
+        ("sku,name\nlat-1,Crème brûlée\n".encode("latin-1"), "not_utf8", 2),
+        (b"sku,name\nbad-1,\xff\xfe broken\n", "not_utf8", 2),
+        ("sku,name\nbig-1," + "x" * (200 * 1024) + "\n", "malformed_csv", 2),
+        ('sku,name\nq-1,"Bread\nq-2,Milk\n', "malformed_csv", 2),  # an unbalanced quote would swallow the rest
+        ('sku,name\nq-1,"Bread\nq-2,Milk"\n', "invalid_text", 2),  # ... or the next line, into one name
+        ("sku,name,name\nd-1,Bread,Milk\n", "duplicate_header", 1),
+        ("sku,name\nx-1,Bread,extra\n", "field_count", 2),
+        ("sku,name,names\nn-1,Bread,de;fr=Pain\n", "invalid", 2),
+    ],
+)
+def test_csv_that_would_be_read_wrongly_is_a_4xx_naming_the_row(store: TestClient, body, code: str, row: int) -> None:  # type: ignore[no-untyped-def]
+    version = catalog_version(store)
+    response = store.put("/v1/products", content=body.encode() if isinstance(body, str) else body, headers=CSV)
+    assert is_problem(response, 422, code), response.text[:400]
+    assert row in {e.get("row") for e in response.json()["errors"]}
+    assert catalog_version(store) == version
+
+
+def test_utf16_csv_with_a_byte_order_mark_is_read(store: TestClient) -> None:
+    body = "sku,name,names\nu-1,Crème brûlée,de=Crème Brûlée;fr=Crème brûlée\n".encode("utf-16")
+    assert store.put("/v1/products", content=body, headers=CSV).json() == {"upserted": 1}
+    assert store.get("/v1/products/u-1").json()["names"]["de"] == "Crème Brûlée"
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        (b'[{"sku": "s-1", "name": "\\udc00x"}]', "invalid_text"),  # a lone surrogate, stored as "?" before
+        (b'[{"sku": "s-1", "name": "Bread", "names": {"de": "Brot\\ud800"}}]', "invalid_text"),
+        (b'[{"sku": "s-1", "name": "Bread", "keywords": ["a\\u0000"]}]', "invalid_text"),
+        (b'{"sku": "s-1", "name": "Bread"}', "invalid_type"),  # an object, not an array: upserted 0 before
+    ],
+)
+def test_json_rows_that_would_be_stored_changed_are_a_422(store: TestClient, body: bytes, code: str) -> None:
+    version = catalog_version(store)
+    response = store.put("/v1/products", content=body, headers={**JSON, **ADMIN})
+    assert is_problem(response, 422, code), response.text[:400]
+    assert store.get("/v1/products/s-1").status_code == 404
+    assert catalog_version(store) == version
+
+
+def test_an_empty_import_changes_nothing(store: TestClient) -> None:
+    version = catalog_version(store)
+    assert store.put("/v1/products", content=b"[]", headers={**JSON, **ADMIN}).json() == {"upserted": 0}
+    assert catalog_version(store) == version
