@@ -23,32 +23,19 @@ from catalog.models import STORAGE, CatalogState, Product
 from stores.db import dialect_insert, in_chunks
 from stores.errors import Invalid, NotFound, Problem
 from stores.models import utcnow
+from stores.text import text_problem
 
 BATCH = 1000
 MAX_LISTED = 1000
 SKU_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$")
 LANG_PATTERN = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 FIELDS = ("sku", "name", "brand", "department", "gtin", "keywords", "names", "storage", "heavy", "fragile")
-#: Text no product field may hold: control characters (a line break in a name is a CSV quote gone
-#: wrong), NUL (PostgreSQL cannot store it) and lone surrogates (not Unicode: stored as "?").
-_BAD_TEXT = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
-
-
 #: A JSON escape of half a surrogate pair without its other half (ijson's C parser passes it on
 #: as bytes that are not UTF-8, or as a lone surrogate).
 _LONE_SURROGATE_ESCAPE = re.compile(
     rb"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
     rb"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}"
 )
-
-
-def _text_problem(value: str) -> str | None:
-    bad = _BAD_TEXT.search(value)
-    if bad is None:
-        return None
-    code = ord(bad.group())
-    what = "a lone surrogate (not Unicode)" if 0xD800 <= code <= 0xDFFF else "a control character"
-    return f"U+{code:04X} at character {bad.start()} is {what}"
 
 
 def gtin_ok(gtin: str) -> bool:
@@ -70,7 +57,7 @@ def _text(row: dict[str, Any], name: str, maximum: int, required: bool, fail: An
     if not isinstance(value, str):
         fail(name, "invalid_type", "expected a string")
         return None
-    if (bad := _text_problem(value)) is not None:
+    if (bad := text_problem(value)) is not None:
         fail(name, "invalid_text", bad)
         return None
     value = value.strip()
@@ -103,7 +90,7 @@ def _keywords(keywords: Any, fail: Any) -> list[str]:
         fail("keywords", "invalid", "a list of at most 50 strings of 1-100 characters")
         return []
     for k in keywords:
-        if (bad := _text_problem(k)) is not None:
+        if (bad := text_problem(k)) is not None:
             fail("keywords", "invalid_text", f"{k[:40]!r}: {bad}")
     return keywords
 
@@ -136,7 +123,7 @@ def _names(names: Any, fail: Any) -> dict[str, Any]:
             fail("names", "invalid_language", f"{lang!r} is not a language tag like 'de' or 'zh-Hans'")
         elif not isinstance(value, str) or not 0 < len(value) <= 300:
             fail("names", "invalid", f"names.{lang}: a string of 1-300 characters")
-        elif (bad := _text_problem(value)) is not None:
+        elif (bad := text_problem(value)) is not None:
             fail("names", "invalid_text", f"names.{lang}: {bad}")
     return names
 

@@ -48,10 +48,10 @@ def _check(artifact: NavArtifact, shelf: str | None, polygon: Any, until: dateti
         problems.append(Problem("unknown_shelf", f"the live floor plan has no shelf {shelf!r}", pointer="/shelf"))
     if polygon is not None:
         try:
+            if not isinstance(polygon, dict) or polygon.get("type") != "Polygon":
+                raise ValueError("a closure polygon must be a GeoJSON Polygon")
             geometry = shape(polygon)
             coordinates = shapely.get_coordinates(geometry)
-            if geometry.geom_type != "Polygon":
-                raise ValueError("a closure polygon must be a GeoJSON Polygon")
             if not np.isfinite(coordinates).all() or np.abs(coordinates).max() > 5000:
                 raise ValueError("coordinates must be finite store-frame metres")
             if not geometry.is_valid or geometry.area <= 0:
@@ -60,7 +60,7 @@ def _check(artifact: NavArtifact, shelf: str | None, polygon: Any, until: dateti
                 raise ValueError(f"at most {MAX_CLOSURE_AREA_M2:g} m²")
             if not artifact.nav.intersects(geometry):
                 raise ValueError("the polygon does not touch the walkable space")
-        except (ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
+        except (ValueError, TypeError, KeyError, AttributeError, IndexError, shapely.errors.ShapelyError) as exc:
             problems.append(Problem("invalid_polygon", str(exc), pointer="/polygon"))
     if until is not None and _aware(until) <= datetime.now(UTC):  # type: ignore[operator]
         problems.append(Problem("in_the_past", "until must be in the future", pointer="/until"))

@@ -18,6 +18,7 @@ from shapely.geometry import Polygon, shape
 
 from stores.errors import Invalid, Problem
 from stores.floorplan.plan import TEMPERATURES, Fixture, FloorPlan, Shelf, Spot, Zone
+from stores.text import text_problem
 
 
 class PlanInvalid(Invalid):
@@ -81,6 +82,18 @@ def _check_coordinates(geometry: dict[str, Any], limits: PlanLimits) -> tuple[st
     return None, count
 
 
+#: The text properties a plan keeps (labels, names, departments shown to shoppers).
+_TEXT_PROPERTIES = ("name", "aisle", "label", "department", "type", "temperature")
+
+
+def _text_properties_problem(props: dict[str, Any]) -> str | None:
+    for name in _TEXT_PROPERTIES:
+        value = props.get(name)
+        if isinstance(value, str) and (bad := text_problem(value)) is not None:
+            return f"properties.{name} cannot be stored: {bad}"
+    return None
+
+
 def _text(props: dict[str, Any], name: str, maximum: int = 200) -> str | None:
     value = props.get(name)
     if value is None:
@@ -140,6 +153,9 @@ def parse_plan(document: Any, limits: PlanLimits | None = None) -> FloorPlan:
             if len(fid) > 64:
                 fail("id_too_long", "ids are at most 64 characters", fid[:64], pointer)
                 continue
+            if (bad := text_problem(fid)) is not None:
+                fail("invalid_id", f"the id cannot be stored: {bad}", fid.encode("unicode_escape").decode(), pointer)
+                continue
             if (kind, fid) in seen_ids:
                 fail("duplicate_id", f"{kind} id {fid!r} is used twice", fid, pointer)
                 continue
@@ -177,6 +193,9 @@ def parse_plan(document: Any, limits: PlanLimits | None = None) -> FloorPlan:
             continue
         if kind == "zone" and props.get("temperature", "ambient") not in TEMPERATURES:
             fail("bad_temperature", f"temperature must be one of {', '.join(TEMPERATURES)}", fid, pointer)
+            continue
+        if (bad := _text_properties_problem(props)) is not None:
+            fail("invalid_text", bad, fid, pointer)
             continue
         if kind == "outline":
             outlines.append((pointer, geom))

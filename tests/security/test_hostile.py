@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import orjson
 import pytest
 from litestar.testing import TestClient
 
@@ -136,3 +137,43 @@ def test_an_empty_import_changes_nothing(store: TestClient) -> None:
     version = catalog_version(store)
     assert store.put("/v1/products", content=b"[]", headers={**JSON, **ADMIN}).json() == {"upserted": 0}
     assert catalog_version(store) == version
+
+
+def plan_with(**shelf_props: str) -> dict:  # type: ignore[type-arg]
+    from tests.catalog.conftest import PLAN
+
+    plan = orjson.loads(orjson.dumps(PLAN))
+    shelf = next(f for f in plan["features"] if f["properties"]["kind"] == "shelf")
+    shelf["properties"].update(shelf_props)
+    return plan
+
+
+@pytest.mark.parametrize(
+    ("name", "escaped"), [("id", b"s\\u0000x"), ("id", b"s\\ud800"), ("label", b"A\\u0000"), ("aisle", b"7\\n8")]
+)
+def test_text_a_database_cannot_hold_in_a_plan_is_refused_at_the_first_upload(
+    store: TestClient, name: str, escaped: bytes
+) -> None:
+    body = orjson.dumps(plan_with(**{name: "PLACEHOLDER"})).replace(b"PLACEHOLDER", escaped)
+    response = store.put("/v1/stores/s1/floorplan", content=body, headers={**JSON, **ADMIN})
+    assert response.status_code == 422, response.text[:300]
+    codes = {e["code"] for e in response.json()["errors"]}
+    assert codes <= {"invalid_id", "invalid_text", "malformed_json"}, response.text[:300]  # orjson refuses surrogates
+    # Nothing changed, and the next (good) upload is not blocked.
+    assert store.get("/v1/stores/s1").json()["floorplan_version"] == 1
+    assert put_json(store, "/v1/stores/s1/floorplan", plan_with()).status_code == 201
+
+
+@pytest.mark.parametrize(
+    "polygon",
+    [
+        {"type": "Circle", "coordinates": [5, 5], "radius": 2},
+        {"type": "Polygon", "coordinates": [[[0, 0], [1, "a"], [1, 1], [0, 0]]]},
+        {"type": "Polygon", "coordinates": "nope"},
+        {"type": "MultiPolygon", "coordinates": []},
+    ],
+)
+def test_a_closure_that_is_not_a_polygon_is_a_422(store: TestClient, polygon: dict) -> None:  # type: ignore[type-arg]
+    response = store.post("/v1/stores/s1/closures", json={"polygon": polygon}, headers=ADMIN)
+    assert is_problem(response, 422, "invalid_polygon"), response.text[:300]
+    assert store.get("/v1/stores/s1/closures").json()["closures"] == []
