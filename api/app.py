@@ -108,7 +108,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.route_tables = RouteTables(app.state.db.sessionmaker, settings.artifact_cache_entries)
         if _log_slow_gc not in gc.callbacks:
             gc.callbacks.append(_log_slow_gc)
-        app.state.compiler = CompilePool(settings.compile_timeout_s)
+        app.state.compiler = CompilePool(settings.compile_timeout_s, settings.compile_memory_mb)
         app.state.rate_limits = RateLimits(settings)
         app.state.search_misses = SearchMisses(app.state.db.sessionmaker)
         app.state.background = [

@@ -56,6 +56,9 @@ class Settings:
     pick_seconds: float = 15.0
     #: A floor plan compile past this many seconds is stopped (422 too_complex).
     compile_timeout_s: float = 60.0
+    #: Memory a floor plan compile may use on top of its process's start (MiB; the kernel's
+    #: address-space limit on the compile child): past it the upload gets 422 too_complex.
+    compile_memory_mb: int = 2048
     #: Per-client rate limits (``limits`` notation, ";" between several), by class of endpoint.
     #: A client is the app's ``X-Client-Id`` (else its address); a manager is its token.
     #: Empty disables a class. Each worker counts on its own unless ``rate_limit_storage``
@@ -96,6 +99,7 @@ class Settings:
             walk_speed_mps=float(os.environ.get("AISLEPATH_WALK_SPEED_MPS") or 0.9),
             pick_seconds=float(os.environ.get("AISLEPATH_PICK_SECONDS") or 15.0),
             compile_timeout_s=float(os.environ.get("AISLEPATH_COMPILE_TIMEOUT_S") or 60.0),
+            compile_memory_mb=_env_int("AISLEPATH_COMPILE_MEMORY_MB", 2048),
             rate_limit_feedback=os.environ.get("AISLEPATH_RATE_LIMIT_FEEDBACK", "10/minute;200/day"),
             rate_limit_expensive=os.environ.get("AISLEPATH_RATE_LIMIT_EXPENSIVE", "300/minute"),
             rate_limit_write=os.environ.get("AISLEPATH_RATE_LIMIT_WRITE", "300/minute"),

@@ -101,6 +101,23 @@ class NavArtifact:
         return shapely.from_wkb(self.nav_wkb)
 
 
+#: Largest artifact a plan may compile to: every worker that serves the store holds it (loaded,
+#: a little larger). The corner and stand-point caps keep real plans far below it; this bounds
+#: what they do not foresee.
+MAX_ARTIFACT_BYTES = 96 * 1024 * 1024
+
+
+def stored_bytes(compiled: Compiled) -> int:
+    """About what :func:`dump_artifact` will write for ``compiled`` (its arrays as stored)."""
+    n = len(compiled.corners)
+    links = len(compiled.link_corner)
+    return (
+        n * n * (4 + (2 if n < 32_000 else 4))  # dist, pred
+        + compiled.points.nbytes + compiled.slot_place.nbytes + compiled.link_ptr.nbytes + links * 8
+        + len(compiled.edges) * 12 + int(shapely.get_num_coordinates(compiled.nav)) * 16
+    )  # fmt: skip
+
+
 def dump_artifact(store_id: str, version: int, plan: FloorPlan, compiled: Compiled) -> bytes:
     meta = {
         "entrances": compiled.entrance_ids,

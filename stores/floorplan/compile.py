@@ -18,7 +18,7 @@ from shapely.geometry import MultiPolygon, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import nearest_points
 
-from routing.visibility import all_pairs, grown, point_links, visibility_graph
+from routing.visibility import all_pairs, grown, point_links, reflex_corners, visibility_graph
 from stores.errors import Problem
 from stores.floorplan.parse import PlanInvalid
 from stores.floorplan.plan import FloorPlan
@@ -27,6 +27,17 @@ CLEARANCE_M = 0.3
 SLOT_SPACING_M = 1.0
 STAND_OFFSETS_M = (0.6, 0.45, 0.75, 0.35, 0.9, 1.05)
 REACH_M = 1.2
+#: Walls are simplified within this many metres before the clearance is taken: a curved wall
+#: drawn in CAD as thousands of tiny segments would otherwise make thousands of corners (the
+#: clearance from a curved wall is CLEARANCE_M give or take this much).
+SIMPLIFY_M = 0.05
+#: Most reflex corners a plan may have. The compile keeps two corners x corners tables (6 bytes
+#: a pair stored, 8 loaded) and tests about corners²/2 pairs: 3,000 corners is ~54 MB stored
+#: and about a gigabyte at the compile's peak. A 15,000 m² hypermarket has ~700.
+MAX_CORNERS = 3_000
+#: Most stand points (one per metre of shelf): each keeps its links to up to 64 corners. A
+#: hypermarket has ~7,000.
+MAX_STAND_POINTS = 60_000
 
 
 @dataclass
@@ -53,7 +64,8 @@ class Compiled:
 
 
 def navigable_space(plan: FloorPlan) -> BaseGeometry:
-    nav = plan.walkable.buffer(-CLEARANCE_M, join_style="mitre", mitre_limit=3.0)
+    walkable = plan.walkable.simplify(SIMPLIFY_M, preserve_topology=True)
+    nav = walkable.buffer(-CLEARANCE_M, join_style="mitre", mitre_limit=3.0)
     parts = [p for p in getattr(nav, "geoms", [nav]) if isinstance(p, Polygon) and p.area > 0.05]
     return MultiPolygon(parts) if len(parts) != 1 else parts[0]
 
@@ -115,8 +127,16 @@ def _shelf_slots(plan: FloorPlan, nav: BaseGeometry) -> tuple[np.ndarray, ...]:
     return np.asarray(counts, np.int64), place, stand, reachable
 
 
+def _too_complex(message: str) -> PlanInvalid:
+    return PlanInvalid("The floor plan is too complex.", [Problem("too_complex", message, pointer="")])
+
+
 def compile_plan(plan: FloorPlan) -> Compiled:
-    """Build the navigation data of ``plan``; raises PlanInvalid for anything unreachable."""
+    """Build the navigation data of ``plan``; raises PlanInvalid for anything unreachable, and
+    for plans past MAX_CORNERS or MAX_STAND_POINTS (checked before the work they would cost)."""
+    slots = sum(max(1, math.ceil(s.line.length / SLOT_SPACING_M)) for s in plan.shelves)
+    if slots > MAX_STAND_POINTS:
+        raise _too_complex(f"{slots} metres of shelf (one stand point each); at most {MAX_STAND_POINTS}")
     nav = navigable_space(plan)
     problems: list[Problem] = []
     entrances = [_snap(nav, e.point) for e in plan.entrances]
@@ -163,6 +183,11 @@ def compile_plan(plan: FloorPlan) -> Compiled:
     if problems:
         raise PlanInvalid(f"The floor plan has {len(problems)} problem(s).", problems)
 
+    corner_count = len(reflex_corners(nav).xy)
+    if corner_count > MAX_CORNERS:  # before the corners² work, which is what runs out of memory
+        raise _too_complex(
+            f"{corner_count} corners in the walkable space; at most {MAX_CORNERS} (simplify curved or jagged walls)"
+        )
     free_grown = grown(nav)
     graph = visibility_graph(nav, free_grown)
     dist, pred = all_pairs(graph)

@@ -19,7 +19,14 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from stores.errors import Conflict, NotFound, Problem, UnsupportedMedia
-from stores.floorplan.artifact import NavArtifact, dump_artifact, load_artifact, read_header
+from stores.floorplan.artifact import (
+    MAX_ARTIFACT_BYTES,
+    NavArtifact,
+    dump_artifact,
+    load_artifact,
+    read_header,
+    stored_bytes,
+)
 from stores.floorplan.compile import Compiled, compile_plan
 from stores.floorplan.parse import PlanInvalid, PlanLimits, parse_plan
 from stores.floorplan.plan import FloorPlan
@@ -41,19 +48,27 @@ class Uploaded:
     report: dict[str, Any]
 
 
-def decode_upload(body: bytes, content_type: str) -> tuple[str, Any]:
-    """(source format, v1 GeoJSON document) from an upload body."""
+def upload_format(body: bytes, content_type: str) -> str:
+    """The upload's source format ("geojson" or "imdf"), from its media type and first bytes;
+    reading it is left to :func:`build_upload` (in the compile process)."""
     media = content_type.split(";")[0].strip().lower()
     if media in ("application/zip", "application/x-zip-compressed") or body[:4] == b"PK\x03\x04":
-        from stores.floorplan.imdf import imdf_to_v1
-
-        return "imdf", imdf_to_v1(body)
+        return "imdf"
     if media not in ("application/json", "application/geo+json", ""):
         raise UnsupportedMedia(
             f"Send a floor plan as application/json (GeoJSON v1) or application/zip (IMDF), not {media!r}."
         )
+    return "geojson"
+
+
+def decode_upload(body: bytes, source_format: str) -> Any:
+    """The v1 GeoJSON document of an upload body (an IMDF archive is converted)."""
+    if source_format == "imdf":
+        from stores.floorplan.imdf import imdf_to_v1
+
+        return imdf_to_v1(body)
     try:
-        return "geojson", orjson.loads(body)
+        return orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise PlanInvalid("The body is not JSON.", [Problem("malformed_json", str(exc), pointer="")]) from exc
 
@@ -63,6 +78,17 @@ def build(document: Any, limits: PlanLimits | None = None) -> tuple[FloorPlan, C
     started = time.perf_counter()
     plan = parse_plan(document, limits)
     compiled = compile_plan(plan)
+    if (size := stored_bytes(compiled)) > MAX_ARTIFACT_BYTES:
+        message = f"it compiles to {size / 2**20:.0f} MiB; at most {MAX_ARTIFACT_BYTES / 2**20:.0f} MiB"
+        raise PlanInvalid("The floor plan is too complex.", [Problem("too_complex", message, pointer="")])
+    return plan, compiled, time.perf_counter() - started
+
+
+def build_upload(body: bytes, source_format: str) -> tuple[FloorPlan, Compiled, float]:
+    """Read (an IMDF archive is converted), parse, validate and compile an upload body: all the
+    work an upload costs, so that the compile process bounds all of it in time and memory."""
+    started = time.perf_counter()
+    plan, compiled, _ = build(decode_upload(body, source_format))
     return plan, compiled, time.perf_counter() - started
 
 
@@ -140,11 +166,11 @@ async def upload_plan(
 ) -> Uploaded:
     """Validate, compile, store and activate a new floor plan version."""
     store = await get_store(session, store_id)
-    source_format, document = decode_upload(body, content_type)
+    source_format = upload_format(body, content_type)
     if compiler is not None:
-        plan, compiled, seconds = await compiler.build(document)
+        plan, compiled, seconds = await compiler.build(body, source_format)
     else:
-        plan, compiled, seconds = await asyncio.to_thread(build, document)
+        plan, compiled, seconds = await asyncio.to_thread(build_upload, body, source_format)
     report = _report(plan, compiled, seconds, await _live_shelf_ids(session, store))
     if dropped_placements is not None:
         report["dropped_placements"] = (

@@ -2,8 +2,10 @@
 
 A floor plan compile is CPU-bound for up to a few seconds (a hypermarket: ~3 s). In a thread it
 would hold the GIL against the worker's shoppers and could not be stopped; in its own process it
-cannot slow them, and a compile past its budget is killed (the upload gets a 422 naming the
-budget, and nothing changes).
+cannot slow them, and a compile past its time budget is killed, or past its memory budget
+refused memory by the kernel (the upload gets a 422 naming the budget, and nothing changes).
+Everything an upload costs runs there: unzipping and converting an IMDF archive, JSON parsing,
+validation, compile.
 
 Each compile is a fresh process from a fork server (``multiprocessing``'s ``forkserver``), which
 has the compiler imported once: starting one takes milliseconds, and nothing stays running
@@ -15,7 +17,9 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import resource
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
 from stores.errors import Problem
@@ -27,49 +31,73 @@ _context = multiprocessing.get_context("forkserver")
 _context.set_forkserver_preload(["stores.floorplan.service"])
 
 
-def _build_into(conn: Connection, document: Any) -> None:
-    from stores.floorplan.service import build  # already imported in the fork server
+def _address_space_bytes() -> int:
+    """This process's virtual size now (the libraries mapped in count against RLIMIT_AS too)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmSize:"):
+            return int(line.split()[1]) * 1024
+    return 0
 
+
+def _build_into(conn: Connection, body: bytes, source_format: str, memory_mb: int) -> None:
+    from stores.floorplan.service import build_upload  # already imported in the fork server
+
+    # The kernel refuses this process more memory than it started with plus the budget: a plan
+    # whose compile would take gigabytes ends in a MemoryError here, not in the OOM killer
+    # choosing a victim on the host.
+    limit = _address_space_bytes() + memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     try:
-        conn.send((True, build(document)))
+        conn.send((True, build_upload(body, source_format)))
+    except MemoryError:
+        conn.send((False, "memory"))
     except BaseException as exc:
         conn.send((False, exc))
     finally:
         conn.close()
 
 
+def too_complex(detail: str, message: str) -> PlanInvalid:
+    return PlanInvalid(f"The floor plan is too complex: {detail}.", [Problem("too_complex", message, pointer="")])
+
+
 class CompilePool:
-    """Runs :func:`stores.floorplan.service.build` in a child process under ``timeout_s``."""
+    """Runs :func:`stores.floorplan.service.build_upload` in a child process under
+    ``timeout_s`` seconds and ``memory_mb`` MiB."""
 
-    def __init__(self, timeout_s: float) -> None:
+    def __init__(self, timeout_s: float, memory_mb: int = 2048) -> None:
         self.timeout_s = timeout_s
+        self.memory_mb = memory_mb
 
-    def _run(self, document: Any) -> tuple[bool, Any]:
+    def _run(self, body: bytes, source_format: str) -> tuple[bool, Any]:
         receiver, sender = _context.Pipe(duplex=False)
-        process = _context.Process(target=_build_into, args=(sender, document), daemon=True)
+        process = _context.Process(target=_build_into, args=(sender, body, source_format, self.memory_mb), daemon=True)
         process.start()
         sender.close()
         try:
             if not receiver.poll(self.timeout_s):
-                return False, None
+                return False, "time"
             ok, value = receiver.recv()  # before join: a large result must leave the pipe first
             return ok, value
         except EOFError:  # the child died (killed, out of memory) without answering
-            return False, RuntimeError("the compile process died")
+            return False, "died"
         finally:
             receiver.close()
             if process.is_alive():
                 process.kill()
             process.join()
 
-    async def build(self, document: Any) -> tuple[FloorPlan, Compiled, float]:
-        """Parse, validate and compile in a child process; PlanInvalid past the budget."""
-        ok, value = await asyncio.to_thread(self._run, document)
+    async def build(self, body: bytes, source_format: str) -> tuple[FloorPlan, Compiled, float]:
+        """Read, parse, validate and compile in a child process; PlanInvalid (too_complex) past
+        the time or memory budget."""
+        ok, value = await asyncio.to_thread(self._run, body, source_format)
         if ok:
             return value  # type: ignore[no-any-return]
-        if value is None:
-            raise PlanInvalid(
-                f"The floor plan took longer than {self.timeout_s:g} s to compile.",
-                [Problem("too_complex", f"compiling took over {self.timeout_s:g} s; simplify the plan", pointer="")],
-            )
+        if value == "time":
+            raise too_complex(f"it took longer than {self.timeout_s:g} s to compile",
+                              f"compiling took over {self.timeout_s:g} s; simplify the plan")  # fmt: skip
+        if value in ("memory", "died"):
+            raise too_complex(f"it needed more than {self.memory_mb} MiB to compile",
+                              f"compiling needed over {self.memory_mb} MiB (AISLEPATH_COMPILE_MEMORY_MB); "
+                              "simplify the plan")  # fmt: skip
         raise value

@@ -6,6 +6,7 @@ import dataclasses
 import threading
 import time
 
+import numpy as np
 import orjson
 from litestar.testing import TestClient
 
@@ -105,3 +106,89 @@ def test_rate_limits_per_client_per_token_and_per_address(settings: Settings) ->
         # One address rotating client ids meets the per-address ceiling.
         statuses = [search(f"rotating-{i}") for i in range(12)]
         assert 429 in statuses
+
+
+def circle_plan(vertices: int, radius: float = 40.0) -> dict:  # type: ignore[type-arg]
+    """A round sales floor drawn as ``vertices`` tiny segments (a curved CAD wall), with a door,
+    a till and a few gondolas, far from the origin."""
+    angles = np.linspace(0, 2 * np.pi, vertices, endpoint=False)
+    ring = np.stack([1000 + radius * np.cos(angles), 2000 + radius * np.sin(angles)], axis=1).round(4).tolist()
+    features = [{"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [[*ring, ring[0]]]},
+                 "properties": {"kind": "outline"}}]  # fmt: skip
+    for i, x in enumerate((985, 995, 1005)):
+        features.append({"type": "Feature", "properties": {"kind": "fixture", "id": f"g{i}"},
+                         "geometry": {"type": "Polygon", "coordinates": [[[x, 1990], [x + 2, 1990], [x + 2, 2010],
+                                                                           [x, 2010], [x, 1990]]]}})  # fmt: skip
+        features.append({"type": "Feature", "properties": {"kind": "shelf", "id": f"s{i}"},
+                         "geometry": {"type": "LineString", "coordinates": [[x, 1995], [x, 2005]]}})  # fmt: skip
+    features.append({"type": "Feature", "properties": {"kind": "entrance", "id": "e1"},
+                     "geometry": {"type": "Point", "coordinates": [1000, 1965]}})  # fmt: skip
+    features.append({"type": "Feature", "properties": {"kind": "checkout", "id": "c1"},
+                     "geometry": {"type": "Point", "coordinates": [1010, 1970]}})  # fmt: skip
+    return {"type": "FeatureCollection", "features": features}
+
+
+def test_a_curved_wall_of_100k_segments_compiles_small(client: TestClient) -> None:
+    """A 2 MB plan whose outline is a circle of 100,000 vertices made 22,912 corners and took the
+    compile to 23.6 GB; simplified within 5 cm, it is a few dozen corners."""
+    client.post("/v1/stores", json={"id": "round", "name": "Round", "lat": 1, "lon": 1}, headers=ADMIN)
+    plan = circle_plan(100_000)
+    assert len(orjson.dumps(plan)) > 2_000_000
+    response = put_plan(client, "round", plan)
+    assert response.status_code == 201, response.text[:500]
+    assert response.json()["report"]["navigation"]["corners"] < 200
+
+
+def jagged_plan(fixtures: int) -> dict:  # type: ignore[type-arg]
+    """A store full of tiny pillars: four corners each, none simplifiable."""
+    side = int(np.ceil(np.sqrt(fixtures)))
+    plan = circle_plan(64, radius=0.0)
+    plan["features"] = [
+        {"type": "Feature", "properties": {"kind": "outline"},
+         "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [3 * side + 3, 0], [3 * side + 3, 3 * side + 3],
+                                                          [0, 3 * side + 3], [0, 0]]]}},
+        {"type": "Feature", "properties": {"kind": "entrance", "id": "e1"},
+         "geometry": {"type": "Point", "coordinates": [1, 1]}},
+        {"type": "Feature", "properties": {"kind": "checkout", "id": "c1"},
+         "geometry": {"type": "Point", "coordinates": [2, 1]}},
+    ]  # fmt: skip
+    for k in range(fixtures):
+        x, y = 3 + 3 * (k % side), 3 + 3 * (k // side)
+        plan["features"].append({"type": "Feature", "properties": {"kind": "fixture", "id": f"p{k}"},
+                                 "geometry": {"type": "Polygon", "coordinates": [[[x, y], [x + 1, y], [x + 1, y + 1],
+                                                                                   [x, y + 1], [x, y]]]}})  # fmt: skip
+    return plan
+
+
+def test_too_many_corners_is_refused_before_the_corner_pairs_are_built(client: TestClient) -> None:
+    client.post("/v1/stores", json={"id": "pillars", "name": "P", "lat": 1, "lon": 1}, headers=ADMIN)
+    started = time.perf_counter()
+    response = put_plan(client, "pillars", jagged_plan(1_000))  # 4,000 corners
+    assert response.status_code == 422, response.text[:300]
+    problem = response.json()["errors"][0]
+    assert problem["code"] == "too_complex" and "at most 3000" in problem["message"], problem
+    assert time.perf_counter() - started < 30  # not a timing target: the 60 s budget did not stop it
+    assert client.get("/v1/stores/pillars").json()["floorplan_version"] is None
+
+
+def test_a_compile_past_its_memory_budget_is_a_422_and_the_worker_lives(settings: Settings) -> None:
+    plan = synthetic_store(4000, seed=3)
+    with TestClient(app=create_app(dataclasses.replace(settings, compile_memory_mb=8))) as client:
+        client.post("/v1/stores", json={"id": "big", "name": "Big", "lat": 1, "lon": 1}, headers=ADMIN)
+        response = put_plan(client, "big", plan)
+        assert response.status_code == 422, response.text[:300]
+        assert response.json()["errors"][0]["code"] == "too_complex" and "MiB" in response.json()["detail"]
+        client.app.state.compiler.memory_mb = 2048
+        assert put_plan(client, "big", plan).status_code == 201
+
+
+def test_imdf_conversion_runs_inside_the_compile_budget(settings: Settings) -> None:
+    """An archive is unzipped and converted in the compile process: a budget too small for it
+    stops it there (it used to run on the event loop, outside any budget)."""
+    from tests.support.imdf_archive import grocery_imdf
+
+    with TestClient(app=create_app(dataclasses.replace(settings, compile_timeout_s=0.001))) as client:
+        client.post("/v1/stores", json={"id": "venue", "name": "V", "lat": 1, "lon": 1}, headers=ADMIN)
+        response = client.put("/v1/stores/venue/floorplan", content=grocery_imdf(),
+                              headers={"content-type": "application/zip", **ADMIN})  # fmt: skip
+        assert response.status_code == 422 and response.json()["errors"][0]["code"] == "too_complex"

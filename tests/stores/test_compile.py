@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import shapely
 
-from stores.floorplan.artifact import ArtifactMismatch, dump_artifact, load_artifact
+from stores.floorplan.artifact import ArtifactMismatch, dump_artifact, load_artifact, stored_bytes
 from stores.floorplan.compile import CLEARANCE_M, REACH_M, compile_plan, navigable_space
 from stores.floorplan.parse import parse_plan
 from stores.floorplan.synthetic import shelf_count, synthetic_store
@@ -64,3 +64,11 @@ def test_artifact_loader_refuses_mismatches() -> None:
 def test_synthetic_stores_span_the_range() -> None:
     assert shelf_count(synthetic_store(300)) >= 20
     assert shelf_count(synthetic_store(15_000)) >= 3000
+
+
+def test_the_artifact_size_estimate_matches_what_is_stored() -> None:
+    """The compiled-size cap is checked before the artifact is written, from this estimate."""
+    plan = parse_plan(synthetic_store(4000, seed=2))
+    compiled = compile_plan(plan)
+    actual = len(dump_artifact("s", 1, plan, compiled))
+    assert 0.8 * actual <= stored_bytes(compiled) <= 1.2 * actual, (stored_bytes(compiled), actual)

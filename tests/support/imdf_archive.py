@@ -24,6 +24,24 @@ def _uid(name: str) -> str:
 def grocery_imdf(drop: tuple[str, ...] = ()) -> bytes:
     """A 30 m x 20 m one-level grocery: walkway, a storeroom, four shelving gondolas, a service
     desk, a front door, two cashiers, and two sections (bakery, frozen)."""
+    return zip_imdf({name: body for name, body in grocery_imdf_files().items() if name not in drop})
+
+
+def zip_imdf(files: dict[str, Any]) -> bytes:
+    """An archive of ``files``: the manifest as given, every other file a FeatureCollection of
+    the features listed (or the given document as it is, when it is not a list)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in files.items():
+            wrap = name != "manifest.json" and isinstance(content, list)
+            archive.writestr(
+                name, orjson.dumps({"type": "FeatureCollection", "features": content} if wrap else content)
+            )
+    return buffer.getvalue()
+
+
+def grocery_imdf_files() -> dict[str, Any]:
+    """The files of :func:`grocery_imdf`, name -> manifest or list of features."""
     to_wgs84 = Transformer.from_crs(
         f"+proj=aeqd +lat_0={ORIGIN[1]} +lon_0={ORIGIN[0]} +units=m +ellps=WGS84", "EPSG:4326", always_xy=True
     ).transform
@@ -174,12 +192,5 @@ def grocery_imdf(drop: tuple[str, ...] = ()) -> bytes:
         "amenity.geojson": amenities,
         "section.geojson": sections,
     }
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, content in files.items():
-            if name in drop:
-                continue
-            body = content if name == "manifest.json" else {"type": "FeatureCollection", "features": content}
-            archive.writestr(name, orjson.dumps(body))
     assert venue_id
-    return buffer.getvalue()
+    return files
