@@ -9,9 +9,12 @@ docs/floorplan-format.md.
 from __future__ import annotations
 
 import io
+import math
 import zipfile
+import zlib
 from typing import Any
 
+import numpy as np
 import orjson
 import shapely
 from pyproj import Transformer
@@ -38,6 +41,23 @@ def _fail(message: str, code: str = "bad_imdf", pointer: str = "") -> PlanInvali
     return PlanInvalid(f"The IMDF archive cannot be imported: {message}", [Problem(code, message, pointer=pointer)])
 
 
+#: What reading a damaged member raises: a bad CRC or sizes (BadZipFile), a broken deflate
+#: stream (zlib.error), an encrypted member (RuntimeError), an unknown compression method
+#: (NotImplementedError), a truncated archive (EOFError, ValueError).
+_UNREADABLE = (zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError, EOFError, ValueError, OSError)
+#: Most features an archive may hold, counted before any is converted.
+MAX_FEATURES = 50_000
+
+
+def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    try:
+        return archive.read(info)
+    except _UNREADABLE as exc:
+        raise _fail(
+            f"{info.filename} cannot be read from the archive: {exc}", "bad_archive", f"/{info.filename}"
+        ) from exc
+
+
 def _read_collection(archive: zipfile.ZipFile, name: str, required: bool = False) -> list[dict[str, Any]]:
     try:
         info = archive.getinfo(name)
@@ -48,20 +68,52 @@ def _read_collection(archive: zipfile.ZipFile, name: str, required: bool = False
     if info.file_size > MAX_MEMBER_BYTES:
         raise _fail(f"{name} is larger than {MAX_MEMBER_BYTES} bytes", "imdf_too_large", f"/{name}")
     try:
-        document = orjson.loads(archive.read(info))
+        document = orjson.loads(_read_member(archive, info))
     except orjson.JSONDecodeError as exc:
         raise _fail(f"{name} is not JSON: {exc}", "malformed_json", f"/{name}") from exc
     features = document.get("features") if isinstance(document, dict) else None
     if not isinstance(features, list):
         raise _fail(f"{name} is not a FeatureCollection", "bad_imdf", f"/{name}")
-    return [f for f in features if isinstance(f, dict)]
+    if len(features) > MAX_FEATURES:
+        raise _fail(f"{name} has {len(features)} features; at most {MAX_FEATURES}", "imdf_too_large", f"/{name}")
+    for index, feature in enumerate(features):
+        _check_feature(feature, name, index)
+    return features  # type: ignore[no-any-return]
+
+
+def _check_feature(feature: Any, name: str, index: int) -> None:
+    """The structure every IMDF feature has: an object with a string ``id``, ``properties`` an
+    object (or null) and ``geometry`` an object (or null)."""
+    pointer = f"/{name}/features/{index}"
+    if not isinstance(feature, dict):
+        raise _fail(f"feature {index} in {name} is not an object", "bad_imdf", pointer)
+    fid = feature.get("id")
+    if not isinstance(fid, str) or not fid:
+        raise _fail(f"feature {index} in {name} has no string id", "bad_imdf", pointer)
+    if not isinstance(feature.get("properties"), dict | None):
+        raise _fail(f"feature {fid} in {name}: properties must be an object", "bad_imdf", pointer)
+    if not isinstance(feature.get("geometry"), dict | None):
+        raise _fail(f"feature {fid} in {name}: geometry must be an object or null", "bad_imdf", pointer)
+
+
+def _props(feature: dict[str, Any]) -> dict[str, Any]:
+    return feature.get("properties") or {}
 
 
 def _name(feature: dict[str, Any]) -> str | None:
-    names = (feature.get("properties") or {}).get("name")
+    names = _props(feature).get("name")
     if isinstance(names, dict) and names:
         return str(names.get("en") or next(iter(names.values())))
     return None
+
+
+def _ordinal(level: dict[str, Any]) -> int:
+    ordinal = _props(level).get("ordinal", 0)
+    if ordinal is None:
+        return 0
+    if not isinstance(ordinal, int) or isinstance(ordinal, bool):
+        raise _fail(f"level {level['id']}: ordinal must be an integer, not {ordinal!r}", "bad_imdf", "/level.geojson")
+    return ordinal
 
 
 def imdf_to_v1(data: bytes) -> dict[str, Any]:
@@ -85,17 +137,29 @@ def imdf_to_v1(data: bytes) -> dict[str, Any]:
         sections = _read_collection(archive, "section.geojson")
     if not levels:
         raise _fail("level.geojson has no levels", pointer="/level.geojson")
-    level = min(
-        levels,
-        key=lambda f: (
-            abs((f.get("properties") or {}).get("ordinal", 0) or 0),
-            (f.get("properties") or {}).get("ordinal", 0) or 0,
-        ),
-    )
+    level = min(levels, key=lambda f: (abs(_ordinal(f)), _ordinal(f)))
     level_id = level.get("id")
+    try:
+        return _convert(level, level_id, venues, units, fixtures, openings, amenities, sections)
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError, shapely.errors.ShapelyError) as exc:
+        # Anything the checks above did not foresee: still a 422 that says where, never a 500.
+        raise _fail(f"a feature could not be converted ({type(exc).__name__}: {exc})") from exc
+
+
+def _convert(
+    level: dict[str, Any],
+    level_id: Any,
+    venues: list[dict[str, Any]],
+    units: list[dict[str, Any]],
+    fixtures: list[dict[str, Any]],
+    openings: list[dict[str, Any]],
+    amenities: list[dict[str, Any]],
+    sections: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """The v1 document of one level, from features whose structure has been checked."""
 
     def on_level(features: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return [f for f in features if (f.get("properties") or {}).get("level_id") == level_id]
+        return [f for f in features if _props(f).get("level_id") == level_id]
 
     origin = _origin(venues[0] if venues else level)
     to_metres = Transformer.from_crs(
@@ -105,18 +169,28 @@ def imdf_to_v1(data: bytes) -> dict[str, Any]:
     def metres(feature: dict[str, Any], file: str) -> Any:
         try:
             geom = shape(feature["geometry"])
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError, shapely.errors.ShapelyError) as exc:
             raise _fail(f"feature {feature.get('id')} in {file} has no readable geometry", pointer=f"/{file}") from exc
-        return shapely.transform(geom, to_metres, interleaved=False)
+        if not np.isfinite(shapely.get_coordinates(geom)).all():
+            raise _fail(
+                f"feature {feature.get('id')} in {file} has coordinates that are not numbers", pointer=f"/{file}"
+            )
+        # Exports often carry slightly invalid polygons (a self-touching ring): repaired, as a
+        # viewer would draw them, rather than failing every operation on them.
+        return shapely.make_valid(shapely.transform(geom, to_metres, interleaved=False))
 
     outline = metres(level, "level.geojson")
     if outline.geom_type == "MultiPolygon":
         outline = max(outline.geoms, key=lambda g: g.area)
+    if outline.geom_type != "Polygon":
+        raise _fail(
+            f"level {level_id}: its geometry must be a Polygon, not a {outline.geom_type}", pointer="/level.geojson"
+        )
     out: list[dict[str, Any]] = [_feature("outline", outline)]
     level_units = on_level(units)
     unit_ids = {u.get("id") for u in level_units}
     for unit in level_units:
-        category = str((unit.get("properties") or {}).get("category", "unspecified"))
+        category = str(_props(unit).get("category", "unspecified"))
         if category not in WALKABLE_UNITS:
             for poly in _polygons(metres(unit, "unit.geojson").intersection(outline)):
                 out.append(_feature("fixture", poly, id=f"unit-{unit['id']}", name=_name(unit) or category))
@@ -126,14 +200,14 @@ def imdf_to_v1(data: bytes) -> dict[str, Any]:
         for i, poly in enumerate(_polygons(geom)):
             fid = str(fixture["id"]) if i == 0 else f"{fixture['id']}-{i}"
             out.append(_feature("fixture", poly, id=fid, name=_name(fixture)))
-            category = str((fixture.get("properties") or {}).get("category", "")).lower()
+            category = str(_props(fixture).get("category", "")).lower()
             if category in SHELF_FIXTURES:
                 for side, face in _long_faces(poly):
                     shelf_count += 1
                     out.append(_feature("shelf", face, id=f"{fid}-{side}", label=f"{_name(fixture) or 'Shelf'} {side}"))
     for section in on_level(sections):
         for i, poly in enumerate(_polygons(metres(section, "section.geojson").intersection(outline))):
-            name = _name(section) or str((section.get("properties") or {}).get("category", "section"))
+            name = _name(section) or str(_props(section).get("category", "section"))
             lowered = name.lower()
             temperature = (
                 "frozen"
@@ -153,7 +227,7 @@ def imdf_to_v1(data: bytes) -> dict[str, Any]:
             )
     boundary = outline.exterior
     for opening in openings:
-        props = opening.get("properties") or {}
+        props = _props(opening)
         if props.get("level_id") != level_id or not str(props.get("category", "")).startswith("pedestrian"):
             continue
         line = metres(opening, "opening.geojson")
@@ -163,10 +237,13 @@ def imdf_to_v1(data: bytes) -> dict[str, Any]:
             point = boundary.interpolate(inward)
             out.append(_feature("entrance", point, id=str(opening["id"])))
     for amenity in amenities:
-        props = amenity.get("properties") or {}
+        props = _props(amenity)
         if str(props.get("category", "")).lower() not in CHECKOUT_AMENITIES:
             continue
-        if not set(props.get("unit_ids") or []) & unit_ids:
+        linked = props.get("unit_ids") or []
+        if not isinstance(linked, list) or not all(isinstance(u, str) for u in linked):
+            raise _fail(f"amenity {amenity['id']}: unit_ids must be a list of ids", pointer="/amenity.geojson")
+        if not set(linked) & unit_ids:
             continue
         out.append(
             _feature("checkout", metres(amenity, "amenity.geojson"), id=str(amenity["id"]), type=props.get("category"))
@@ -190,11 +267,27 @@ def _read_manifest(archive: zipfile.ZipFile) -> None:
 
 
 def _origin(feature: dict[str, Any]) -> tuple[float, float]:
-    point = (feature.get("properties") or {}).get("display_point")
-    if isinstance(point, dict) and isinstance(point.get("coordinates"), list):
-        lon, lat = point["coordinates"][:2]
-        return float(lon), float(lat)
-    centroid = shape(feature["geometry"]).centroid
+    """The venue's display point (WGS84 lon, lat), else its geometry's centroid."""
+    point = _props(feature).get("display_point")
+    if point is not None:
+        coordinates = point.get("coordinates") if isinstance(point, dict) else None
+        if (
+            not isinstance(coordinates, list)
+            or len(coordinates) < 2
+            or not all(isinstance(c, int | float) and not isinstance(c, bool) for c in coordinates[:2])
+            or not (math.isfinite(coordinates[0]) and -180 <= coordinates[0] <= 180)
+            or not (math.isfinite(coordinates[1]) and -90 <= coordinates[1] <= 90)
+        ):
+            message = f"{feature['id']}: display_point must be a Point of longitude and latitude"
+            raise _fail(message, pointer="/venue.geojson")
+        return float(coordinates[0]), float(coordinates[1])
+    try:
+        centroid = shape(feature["geometry"]).centroid
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, shapely.errors.ShapelyError) as exc:
+        message = f"{feature['id']} has neither a display_point nor a readable geometry"
+        raise _fail(message, pointer="/venue.geojson") from exc
+    if centroid.is_empty or not (-180 <= centroid.x <= 180 and -90 <= centroid.y <= 90):
+        raise _fail(f"{feature['id']}: its geometry is not in longitude and latitude", pointer="/venue.geojson")
     return centroid.x, centroid.y
 
 
