@@ -8,11 +8,25 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 
-from api.ratelimit import rate_limited
+from api.ratelimit import RateLimits, client_address, rate_limited
 from stores.tokens import Principal, authenticate
 
 
 async def _principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
+    try:
+        principal = await _authenticate(connection)
+    except NotAuthorizedException:
+        # The classes count after authentication, so without this a failed one is never
+        # counted: guessing tokens (each a database read) would be unlimited. 429 once the
+        # address is past its ceiling.
+        limits: RateLimits = connection.app.state.rate_limits
+        await limits.check_address(client_address(connection))
+        raise
+    connection.state.principal = principal
+    return principal
+
+
+async def _authenticate(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
     header = connection.headers.get("authorization")
     if not header:
         raise NotAuthorizedException("This needs an Authorization: Bearer token.")
@@ -25,7 +39,6 @@ async def _principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principa
         principal = await authenticate(session, secret, state.settings.admin_token)
     if principal is None:
         raise NotAuthorizedException("Unknown or revoked token.")
-    connection.state.principal = principal
     return principal
 
 

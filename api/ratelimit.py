@@ -56,6 +56,14 @@ class RateLimits:
         """Count one request of class ``name``; raise 429 if any limit is exhausted."""
         checks = [(item, (name, client)) for item in self._classes[name]]
         checks += [(item, ("address", address)) for item in self._per_address]
+        await self._hit(checks)
+
+    async def check_address(self, address: str) -> None:
+        """Count one request against the per-address ceiling only; 429 if it is exhausted. For
+        a failed authentication, which no class counts (the classes count after it)."""
+        await self._hit([(item, ("address", address)) for item in self._per_address])
+
+    async def _hit(self, checks: list[tuple[RateLimitItem, tuple[str, str]]]) -> None:
         for item, identifiers in checks:
             if not await self._limiter.hit(item, *identifiers):
                 stats = await self._limiter.get_window_stats(item, *identifiers)
@@ -67,9 +75,13 @@ class RateLimits:
                 )
 
 
+def client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    return connection.client.host if connection.client else "unknown"
+
+
 def client_key(connection: ASGIConnection[Any, Any, Any, Any]) -> tuple[str, str]:
     """(client key, address) for the limits; see the module docstring."""
-    address = connection.client.host if connection.client else "unknown"
+    address = client_address(connection)
     principal = connection.state.get("principal")
     if principal is not None:
         return f"token:{principal.token_id or 'bootstrap'}", address

@@ -108,6 +108,19 @@ def test_rate_limits_per_client_per_token_and_per_address(settings: Settings) ->
         assert 429 in statuses
 
 
+def test_failed_authentication_counts_against_the_address_ceiling(settings: Settings) -> None:
+    """Token guesses were never limited (the classes count after authentication)."""
+    with TestClient(app=create_app(dataclasses.replace(settings, rate_limit_per_address="5/minute"))) as client:
+        guesses = [
+            client.post("/v1/stores", json={"id": "x", "name": "X", "lat": 1, "lon": 1},
+                        headers={"Authorization": f"Bearer guess-{i}"}).status_code
+            for i in range(8)
+        ]  # fmt: skip
+        assert guesses[:5] == [401] * 5 and guesses[5:] == [429] * 3, guesses
+        missing = client.delete("/v1/tokens/x")
+        assert missing.status_code == 429 and int(missing.headers["retry-after"]) >= 1
+
+
 def circle_plan(vertices: int, radius: float = 40.0) -> dict:  # type: ignore[type-arg]
     """A round sales floor drawn as ``vertices`` tiny segments (a curved CAD wall), with a door,
     a till and a few gondolas, far from the origin."""
