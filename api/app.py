@@ -94,7 +94,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.head_revision = migrate.head_revision()
         app.state.db = Database.connect(settings)
         app.state.artifacts = ArtifactCache(settings.artifact_cache_entries)
-        app.state.svg_cache = Lru(32)
+        app.state.svg_cache = Lru(32, settle=False)
         app.state.probe = VersionProbe(settings.database_url, watch=settings.version_watch)
         app.state.db.on_commit(ANNOUNCED_TABLES, app.state.probe.forget)  # read your own writes on this worker
         app.state.locations = LocationIndexes(
@@ -124,6 +124,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        search = getattr(app.state, "search", None)
+        if search is not None:
+            await search.close()
         probe = getattr(app.state, "probe", None)
         if probe is not None:
             await probe.close()

@@ -14,7 +14,7 @@ from api.dependencies import Session
 from api.guards import ADMIN_WRITE, MANAGER_WRITE, SHOPPER_EXPENSIVE
 from api.schemas import LocationsOut
 from catalog import placements, products
-from catalog.locate import Item, locate_items
+from catalog.locate import Item, locate_list
 from catalog.placements import PlacementRow
 from stores.errors import Invalid, NotFound, Problem, UnsupportedMedia
 
@@ -174,7 +174,7 @@ class StoreCatalogController(Controller):
     async def locate(self, store_id: FromPath[str], data: JSONBody[LocateIn], state: State) -> dict[str, Any]:
         index = await state.locations.get(store_id)
         search = await state.search.get()
-        results = locate_items(index, search, to_items(data.items))
+        results = await locate_list(index, search, to_items(data.items))
         for r in results:
             state.search_misses.record_unresolved(store_id, "locate", r.item.as_json(), r.reason, r.sku)
         return {"results": [r.as_json() for r in results]}

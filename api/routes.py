@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -21,6 +22,7 @@ from stores.errors import Invalid, Problem
 from stores.floorplan import service as floorplans
 from stores.floorplan.parse import parse_plan
 from stores.floorplan.svg import render_svg
+from stores.lru import Lru
 
 MAX_ROUTE_ITEMS = 200
 
@@ -94,6 +96,12 @@ async def _route(state: State, store_id: str, data: RouteIn) -> dict[str, Any]:
     return await plan_route(index, search, route_table, items, options)
 
 
+def _route_picture(source: bytes, path: list[list[float]], title: str) -> str:
+    """The route over the plan (parsing and drawing a big plan takes a quarter of a second: run
+    it in a thread; the parsed geometries stay in it)."""
+    return render_svg(parse_plan(orjson.loads(source)), route=[(p[0], p[1]) for p in path], title=title)
+
+
 class RouteController(Controller):
     path = "/stores/{store_id:str}"
     tags = ["routes"]
@@ -123,11 +131,18 @@ class RouteController(Controller):
         db: Session,
         skus: Annotated[str, Parameter(min_length=1, max_length=4000, description="comma-separated skus")],
     ) -> Response[str]:
-        items = [ItemIn(sku=s.strip()) for s in skus.split(",") if s.strip()]
-        result = await _route(state, store_id, RouteIn(items=items))
-        _, source = await floorplans.plan_source(db, store_id, result["floorplan_version"])
-        svg = render_svg(parse_plan(orjson.loads(source)), route=[tuple(p) for p in result["path"]],
-                         title=f"{store_id}: {len(result['stops']) - 2} stops, {result['distance_m']} m")  # fmt: skip
+        wanted = tuple(s.strip() for s in skus.split(",") if s.strip())
+        # The picture depends on the plan, placements, closures and catalog (names, storage):
+        # all in the key, so a change draws afresh and a repeat is served from memory.
+        _, versions = await state.locations.get_versioned(store_id)
+        key = ("route", store_id, versions, (await state.search.get()).version, wanted)
+        cache: Lru[tuple[Any, ...], str] = state.svg_cache
+        svg = cache.get(key)
+        if svg is None:
+            result = await _route(state, store_id, RouteIn(items=[ItemIn(sku=s) for s in wanted]))
+            _, source = await floorplans.plan_source(db, store_id, result["floorplan_version"])
+            title = f"{store_id}: {len(result['stops']) - 2} stops, {result['distance_m']} m"
+            svg = cache.put(key, await asyncio.to_thread(_route_picture, source, result["path"], title))
         return Response(svg, media_type="image/svg+xml")
 
     @post(

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from catalog.locate import Item, locate_items
+from catalog.locate import Item, locate_list
 from catalog.locations import Carried, StoreIndex
 from catalog.search import SearchIndex
 from routing import solve_path, solve_ranked, with_start
@@ -75,7 +75,7 @@ async def plan_route(
 ) -> dict[str, Any]:
     artifact = index.artifact
     table = route_table.table
-    resolved = locate_items(index, search, items)
+    resolved = await locate_list(index, search, items)
     unresolved: list[dict[str, Any]] = []
     stops: dict[str, _Stop] = {}
     for r in resolved:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import logging
 import re
 import unicodedata
 from collections import defaultdict
@@ -43,6 +44,7 @@ CANDIDATES = 300
 #: Queries whose matches each index keeps by default (a few KB each at most).
 RECENT_QUERIES = 1024
 _WORD = re.compile(r"\w+", re.UNICODE)
+log = logging.getLogger("aislepath.search")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 
 
@@ -182,8 +184,21 @@ class SearchIndex:
         return candidates[keep].astype(np.int64), best[keep]
 
 
+#: How long a request waits for the index of a new catalog version before it is answered from
+#: the previous one. A small catalog's index is ready well within it (answers reflect an import
+#: at once); a large one's takes seconds (25 s at 500,000 products), and shoppers do not wait.
+FRESH_WAIT_S = 0.25
+
+
+def _log_failed_build(task: asyncio.Task[SearchIndex]) -> None:
+    # Read the outcome even when no request waits for it any more (no "never retrieved" noise).
+    if not task.cancelled() and (exc := task.exception()) is not None:
+        log.warning("search index build failed: %s", type(exc).__name__)
+
+
 class SearchIndexes:
-    """The worker's search index, rebuilt when the catalog version changes."""
+    """The worker's search index. A new catalog version is indexed in the background, once;
+    until it is ready (past :data:`FRESH_WAIT_S`), requests are answered from the previous one."""
 
     def __init__(
         self, probe: VersionProbe, sessions: async_sessionmaker[AsyncSession], recent_queries: int = RECENT_QUERIES
@@ -192,22 +207,41 @@ class SearchIndexes:
         self._probe = probe
         self._sessions = sessions
         self._index: SearchIndex | None = None
-        self._lock = asyncio.Lock()
+        self._building: tuple[int, asyncio.Task[SearchIndex]] | None = None
 
     async def get(self) -> SearchIndex:
         version = await self._probe.catalog_version()
-        if self._index is not None and self._index.version == version:
-            return self._index
-        async with self._lock:
-            if self._index is not None and self._index.version == version:
-                return self._index
+        current = self._index
+        if current is not None and current.version == version:
+            return current
+        if self._building is None or self._building[0] != version:
+            task = asyncio.create_task(self._build(version))
+            task.add_done_callback(_log_failed_build)
+            self._building = (version, task)
+        build = asyncio.shield(self._building[1])
+        if current is None:  # nothing to serve meanwhile
+            return await build
+        try:
+            return await asyncio.wait_for(build, FRESH_WAIT_S)
+        except TimeoutError:
+            return current
+
+    async def _build(self, version: int) -> SearchIndex:
+        try:
             async with self._sessions() as session:
-                rows = await session.execute(
-                    select(Product.sku, Product.name, Product.brand, Product.names, Product.keywords).order_by(
-                        Product.sku
-                    )
-                )
+                columns = (Product.sku, Product.name, Product.brand, Product.names, Product.keywords)
+                rows = await session.execute(select(*columns).order_by(Product.sku))
                 products = [(r.sku, r.name, r.brand, r.names or {}, r.keywords or []) for r in rows]
-            self._index = await asyncio.to_thread(SearchIndex, version, products, self._recent_queries)
+            index = await asyncio.to_thread(SearchIndex, version, products, self._recent_queries)
+        finally:
+            if self._building is not None and self._building[0] == version:
+                self._building = None  # done or failed: a failed build is tried again by the next request
+        if self._index is None or self._index.version < version:
+            self._index = index
             settle_long_lived()
-            return self._index
+        return index
+
+    async def close(self) -> None:
+        if self._building is not None:
+            self._building[1].cancel()
+            await asyncio.gather(self._building[1], return_exceptions=True)

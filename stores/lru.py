@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import threading
 from collections import OrderedDict
 from typing import Generic, TypeVar
 
@@ -16,24 +17,30 @@ class Lru(Generic[K, V]):
     ``settle``: an insert moves what is alive out of the collector's sight (see
     :func:`settle_long_lived`); right for a few big values that live until their version
     changes, not for many small ones put on a hot path (search's remembered queries).
+
+    Safe to share with threads (free-text matching runs off the event loop): a lookup and an
+    eviction in two threads would otherwise race between ``get`` and ``move_to_end``.
     """
 
     def __init__(self, max_entries: int, settle: bool = True) -> None:
         self._entries: OrderedDict[K, V] = OrderedDict()
         self._max = max(1, max_entries)
         self._settle = settle
+        self._lock = threading.Lock()
 
     def get(self, key: K) -> V | None:
-        value = self._entries.get(key)
-        if value is not None:
-            self._entries.move_to_end(key)
-        return value
+        with self._lock:
+            value = self._entries.get(key)
+            if value is not None:
+                self._entries.move_to_end(key)
+            return value
 
     def put(self, key: K, value: V) -> V:
-        self._entries[key] = value
-        self._entries.move_to_end(key)
-        while len(self._entries) > self._max:
-            self._entries.popitem(last=False)
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._max:
+                self._entries.popitem(last=False)
         if self._settle:
             settle_long_lived()
         return value

@@ -177,3 +177,57 @@ def test_a_closure_that_is_not_a_polygon_is_a_422(store: TestClient, polygon: di
     response = store.post("/v1/stores/s1/closures", json={"polygon": polygon}, headers=ADMIN)
     assert is_problem(response, 422, "invalid_polygon"), response.text[:300]
     assert store.get("/v1/stores/s1/closures").json()["closures"] == []
+
+
+def test_free_text_past_the_work_budget_is_a_422_before_matching(store: TestClient) -> None:
+    from catalog.locate import MAX_QUERY_CHARACTERS
+
+    long_query = "sourdough bread with seeds and a crust " * 5  # under the 200-character field limit
+    items = [{"query": long_query}] * (MAX_QUERY_CHARACTERS // len(long_query) + 1)
+    for path in ("/v1/stores/s1/route", "/v1/stores/s1/locate"):
+        response = store.post(path, json={"items": items})
+        assert is_problem(response, 422, "too_much_work"), (path, response.status_code, response.text[:300])
+    within = items[: MAX_QUERY_CHARACTERS // len(long_query)]
+    assert store.post("/v1/stores/s1/locate", json={"items": within}).status_code == 200
+
+
+def test_route_pictures_are_cached_by_versions_and_list(store: TestClient) -> None:
+    planogram = [{"sku": "bread-1", "shelf": "s8"}, {"sku": "rice-1", "shelf": "s12"}]
+    assert put_json(store, "/v1/stores/s1/placements", planogram).status_code == 200
+    cache = store.app.state.svg_cache
+    first = store.get("/v1/stores/s1/route.svg", params={"skus": "bread-1,rice-1"})
+    size = len(cache)
+    again = store.get("/v1/stores/s1/route.svg", params={"skus": "bread-1,rice-1"})
+    assert again.text == first.text and len(cache) == size  # served from memory
+    store.post("/v1/stores/s1/closures", json={"shelf": "s8"}, headers=ADMIN)
+    closed = store.get("/v1/stores/s1/route.svg", params={"skus": "bread-1,rice-1"})
+    assert closed.status_code == 200 and len(cache) == size + 1  # a closure is a new picture
+
+
+def test_a_catalog_change_is_indexed_in_the_background_and_the_old_index_serves_meanwhile(
+    store: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    import catalog.search as search
+
+    assert store.get("/v1/stores/s1/products", params={"q": "sourdough"}).status_code == 200  # index v1 built
+    release = threading.Event()
+    built = search.SearchIndex
+
+    def slow_index(*args):  # type: ignore[no-untyped-def]
+        release.wait(10)
+        return built(*args)
+
+    monkeypatch.setattr(search, "SearchIndex", slow_index)
+    assert put_json(store, "/v1/products", [{"sku": "kimchi-1", "name": "Kimchi"}]).status_code == 200
+    meanwhile = store.get("/v1/stores/s1/products", params={"q": "kimchi"})
+    assert meanwhile.status_code == 200 and meanwhile.json()["results"] == []  # the previous catalog, at once
+    assert store.get("/v1/stores/s1/products", params={"q": "sourdough"}).json()["results"]
+    release.set()
+    for _ in range(100):
+        hits = store.get("/v1/stores/s1/products", params={"q": "kimchi"}).json()["results"]
+        if hits:
+            break
+        release.wait(0.05)
+    assert [h["sku"] for h in hits] == ["kimchi-1"]
