@@ -93,7 +93,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.settings = settings
         app.state.head_revision = migrate.head_revision()
         app.state.db = Database.connect(settings)
-        app.state.artifacts = ArtifactCache(settings.artifact_cache_entries)
+        cache_bytes = settings.artifact_cache_mb * 1024 * 1024
+        app.state.artifacts = ArtifactCache(settings.artifact_cache_entries, cache_bytes)
         app.state.svg_cache = Lru(32, settle=False)
         app.state.probe = VersionProbe(settings.database_url, watch=settings.version_watch)
         app.state.db.on_commit(ANNOUNCED_TABLES, app.state.probe.forget)  # read your own writes on this worker
@@ -105,7 +106,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             settings.wrong_location_reports,
         )
         app.state.search = SearchIndexes(app.state.probe, app.state.db.sessionmaker, settings.search_cache_queries)
-        app.state.route_tables = RouteTables(app.state.db.sessionmaker, settings.artifact_cache_entries)
+        app.state.route_tables = RouteTables(app.state.db.sessionmaker, settings.artifact_cache_entries, cache_bytes)
         if _log_slow_gc not in gc.callbacks:
             gc.callbacks.append(_log_slow_gc)
         app.state.compiler = CompilePool(settings.compile_timeout_s, settings.compile_memory_mb)

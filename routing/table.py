@@ -83,6 +83,12 @@ class CornerTable:
     #: Cells of ``free_grown``'s grid with no walkable point (a quick "certainly blocked" for legs).
     grid: BlockedGrid | None = None
 
+    @property
+    def array_bytes(self) -> int:
+        """Bytes its arrays hold (the corner tables dominate: 8 per pair of corners)."""
+        arrays = (self.corners, self.dist, self.pred, self.points, self.link_ptr, self.link_corner, self.link_dist)
+        return sum(a.nbytes for a in arrays)
+
 
 @dataclass(frozen=True, slots=True)
 class Legs:

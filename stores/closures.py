@@ -115,10 +115,18 @@ class RouteTable:
 class RouteTables:
     """Per-worker cache of route tables keyed by (store, floor plan version, active closures)."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], max_entries: int = 64) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], max_entries: int = 64, max_bytes: int | None = None
+    ) -> None:
         self._sessions = sessions
         self._closures: dict[tuple[str, int], list[Closure]] = {}
-        self._tables: Lru[tuple[str, int, tuple[str, ...]], RouteTable] = Lru(max_entries)
+        # A table derived for closures holds its own corner tables; the compiled one is shared
+        # with the artifact (counted there). A store's table for other closures or another
+        # version is superseded by a new one.
+        self._tables: Lru[tuple[str, int, tuple[str, ...]], RouteTable] = Lru(
+            max_entries, max_bytes=max_bytes, weigh=lambda t: t.table.array_bytes if t.closure_ids else 0,
+            supersedes=lambda new, old: new[0] == old[0],
+        )  # fmt: skip
 
     async def get(self, artifact: NavArtifact, closures_version: int) -> RouteTable:
         key = (artifact.store_id, closures_version)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Generic, TypeVar
 
 K = TypeVar("K")
@@ -18,15 +19,31 @@ class Lru(Generic[K, V]):
     :func:`settle_long_lived`); right for a few big values that live until their version
     changes, not for many small ones put on a hot path (search's remembered queries).
 
+    ``max_bytes`` with ``weigh`` (the bytes a value holds) bounds the memory too: the oldest
+    entries go until both bounds hold, though the newest always stays. ``supersedes(new, old)``
+    (keys) drops the entries a new one replaces, such as older versions of the same store.
+
     Safe to share with threads (free-text matching runs off the event loop): a lookup and an
     eviction in two threads would otherwise race between ``get`` and ``move_to_end``.
     """
 
-    def __init__(self, max_entries: int, settle: bool = True) -> None:
+    def __init__(
+        self,
+        max_entries: int,
+        settle: bool = True,
+        max_bytes: int | None = None,
+        weigh: Callable[[V], int] | None = None,
+        supersedes: Callable[[K, K], bool] | None = None,
+    ) -> None:
         self._entries: OrderedDict[K, V] = OrderedDict()
         self._max = max(1, max_entries)
         self._settle = settle
         self._lock = threading.Lock()
+        self._max_bytes = max_bytes
+        self._weigh = weigh or (lambda _: 0)
+        self._weights: dict[K, int] = {}
+        self._bytes = 0
+        self._supersedes = supersedes
 
     def get(self, key: K) -> V | None:
         with self._lock:
@@ -37,16 +54,33 @@ class Lru(Generic[K, V]):
 
     def put(self, key: K, value: V) -> V:
         with self._lock:
+            if self._supersedes is not None:
+                for old in [k for k in self._entries if k != key and self._supersedes(key, k)]:
+                    self._drop(old)
+            self._drop(key)
             self._entries[key] = value
-            self._entries.move_to_end(key)
-            while len(self._entries) > self._max:
-                self._entries.popitem(last=False)
+            self._weights[key] = weight = self._weigh(value)
+            self._bytes += weight
+            while len(self._entries) > 1 and (
+                len(self._entries) > self._max or (self._max_bytes is not None and self._bytes > self._max_bytes)
+            ):
+                self._drop(next(iter(self._entries)))
         if self._settle:
             settle_long_lived()
         return value
 
+    def _drop(self, key: K) -> None:
+        if key in self._entries:
+            del self._entries[key]
+            self._bytes -= self._weights.pop(key)
+
     def __len__(self) -> int:
         return len(self._entries)
+
+    @property
+    def bytes(self) -> int:
+        """What the entries weigh (0 without ``weigh``)."""
+        return self._bytes
 
 
 def settle_long_lived() -> None:

@@ -51,6 +51,9 @@ class Settings:
     locator_max_limit: int = 100
     #: Compiled stores kept in each worker's memory (a hypermarket is a few MB).
     artifact_cache_entries: int = 64
+    #: Memory those compiled stores (and route tables derived for closures) may hold per worker,
+    #: in MiB: the least recently used go first. Older versions of a store go at once.
+    artifact_cache_mb: int = 1024
     #: Route ETA: walking speed with a trolley, and seconds to pick one item from a shelf.
     walk_speed_mps: float = 0.9
     pick_seconds: float = 15.0
@@ -96,6 +99,7 @@ class Settings:
             log_level=os.environ.get("AISLEPATH_LOG_LEVEL", "INFO").upper(),
             access_log=_env_bool("AISLEPATH_ACCESS_LOG", True),
             artifact_cache_entries=_env_int("AISLEPATH_ARTIFACT_CACHE", 64),
+            artifact_cache_mb=_env_int("AISLEPATH_ARTIFACT_CACHE_MB", 1024),
             walk_speed_mps=float(os.environ.get("AISLEPATH_WALK_SPEED_MPS") or 0.9),
             pick_seconds=float(os.environ.get("AISLEPATH_PICK_SECONDS") or 15.0),
             compile_timeout_s=float(os.environ.get("AISLEPATH_COMPILE_TIMEOUT_S") or 60.0),

@@ -69,6 +69,12 @@ class NavArtifact:
     nav_wkb: bytes
     size_bytes: int
 
+    @property
+    def memory_bytes(self) -> int:
+        """About what this artifact holds in a worker's memory (its arrays and geometry)."""
+        arrays = (self.edges, self.edge_lengths, self.shelf_slot_start, self.shelf_slot_count, self.slot_place)
+        return self.table.array_bytes + sum(a.nbytes for a in arrays) + 3 * len(self.nav_wkb)
+
     def slot_for(self, shelf_id: str, position_m: float | None) -> int:
         """The point index of the stand point serving ``position_m`` along the shelf (middle if None)."""
         info = self.shelves[shelf_id]

@@ -297,11 +297,24 @@ async def plan_source(session: AsyncSession, store_id: str, version: int | None 
     return version, source
 
 
-class ArtifactCache:
-    """Per-worker LRU of loaded artifacts, keyed by (store, version): a new version is a new key."""
+def _same_store(new: tuple[Any, ...], old: tuple[Any, ...]) -> bool:
+    """A cache entry of a store is superseded by any newer one of the same store: requests in
+    flight keep the object they hold, and an older version asked for again is loaded again."""
+    return bool(new[0] == old[0])
 
-    def __init__(self, max_entries: int = 64) -> None:
-        self._entries: Lru[tuple[str, int], NavArtifact] = Lru(max_entries)
+
+class ArtifactCache:
+    """Per-worker LRU of loaded artifacts, keyed by (store, version), bounded in entries and in
+    bytes; a store's other versions leave when one is loaded (a rollback loads it again)."""
+
+    def __init__(self, max_entries: int = 64, max_bytes: int | None = None) -> None:
+        self._entries: Lru[tuple[str, int], NavArtifact] = Lru(
+            max_entries, max_bytes=max_bytes, weigh=lambda a: a.memory_bytes, supersedes=_same_store
+        )
+
+    @property
+    def held_bytes(self) -> int:
+        return self._entries.bytes
 
     async def get(self, session: AsyncSession, store_id: str, version: int) -> NavArtifact:
         key = (store_id, version)

@@ -40,3 +40,24 @@ def test_a_cached_locations_answer_holds_about_its_own_size() -> None:
     held = _held(product.body)
     # orjson's own buffer is 4 KB or more whatever the length; the kept copy is right-sized.
     assert held < len(body) + 256, (held, len(body))
+
+
+def test_lru_bounded_by_bytes_keeps_the_newest_within_the_budget() -> None:
+    cache: Lru[str, bytes] = Lru(100, max_bytes=10, weigh=len)
+    cache.put("a", b"1234")
+    cache.put("b", b"1234")
+    assert cache.bytes == 8
+    cache.put("c", b"1234")  # 12 > 10: "a" goes
+    assert (cache.get("a"), len(cache), cache.bytes) == (None, 2, 8)
+    cache.put("big", b"x" * 50)  # larger than the budget: alone, but kept
+    assert (len(cache), cache.bytes, cache.get("big")) == (1, 50, b"x" * 50)
+    cache.put("big", b"y")  # replacing a key re-weighs it
+    assert cache.bytes == 1
+
+
+def test_lru_drops_what_a_new_entry_supersedes() -> None:
+    cache: Lru[tuple[str, int], str] = Lru(10, supersedes=lambda new, old: new[0] == old[0])
+    cache.put(("s1", 1), "v1")
+    cache.put(("s2", 1), "other store")
+    cache.put(("s1", 2), "v2")
+    assert cache.get(("s1", 1)) is None and cache.get(("s1", 2)) == "v2" and cache.get(("s2", 1)) == "other store"
