@@ -6,6 +6,7 @@ never a header, so tokens stay out of logs.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import time
@@ -13,6 +14,7 @@ from typing import Any
 
 import orjson
 from litestar import Request
+from litestar.exceptions import HTTPException
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.problems import on_domain_error
@@ -47,6 +49,37 @@ def reject_nul_middleware(app: ASGIApp) -> ASGIApp:
             await on_domain_error(request, refusal).to_asgi_response(None, request)(scope, receive, send)
             return
         await app(scope, receive, send)
+
+    return middleware
+
+
+def body_deadline_middleware(app: ASGIApp, timeout_s: float) -> ASGIApp:
+    """A client that pauses longer than ``timeout_s`` between two parts of its request body gets
+    408 and is let go: a slow upload would otherwise hold a request slot as long as it likes
+    (the server's own header timeout ends slow headers). Once the body is complete, ``receive``
+    is passed through as it is (waiting for a disconnect is not a slow body)."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        complete = False
+
+        async def deadline_receive() -> Message:
+            nonlocal complete
+            if complete:
+                return await receive()
+            try:
+                async with asyncio.timeout(timeout_s):
+                    message = await receive()
+            except TimeoutError:
+                raise HTTPException(
+                    status_code=408, detail=f"The request body did not arrive within {timeout_s:g} s; send it again."
+                ) from None
+            complete = message["type"] != "http.request" or not message.get("more_body", False)
+            return message
+
+        await app(scope, deadline_receive, send)
 
     return middleware
 

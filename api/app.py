@@ -6,14 +6,16 @@ import asyncio
 import gc
 import logging
 import time
+from typing import Any
 
 from litestar import Litestar, Router
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 
-from api.access_log import access_log_middleware, reject_nul_middleware
+from api.access_log import access_log_middleware, body_deadline_middleware, reject_nul_middleware
 from api.catalog import ProductController, StoreCatalogController
 from api.dependencies import provide_session
 from api.feedback import FeedbackController
@@ -155,7 +157,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies={"db": Provide(provide_session)},
         before_request=refuse_deep_json,
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
-        middleware=[access_log_middleware, reject_nul_middleware],
+        middleware=[
+            access_log_middleware,
+            reject_nul_middleware,
+            DefineMiddleware(body_deadline_middleware, timeout_s=settings.body_timeout_s),
+        ],
         request_max_body_size=settings.max_body_bytes,
         logging_config=None,  # plain stdlib logging, configured above
         state=State({"settings": settings}),
@@ -171,11 +177,26 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return app
 
 
-def __getattr__(name: str) -> Litestar:
-    # `api.app:app` is built on first access, so importing this module has no side effects
-    # (tests build their own apps with create_app).
+def behind_proxy(app: Litestar) -> Any:
+    """``app`` as ``aislepath serve`` runs it: behind a load balancer (``forwarded_allow_ips``),
+    the client address is the one the balancer saw (granian's proxy-headers wrapper)."""
+    trusted = app.state.settings.forwarded_allow_ips
+    if not trusted:
+        return app
+    from granian.utils.proxies import wrap_asgi_with_proxy_headers
+
+    return wrap_asgi_with_proxy_headers(app, trusted_hosts=trusted)
+
+
+def __getattr__(name: str) -> Any:
+    # `api.app:app` (and `served`, what `aislepath serve` runs) are built on first access, so
+    # importing this module has no side effects (tests build their own apps with create_app).
     if name == "app":
         application = create_app()
         globals()["app"] = application
         return application
+    if name == "served":
+        served = behind_proxy(__getattr__("app"))
+        globals()["served"] = served
+        return served
     raise AttributeError(name)

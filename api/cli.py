@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import resource
 import secrets
 
 import click
@@ -14,9 +15,10 @@ from stores.db import Database
 from stores.demo import load_demo_floorplans, load_demo_stores
 from stores.settings import REPO_ROOT, Settings
 
-#: Set for the worker processes ``serve`` starts with ``--workers`` 2 or more (an operator's own
-#: values win; one worker runs in this process, whose allocator has already read its
-#: environment: set it there, as the systemd unit in docs/deploy.md does). glibc gives
+#: Set for the worker processes ``serve`` starts (an operator's own values win). granian always
+#: starts its workers as new processes, so they all get it; with ``--server uvicorn`` a single
+#: worker runs in this process, whose allocator has already read its environment (set it there,
+#: as the systemd unit in docs/deploy.md does). glibc gives
 #: each thread that allocates its own malloc arena and keeps freed memory in it; the route
 #: solver's numpy tables are allocated in threads, so a worker's memory crept up arena by
 #: arena. Two arenas: ~35 MB less for the server under the load stage, flat over the soak, the
@@ -66,6 +68,48 @@ def _demo_admin_token() -> str:
     return path.read_text().strip()
 
 
+def _raise_open_files_limit() -> int:
+    """Raise this process's open-files limit to its hard limit (the workers inherit it): every
+    connection is a file, and the common default of 1,024 let 1,100 slow connections lock out
+    every other client. Returns the limit now in force."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        target = hard if hard != resource.RLIM_INFINITY else 1_048_576
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError):
+            pass
+    return soft
+
+
+def _run_granian(host: str, port: int, workers: int, header_timeout_s: float, backpressure: int | None) -> None:
+    from granian import Granian
+    from granian.constants import Interfaces, Loops
+    from granian.http import HTTP1Settings
+
+    Granian(
+        "api.app:served",
+        address=host,
+        port=port,
+        interface=Interfaces.ASGI,
+        workers=workers,
+        loop=Loops.uvloop,
+        backpressure=backpressure,
+        http1_settings=HTTP1Settings(header_read_timeout=int(header_timeout_s * 1000)),
+        log_access=False,
+        respawn_failed_workers=True,
+    ).serve()
+
+
+def _run_uvicorn(host: str, port: int, workers: int, backpressure: int | None) -> None:
+    import uvicorn
+
+    # uvicorn has no header-read timeout: behind a proxy that enforces one only.
+    uvicorn.run("api.app:served", host=host, port=port, workers=workers, loop="uvloop", http="httptools",
+                access_log=False, limit_concurrency=backpressure)  # fmt: skip
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
@@ -76,10 +120,40 @@ def _demo_admin_token() -> str:
     default=None,
     help="Behind a load balancer: its addresses (comma-separated); their X-Forwarded-For is trusted.",
 )
-def serve(host: str, port: int, workers: int, with_demo: bool, forwarded_allow_ips: str | None) -> None:
-    """Serve api.app:app with uvicorn (uvloop + httptools)."""
-    import uvicorn
-
+@click.option(
+    "--server",
+    type=click.Choice(["granian", "uvicorn"]),
+    default="granian",
+    show_default=True,
+    help="The HTTP server. granian is faster on this app and closes connections that send their "
+    "headers too slowly (docs/benchmarks.md); uvicorn (uvloop, httptools) is the alternative.",
+)
+@click.option(
+    "--header-timeout",
+    "header_timeout_s",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(1, 60),
+    help="Seconds a client may take to send a request's headers (granian), then it is disconnected.",
+)
+@click.option(
+    "--backpressure",
+    default=None,
+    type=click.IntRange(1),
+    help="Requests each worker handles at once; past it new ones wait (granian) or get 503 (uvicorn). "
+    "Default: granian's (the backlog over the workers).",
+)
+def serve(
+    host: str,
+    port: int,
+    workers: int,
+    with_demo: bool,
+    forwarded_allow_ips: str | None,
+    server: str,
+    header_timeout_s: float,
+    backpressure: int | None,
+) -> None:
+    """Serve the API (granian by default) with worker processes."""
     if with_demo:
         settings = Settings.from_env()
         migrations.upgrade(settings)
@@ -89,18 +163,15 @@ def serve(host: str, port: int, workers: int, with_demo: bool, forwarded_allow_i
             click.echo("admin token for this demo: see var/demo-admin-token")
     for name, value in WORKER_ENV.items():
         os.environ.setdefault(name, value)  # workers are new processes: they start with it
-    click.echo(f"serving on http://{host}:{port}  (OpenAPI: http://{host}:{port}/schema)")
-    uvicorn.run(
-        "api.app:app",
-        host=host,
-        port=port,
-        workers=workers,
-        loop="uvloop",
-        http="httptools",
-        access_log=False,
-        proxy_headers=forwarded_allow_ips is not None,
-        forwarded_allow_ips=forwarded_allow_ips,
-    )
+    if forwarded_allow_ips:
+        os.environ["AISLEPATH_FORWARDED_ALLOW_IPS"] = forwarded_allow_ips  # read by api.app:served
+    open_files = _raise_open_files_limit()
+    click.echo(f"serving on http://{host}:{port} with {server} (OpenAPI: http://{host}:{port}/schema; "
+               f"{open_files} open files)")  # fmt: skip
+    if server == "granian":
+        _run_granian(host, port, workers, header_timeout_s, backpressure)
+    else:
+        _run_uvicorn(host, port, workers, backpressure)
 
 
 if __name__ == "__main__":

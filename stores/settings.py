@@ -57,6 +57,11 @@ class Settings:
     #: Route ETA: walking speed with a trolley, and seconds to pick one item from a shelf.
     walk_speed_mps: float = 0.9
     pick_seconds: float = 15.0
+    #: Behind a load balancer: its addresses (comma-separated), whose X-Forwarded-For is trusted
+    #: (``aislepath serve --forwarded-allow-ips`` sets it for its workers).
+    forwarded_allow_ips: str | None = None
+    #: Seconds a client may take between two parts of a request body before it gets 408.
+    body_timeout_s: float = 30.0
     #: A floor plan compile past this many seconds is stopped (422 too_complex).
     compile_timeout_s: float = 60.0
     #: Memory a floor plan compile may use on top of its process's start (MiB; the kernel's
@@ -102,6 +107,8 @@ class Settings:
             artifact_cache_mb=_env_int("AISLEPATH_ARTIFACT_CACHE_MB", 1024),
             walk_speed_mps=float(os.environ.get("AISLEPATH_WALK_SPEED_MPS") or 0.9),
             pick_seconds=float(os.environ.get("AISLEPATH_PICK_SECONDS") or 15.0),
+            forwarded_allow_ips=os.environ.get("AISLEPATH_FORWARDED_ALLOW_IPS") or None,
+            body_timeout_s=float(os.environ.get("AISLEPATH_BODY_TIMEOUT_S") or 30.0),
             compile_timeout_s=float(os.environ.get("AISLEPATH_COMPILE_TIMEOUT_S") or 60.0),
             compile_memory_mb=_env_int("AISLEPATH_COMPILE_MEMORY_MB", 2048),
             rate_limit_feedback=os.environ.get("AISLEPATH_RATE_LIMIT_FEEDBACK", "10/minute;200/day"),

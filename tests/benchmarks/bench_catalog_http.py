@@ -1,13 +1,14 @@
 """Issue 4's benchmark: hello-world vs the locations lookup, search and a 30-item locate, over HTTP.
 
-Run by hand: ``.venv/bin/python -m tests.benchmarks.bench_catalog_http`` (needs wrk and hey from
-Debian; starts its own PostgreSQL). One uvicorn worker (uvloop + httptools) per database, the
-load generator beside it on the same 2 cores. ``/health`` is the hello-world ceiling: a Litestar
-JSON endpoint through the same middleware, no database.
+Run by hand: ``.venv/bin/python -m tests.benchmarks.bench_catalog_http [--servers granian,uvicorn]``
+(needs wrk and hey from Debian; starts its own PostgreSQL). One worker of ``aislepath serve`` per
+database and server, the load generator beside it on the same 2 cores. ``/health`` is the
+hello-world ceiling: a Litestar JSON endpoint through the same middleware, no database.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import random
 import sys
@@ -33,14 +34,21 @@ def lua_paths(path: Path, urls: list[str]) -> str:
     return str(path)
 
 
-def run(url: str, tmp: Path, label: str) -> list[list[object]]:
-    postgres = url.startswith("postgresql")
+def run(url: str, tmp: Path, label: str, servers: list[str]) -> list[list[object]]:
     catalog = asyncio.run(prepare(url, PRODUCTS))
+    rows: list[list[object]] = []
+    for server in servers:
+        rows += run_server(url, tmp, f"{label}, {server}", catalog, server)
+    return rows
+
+
+def run_server(url: str, tmp: Path, label: str, catalog: list[dict[str, object]], kind: str) -> list[list[object]]:
+    postgres = url.startswith("postgresql")
     rng = random.Random(1)
     skus = [p["sku"] for p in rng.sample(catalog, 400)]
     # Search and locate rows measure matching itself: the server remembers no queries. A second
     # server, as deployed, answers repeated queries from memory.
-    server = Server(url, extra_env={"AISLEPATH_SEARCH_CACHE_QUERIES": "0"})
+    server = Server(url, extra_env={"AISLEPATH_SEARCH_CACHE_QUERIES": "0"}, server=kind)
     rows: list[list[object]] = []
     try:
         base = server.url
@@ -82,7 +90,7 @@ def run(url: str, tmp: Path, label: str) -> list[list[object]]:
                      int(at_search["errors"]), ""])  # fmt: skip
     finally:
         server.stop()
-    server = Server(url)
+    server = Server(url, server=kind)
     try:
         wrk(server.url + "/", seconds=2, script=searches)
         remembered = wrk(server.url + "/", script=searches)
@@ -93,7 +101,7 @@ def run(url: str, tmp: Path, label: str) -> list[list[object]]:
         server.stop()
     if postgres:
         # The same lookup with the version watch off: one (shared) read of the versions per request.
-        server = Server(url, extra_env={"AISLEPATH_VERSION_WATCH": "0"})
+        server = Server(url, extra_env={"AISLEPATH_VERSION_WATCH": "0"}, server=kind)
         try:
             wrk(server.url + "/", seconds=2, script=locations)
             before = pg_transactions(url)
@@ -116,22 +124,27 @@ def _per_request(result: dict[str, float]) -> str:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--servers", default="granian,uvicorn", help="comma-separated: granian, uvicorn")
+    servers = parser.parse_args().servers.split(",")
     rows: list[list[object]] = []
     with tempfile.TemporaryDirectory() as tmp:
-        rows += run(f"sqlite+aiosqlite:///{Path(tmp) / 'bench.sqlite3'}", Path(tmp), "SQLite")
+        rows += run(f"sqlite+aiosqlite:///{Path(tmp) / 'bench.sqlite3'}", Path(tmp), "SQLite", servers)
         print(rows, file=sys.stderr)
         pg = TempPostgres(fast=False).start()
         try:
-            rows += run(pg.create_database("bench"), Path(tmp), "PostGIS")
+            rows += run(pg.create_database("bench"), Path(tmp), "PostGIS", servers)
         finally:
             pg.stop()
-    header = ["database", "endpoint", "req/s", "of hello", "p50 ms", "p99 ms", "errors", "DB transactions / request"]
+    header = ["database, server", "endpoint", "req/s", "of hello", "p50 ms", "p99 ms", "errors",
+              "DB transactions / request"]  # fmt: skip
     body = table(header, rows)
     print(body)
     write_section(
         "catalog-http",
         "## Product locations, search and locate over HTTP (issue 4)\n\n"
-        f"Machine: {machine()}. One uvicorn worker (uvloop, httptools), {PRODUCTS:,} products, a 4,000 m² store "
+        f"Machine: {machine()}. One worker of `aislepath serve` per row's server (granian with uvloop; uvicorn "
+        f"with uvloop and httptools), both measured in the same run, {PRODUCTS:,} products, a 4,000 m² store "
         "with ~37,000 placements; wrk (1 thread, 32 connections, 8 s) for the maximum rate, hey at a fixed "
         "rate for the latency rows; the load generator shares the 2 cores. Locations and search pick a random "
         "sku / query per request; search and locate rows with the worker's query memory off "

@@ -5,7 +5,7 @@
     python -m tests.load.run --think 0 --hello --alone 20  # ... and each shopper endpoint alone
     python -m tests.load.run --duration 900 --soak  # 15-minute soak: memory and latency over time
 
-It starts PostgreSQL + PostGIS with its production defaults, migrates, starts ``uvicorn`` with
+It starts PostgreSQL + PostGIS with its production defaults, migrates, starts ``aislepath serve`` with
 several workers (the production command's settings), seeds three synthetic stores, warms them,
 runs Locust headless (shoppers and managers; a floor plan upload and activation half-way), and
 prints one table per endpoint. Locust's CSV files stay in ``--report-dir``.

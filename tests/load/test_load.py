@@ -16,6 +16,6 @@ from tests.load import run
 @pytest.mark.load
 def test_mixed_load_on_the_production_set_up(capsys: pytest.CaptureFixture[str]) -> None:
     with capsys.disabled():
-        print("\n-- load stage: 40 users, 60 s, 2 uvicorn workers over PostgreSQL + PostGIS --")
+        print("\n-- load stage: 40 users, 60 s, 2 granian workers over PostgreSQL + PostGIS --")
         code = run.main(["--users", "40", "--duration", "60", "--report-dir", str(REPO_ROOT / "var" / "load-report")])
     assert code == 0, "the load stage failed: see the LOAD FAIL lines above"

@@ -1,5 +1,5 @@
 """Faults, for real: the database goes away, a worker is SIGKILLed mid-write, settings that keep
-committed writes. Each test runs the real server (uvicorn) in a subprocess; PostgreSQL runs with
+committed writes. Each test runs the real server (aislepath serve) in a subprocess; PostgreSQL runs with
 its production defaults (fsync and synchronous_commit on), not the fast test cluster's."""
 
 from __future__ import annotations

@@ -1,19 +1,20 @@
-"""The real server (uvicorn) in a subprocess on a loopback port, for benchmarks and fault tests."""
+"""The real server (``aislepath serve``) in a subprocess on a loopback port, for benchmarks and fault tests."""
 
 from __future__ import annotations
 
 import os
+import resource
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 
-from api.cli import WORKER_ENV
 from stores.settings import REPO_ROOT
 
 ADMIN = "bench-admin-token"
@@ -31,22 +32,39 @@ NO_RATE_LIMITS = {
 }
 
 
-class Server:
-    """``uvicorn api.app:app`` (uvloop + httptools, no access log) on a loopback port, with the
-    environment ``aislepath serve`` gives its workers."""
+def _limit_open_files(limit: int) -> Callable[[], None]:
+    """For a child process: at most ``limit`` open files (systemd's default is 1,024)."""
 
-    def __init__(self, database_url: str, workers: int = 1, extra_env: dict[str, str] | None = None) -> None:
+    def apply() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
+
+    return apply
+
+
+class Server:
+    """``aislepath serve`` (granian by default, no access log) on a loopback port: the production
+    command, so its timeouts, limits and worker environment are what the tests meet."""
+
+    def __init__(
+        self,
+        database_url: str,
+        workers: int = 1,
+        extra_env: dict[str, str] | None = None,
+        server: str = "granian",
+        serve_args: tuple[str, ...] = (),
+        open_files_hard_limit: int | None = None,
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {**WORKER_ENV, **os.environ, "DATABASE_URL": database_url, "AISLEPATH_ADMIN_TOKEN": ADMIN,
+        env = {**os.environ, "DATABASE_URL": database_url, "AISLEPATH_ADMIN_TOKEN": ADMIN,
                "AISLEPATH_ACCESS_LOG": "0", "AISLEPATH_LOG_LEVEL": "WARNING", **NO_RATE_LIMITS,
                **(extra_env or {})}  # fmt: skip
         self.log = tempfile.NamedTemporaryFile(prefix="aislepath-server-", suffix=".log", delete=False)  # noqa: SIM115
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "api.app:app", "--host", "127.0.0.1", "--port", str(self.port),
-             "--workers", str(workers), "--loop", "uvloop", "--http", "httptools", "--no-access-log",
-             "--log-level", "warning"],
+            [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port),
+             "--workers", str(workers), "--server", server, *serve_args],
             cwd=REPO_ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
+            preexec_fn=None if open_files_hard_limit is None else _limit_open_files(open_files_hard_limit),
         )  # fmt: skip
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
