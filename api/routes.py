@@ -15,8 +15,7 @@ from litestar.params import FromPath, JSONBody, Parameter
 from api.catalog import ItemIn, to_items
 from api.dependencies import Session
 from api.guards import MANAGER_WRITE, SHOPPER_EXPENSIVE
-from api.schemas import RouteOut
-from catalog.route import RouteOptions, plan_route
+from catalog.route import Route, RouteOptions, plan_route
 from stores import closures
 from stores.errors import Invalid, Problem
 from stores.floorplan import service as floorplans
@@ -87,7 +86,7 @@ def _options(data: RouteIn, state: State) -> RouteOptions:
     )
 
 
-async def _route(state: State, store_id: str, data: RouteIn) -> dict[str, Any]:
+async def _route(state: State, store_id: str, data: RouteIn) -> Route:
     options = _options(data, state)
     items = to_items(data.items)
     index, versions = await state.locations.get_versioned(store_id)
@@ -112,11 +111,12 @@ class RouteController(Controller):
         guards=SHOPPER_EXPENSIVE,
         summary="The shortest walk from the entrance through the list to a checkout",
     )
-    async def route(self, store_id: FromPath[str], data: JSONBody[RouteIn], state: State) -> Response[RouteOut]:
+    async def route(self, store_id: FromPath[str], data: JSONBody[RouteIn], state: State) -> Route:
         answer = await _route(state, store_id, data)
-        for miss in answer["unresolved"]:
-            state.search_misses.record_unresolved(store_id, "route", miss["item"], miss["reason"], miss.get("sku"))
-        return Response(orjson.dumps(answer), media_type="application/json")
+        for miss in answer.unresolved:
+            sku = miss.sku if isinstance(miss.sku, str) else None
+            state.search_misses.record_unresolved(store_id, "route", miss.item, miss.reason, sku)
+        return answer
 
     @get(
         "/route.svg",
@@ -140,9 +140,9 @@ class RouteController(Controller):
         svg = cache.get(key)
         if svg is None:
             result = await _route(state, store_id, RouteIn(items=[ItemIn(sku=s) for s in wanted]))
-            _, source = await floorplans.plan_source(db, store_id, result["floorplan_version"])
-            title = f"{store_id}: {len(result['stops']) - 2} stops, {result['distance_m']} m"
-            svg = cache.put(key, await asyncio.to_thread(_route_picture, source, result["path"], title))
+            _, source = await floorplans.plan_source(db, store_id, result.floorplan_version)
+            title = f"{store_id}: {len(result.stops) - 2} stops, {result.distance_m} m"
+            svg = cache.put(key, await asyncio.to_thread(_route_picture, source, result.path, title))
         return Response(svg, media_type="image/svg+xml")
 
     @post(

@@ -6,8 +6,6 @@ structs only tell clients, and the schema checks in the fuzz tests, what those b
 
 from __future__ import annotations
 
-from typing import Any
-
 import msgspec
 
 
@@ -31,37 +29,3 @@ class LocationsOut(msgspec.Struct):
     carried: bool
     stock: str | None
     locations: list[LocationOut]
-
-
-class StopOut(msgspec.Struct):
-    kind: str
-    x: float
-    y: float
-    leg_m: float
-    id: str | None = None
-    sku: str | None = None
-    name: str | None = None
-    shelf: str | None = None
-    aisle: str | None = None
-    label: str | None = None
-    level: int | None = None
-    approximate: bool | None = None
-    quantity: int | None = None
-
-
-class UnresolvedOut(msgspec.Struct):
-    item: dict[str, Any]
-    reason: str
-    sku: str | None = None
-
-
-class RouteOut(msgspec.Struct):
-    store_id: str
-    floorplan_version: int
-    distance_m: float
-    eta_s: float
-    optimal: bool
-    stops: list[StopOut]
-    path: list[list[float]]
-    unresolved: list[UnresolvedOut]
-    closures: list[str]

@@ -1,6 +1,17 @@
-"""Shopping routes: resolve the list, choose stand points, order the stops, draw the walk.
+"""Plan a shopping route: the use case behind ``POST /stores/{id}/route``.
 
-Everything here reads precomputed data: the store's location index (where each product is, as
+One call, :func:`plan_route`, in named steps that each take and return plain data:
+
+1. :func:`gather_stops`: resolve the list (skus, free text) into one stop per product, or a
+   reason it cannot be walked to;
+2. :func:`choose_ends`: where the walk may start (an entrance, or where the shopper stands) and end;
+3. :func:`measure_legs`: the shortest walks between every place involved, dropping what no start
+   reaches;
+4. :func:`solve_order`: the visiting order (``routing``), from the best entrance when there are several;
+5. :func:`stitch_walk`: the walk as a polyline through the stops, with each leg's length;
+6. :func:`shape_answer`: the typed answer (:class:`Route`), which the OpenAPI schema *is*.
+
+Everything reads precomputed data: the store's location index (where each product is, as
 stand-point indices), the route table (corner table, possibly derived for closures) and the
 solver. The only geometry is a visibility test per leg pair that might be a straight line, and
 linking a shopper's own (x, y) position when re-planning.
@@ -12,21 +23,67 @@ import asyncio
 import functools
 import itertools
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
+import msgspec
 import numpy as np
+from numpy.typing import NDArray
 
-from catalog.locate import Item, locate_list
+from catalog.locate import Item, Resolved, locate_list
 from catalog.locations import Carried, StoreIndex
 from catalog.search import SearchIndex
-from routing import solve_path, solve_ranked, with_start
+from routing import PathSolution, solve_path, solve_ranked, with_start
 from routing.closures import with_point
-from routing.table import leg_path, legs
+from routing.table import CornerTable, Legs, leg_path, legs
 from stores.closures import RouteTable
 from stores.errors import Invalid, Problem
+from stores.floorplan.artifact import NavArtifact
 
 #: Stands in for "no walk" where the solver needs finite numbers (beyond any real store walk).
 _UNUSED = 1e7
+
+Reason = Literal["unknown_sku", "no_match", "not_carried", "out_of_stock", "unreachable"]
+
+
+class RouteStop(msgspec.Struct, kw_only=True):
+    """A stop of the walk: the start, an item (where the shopper stands to pick it), the end.
+    Fields an item has and a start or end has not (and the other way round) are left out."""
+
+    kind: Literal["start", "item", "end"]
+    x: float
+    y: float
+    leg_m: float
+    id: str | msgspec.UnsetType | None = msgspec.UNSET
+    sku: str | msgspec.UnsetType = msgspec.UNSET
+    name: str | msgspec.UnsetType = msgspec.UNSET
+    shelf: str | msgspec.UnsetType | None = msgspec.UNSET
+    aisle: str | msgspec.UnsetType | None = msgspec.UNSET
+    label: str | msgspec.UnsetType | None = msgspec.UNSET
+    level: int | msgspec.UnsetType | None = msgspec.UNSET
+    approximate: bool | msgspec.UnsetType = msgspec.UNSET
+    quantity: int | msgspec.UnsetType = msgspec.UNSET
+
+
+class Unresolved(msgspec.Struct, kw_only=True):
+    """An item of the list that the walk does not visit, and why."""
+
+    item: dict[str, Any]
+    reason: Reason
+    sku: str | msgspec.UnsetType = msgspec.UNSET
+
+
+class Route(msgspec.Struct, kw_only=True):
+    """The answer: the walk from the start through every item it can reach to the end."""
+
+    store_id: str
+    floorplan_version: int
+    distance_m: float
+    eta_s: int
+    optimal: bool
+    stops: list[RouteStop]
+    path: list[list[float]]
+    unresolved: list[Unresolved]
+    closures: list[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,27 +100,212 @@ class RouteOptions:
 
 
 @dataclass
-class _Stop:
+class Stop:
+    """One product to visit (duplicates on the list merge into one stop)."""
+
     carried: Carried
     items: list[Item] = field(default_factory=list)
     quantity: int = 0
-    points: list[int] = field(default_factory=list)
+    points: list[int] = field(default_factory=list)  # stand points it may be picked from
 
 
-def _rank(stop: _Stop, options: RouteOptions) -> int:
+Spot = tuple[str | None, int]  # (entrance or checkout id, or None for the shopper's own spot; point)
+
+
+@dataclass(frozen=True, slots=True)
+class Ends:
+    """Where the walk may start and end, on ``table`` (extended by the shopper's own spot)."""
+
+    table: CornerTable
+    starts: list[Spot]
+    ends: list[Spot]
+
+
+@dataclass(frozen=True, slots=True)
+class Measured:
+    """The shortest walks between the places of a route (``walks``, indexed locally) and the
+    stops that some start reaches."""
+
+    point_ids: NDArray[np.int64]
+    local: dict[int, int]
+    walks: Legs
+    routable: list[Stop]
+    end_locals: list[int]
+
+
+@dataclass(frozen=True, slots=True)
+class Walk:
+    """The chosen walk: its start, the (local point, stop) visits in order, the end, the legs."""
+
+    start: Spot
+    visits: list[tuple[int, int]]
+    end: int
+    optimal: bool
+    leg_lengths: list[float]
+    path: list[list[float]]
+
+
+def _rank(stop: Stop, options: RouteOptions) -> int:
     product = stop.carried
     if (options.cold_last and product.storage in ("chilled", "frozen")) or (options.fragile_last and product.fragile):
         return 2
     return 0 if options.heavy_first and product.heavy else 1
 
 
-def _named(spots: dict[str, int], wanted: str | None, kind: str, pointer: str) -> list[tuple[str | None, int]]:
+def _miss(resolved: Resolved, reason: Reason) -> Unresolved:
+    if resolved.sku is None:
+        return Unresolved(item=resolved.item.as_json(), reason=reason)
+    return Unresolved(item=resolved.item.as_json(), reason=reason, sku=resolved.sku)
+
+
+def gather_stops(resolved: list[Resolved]) -> tuple[list[Stop], list[Unresolved]]:
+    """One stop per product that can be walked to (a product listed twice is one stop, its
+    quantities added), and the items that cannot, with the reason."""
+    unresolved: list[Unresolved] = []
+    stops: dict[str, Stop] = {}
+    for r in resolved:
+        if r.reason is not None or r.carried is None:
+            unresolved.append(_miss(r, r.reason or "not_carried"))  # type: ignore[arg-type]
+            continue
+        stop = stops.setdefault(r.carried.sku, Stop(r.carried))
+        stop.items.append(r.item)
+        stop.quantity += r.item.quantity or 1
+    return list(stops.values()), unresolved
+
+
+def _named(spots: dict[str, int], wanted: str | None, kind: str, pointer: str) -> list[Spot]:
     """Every entrance (or checkout) as (id, point), or just the one asked for."""
     if wanted is None:
-        return list(spots.items())
+        return list(spots.items())  # type: ignore[arg-type]
     if wanted not in spots:
         raise Invalid(f"Unknown {kind}.", [Problem(f"unknown_{kind}", f"no {kind} {wanted!r}", pointer=pointer)])
     return [(wanted, spots[wanted])]
+
+
+def choose_ends(artifact: NavArtifact, table: CornerTable, options: RouteOptions) -> Ends:
+    """The starts (the entrance asked for, every entrance, or the shopper's own spot linked into
+    the table) and the ends (the checkout asked for, or every checkout)."""
+    if options.start_xy is not None:
+        extended = with_point(table, options.start_xy)
+        if extended is None:
+            raise Invalid("The start is not in walkable space.",
+                          [Problem("start_not_walkable", "(x, y) is outside the walkable space or in a closed area",
+                                   pointer="/start")])  # fmt: skip
+        table, start_point = extended
+        starts: list[Spot] = [(None, start_point)]
+    else:
+        starts = _named(artifact.entrances, options.start_entrance, "entrance", "/start/entrance")
+    ends = _named(artifact.checkouts, options.end_checkout, "checkout", "/end/checkout")
+    return Ends(table, starts, ends)
+
+
+def measure_legs(ends: Ends, stops: list[Stop], closed: NDArray[np.bool_]) -> tuple[Measured, list[Unresolved]]:
+    """The shortest walks between every start, end and open stand point of the stops; stops no
+    start reaches become ``unreachable``. Raises when no checkout can be reached."""
+    for stop in stops:
+        stop.points = sorted({loc.point for loc in stop.carried.locations if not closed[loc.point]})
+    points = sorted({p for _, p in ends.starts} | {p for _, p in ends.ends} | {p for s in stops for p in s.points})
+    local = {p: i for i, p in enumerate(points)}
+    point_ids = np.asarray(points, dtype=np.int64)
+    walks = legs(ends.table, point_ids)  # on the loop: prepared GEOS geometries must not be shared across threads
+    reachable = np.isfinite(walks.dist[[local[p] for _, p in ends.starts]]).any(axis=0)
+    routable: list[Stop] = []
+    unreachable: list[Unresolved] = []
+    for stop in stops:
+        stop.points = [p for p in stop.points if reachable[local[p]]]
+        if stop.points:
+            routable.append(stop)
+        else:
+            unreachable.extend(Unresolved(item=i.as_json(), reason="unreachable") for i in stop.items)
+    end_locals = [local[p] for _, p in ends.ends if reachable[local[p]]]
+    if not end_locals:
+        raise Invalid("No checkout can be reached from the start.",
+                      [Problem("unreachable", "every checkout is cut off from the start", pointer="/end")])  # fmt: skip
+    return Measured(point_ids, local, walks, routable, end_locals), unreachable
+
+
+async def solve_order(ends: Ends, measured: Measured, options: RouteOptions) -> tuple[PathSolution, Spot]:
+    """The visiting order and the start it begins at."""
+    local, dist = measured.local, measured.walks.dist
+    groups = [[local[p] for p in s.points] for s in measured.routable]
+    ranks = [_rank(s, options) for s in measured.routable]
+    if len(ends.starts) == 1:
+        # In a thread: the solver's numpy work releases the GIL, so the worker's other requests
+        # (mostly sub-millisecond lookups) are not queued behind a 20-item solve.
+        solve = functools.partial(solve_path, dist, local[ends.starts[0][1]], measured.end_locals, groups,
+                                  last=[i for i, r in enumerate(ranks) if r == 2],
+                                  first=[i for i, r in enumerate(ranks) if r == 0],
+                                  time_limit_ms=options.time_limit_ms)  # fmt: skip
+        return await asyncio.to_thread(solve), ends.starts[0]
+    # Several entrances: one solve from a virtual start whose distance to each point is the best
+    # entrance's; the entrance is then the one nearest the first stop. (Exact: given the first
+    # stop, nothing else depends on the entrance.)
+    finite = np.where(np.isfinite(dist), dist, _UNUSED)
+    reachable = np.isfinite(dist[[local[p] for _, p in ends.starts]]).any(axis=0)
+    entrances = [local[p] for _, p in ends.starts if reachable[local[p]]]
+    padded = with_start(finite, finite[entrances].min(axis=0))
+    solution = await asyncio.to_thread(
+        solve_ranked, padded, len(local), measured.end_locals, groups, ranks, options.time_limit_ms
+    )
+    first_point = solution.order[0] if solution.order else solution.end
+    chosen = entrances[int(np.argmin(finite[entrances, first_point]))]
+    if solution.length >= _UNUSED:  # entrances in parts of the store cut off from each other
+        raise Invalid("Not every item can be reached from one entrance; choose a start.",
+                      [Problem("unreachable", "the items lie in parts of the store cut off from each other",
+                               pointer="/start")])  # fmt: skip
+    return solution, next(spot for spot in ends.starts if local[spot[1]] == chosen)
+
+
+def stitch_walk(ends: Ends, measured: Measured, solution: PathSolution, start: Spot) -> Walk:
+    """The walk through the solver's visits as one polyline (rounded to centimetres), and each
+    leg's length. The solver says which stop each visit serves: a point can serve several
+    products, so the point alone cannot tell (guessing it back once dropped items)."""
+    visits = list(zip(solution.order, solution.stops, strict=True))
+    nodes = [measured.local[start[1]]] + [node for node, _ in visits] + [solution.end]
+    path: list[list[float]] = []
+    leg_lengths: list[float] = []
+    for a, b in itertools.pairwise(nodes):
+        leg_lengths.append(float(measured.walks.dist[a, b]))
+        polyline = leg_path(ends.table, measured.walks, measured.point_ids, a, b)
+        for x, y in polyline if not path else polyline[1:]:
+            path.append([round(x, 2), round(y, 2)])
+    return Walk(start, visits, solution.end, bool(solution.optimal), leg_lengths, path)
+
+
+def shape_answer(
+    index: StoreIndex, ends: Ends, measured: Measured, walk: Walk, unresolved: list[Unresolved],
+    route_table: RouteTable, options: RouteOptions,
+) -> Route:  # fmt: skip
+    """The answer: start, item and end stops with their legs, the path, distance and ETA."""
+    start_xy = ends.table.points[walk.start[1]]
+    stops = [RouteStop(kind="start", id=walk.start[0], x=round(float(start_xy[0]), 2),
+                       y=round(float(start_xy[1]), 2), leg_m=0.0)]  # fmt: skip
+    for (node, k), leg in zip(walk.visits, walk.leg_lengths, strict=False):
+        stop = measured.routable[k]
+        point = int(measured.point_ids[node])
+        location = next(loc for loc in stop.carried.locations if loc.point == point)
+        stops.append(RouteStop(
+            kind="item", sku=stop.carried.sku, name=stop.carried.name, shelf=location.shelf,
+            aisle=location.aisle, label=location.label, level=location.level, approximate=location.approximate,
+            quantity=stop.quantity, x=round(location.x, 2), y=round(location.y, 2), leg_m=round(leg, 2),
+        ))  # fmt: skip
+    end_id = next(cid for cid, p in ends.ends if measured.local[p] == walk.end)
+    end_xy = ends.table.points[measured.point_ids[walk.end]]
+    stops.append(RouteStop(kind="end", id=end_id, x=round(float(end_xy[0]), 2), y=round(float(end_xy[1]), 2),
+                           leg_m=round(walk.leg_lengths[-1], 2)))  # fmt: skip
+    distance = float(sum(walk.leg_lengths))
+    picks = sum(1 + 0.2 * (s.quantity - 1) for s in measured.routable)
+    return Route(
+        store_id=index.store_id,
+        floorplan_version=index.floorplan_version,
+        distance_m=round(distance, 2),
+        eta_s=round(distance / options.walk_speed_mps + options.pick_seconds * picks),
+        optimal=walk.optimal,
+        stops=stops,
+        path=walk.path,
+        unresolved=unresolved,
+        closures=list(route_table.closure_ids),
+    )
 
 
 async def plan_route(
@@ -72,130 +314,12 @@ async def plan_route(
     route_table: RouteTable,
     items: list[Item],
     options: RouteOptions,
-) -> dict[str, Any]:
-    artifact = index.artifact
-    table = route_table.table
-    resolved = await locate_list(index, search, items)
-    unresolved: list[dict[str, Any]] = []
-    stops: dict[str, _Stop] = {}
-    for r in resolved:
-        if r.reason is not None or r.carried is None:
-            miss = {"item": r.item.as_json(), "reason": r.reason or "not_carried"}
-            unresolved.append(miss if r.sku is None else {**miss, "sku": r.sku})
-            continue
-        stop = stops.setdefault(r.carried.sku, _Stop(r.carried))
-        stop.items.append(r.item)  # duplicates merge into one stop
-        stop.quantity += r.item.quantity or 1
-
-    # Where the walk starts and may end.
-    if options.start_xy is not None:
-        extended = with_point(table, options.start_xy)
-        if extended is None:
-            raise Invalid("The start is not in walkable space.",
-                          [Problem("start_not_walkable", "(x, y) is outside the walkable space or in a closed area",
-                                   pointer="/start")])  # fmt: skip
-        table, start_point = extended
-        starts = [(None, start_point)]
-    else:
-        starts = _named(artifact.entrances, options.start_entrance, "entrance", "/start/entrance")
-    ends = _named(artifact.checkouts, options.end_checkout, "checkout", "/end/checkout")
-
-    closed = route_table.closed_points
-    for stop in stops.values():
-        stop.points = sorted({loc.point for loc in stop.carried.locations if not closed[loc.point]})
-    points = sorted({p for _, p in starts} | {p for _, p in ends} | {p for s in stops.values() for p in s.points})
-    local = {p: i for i, p in enumerate(points)}
-    point_ids = np.asarray(points, dtype=np.int64)
-    walks = legs(table, point_ids)  # on the loop: prepared GEOS geometries must not be shared across threads
-
-    # Drop what cannot be reached from any start (closed shelves, closed-off areas).
-    start_locals = [local[p] for _, p in starts]
-    reachable = np.isfinite(walks.dist[start_locals]).any(axis=0)
-    routable: list[_Stop] = []
-    for stop in stops.values():
-        stop.points = [p for p in stop.points if reachable[local[p]]]
-        if stop.points:
-            routable.append(stop)
-        else:
-            unresolved.extend({"item": i.as_json(), "reason": "unreachable"} for i in stop.items)
-    end_locals = [local[p] for _, p in ends if reachable[local[p]]]
-    if not end_locals:
-        raise Invalid("No checkout can be reached from the start.",
-                      [Problem("unreachable", "every checkout is cut off from the start", pointer="/end")])  # fmt: skip
-
-    groups = [[local[p] for p in s.points] for s in routable]
-    ranks = [_rank(s, options) for s in routable]
-    last = [i for i, r in enumerate(ranks) if r == 2]
-    first = [i for i, r in enumerate(ranks) if r == 0]
-    if len(starts) == 1:
-        start_id, start_point = starts[0]
-        # In a thread: the solver's numpy work releases the GIL, so the worker's other requests
-        # (mostly sub-millisecond lookups) are not queued behind a 20-item solve.
-        solve = functools.partial(solve_path, walks.dist, local[start_point], end_locals, groups, last=last,
-                                  first=first, time_limit_ms=options.time_limit_ms)  # fmt: skip
-        solution = await asyncio.to_thread(solve)
-    else:
-        # Several entrances: one solve from a virtual start whose distance to each point is the
-        # best entrance's; the entrance is then the one nearest the first stop. (Exact: given the
-        # first stop, nothing else depends on the entrance.)
-        k = len(points)
-        finite = np.where(np.isfinite(walks.dist), walks.dist, _UNUSED)
-        entrances = [local[p] for _, p in starts if reachable[local[p]]]
-        padded = with_start(finite, finite[entrances].min(axis=0))
-        solution = await asyncio.to_thread(solve_ranked, padded, k, end_locals, groups, ranks, options.time_limit_ms)
-        first_point = solution.order[0] if solution.order else solution.end
-        chosen = entrances[int(np.argmin(finite[entrances, first_point]))]
-        start_id, start_point = next((sid, p) for sid, p in starts if local[p] == chosen)
-        if solution.length >= _UNUSED:  # entrances in parts of the store cut off from each other
-            raise Invalid("Not every item can be reached from one entrance; choose a start.",
-                          [Problem("unreachable", "the items lie in parts of the store cut off from each other",
-                                   pointer="/start")])  # fmt: skip
-
-    # The solver says which stop each visit serves: a point can serve several products, so the
-    # point alone cannot tell (guessing it back dropped items that shared a spot).
-    sequence = list(zip(solution.order, solution.stops, strict=True))  # (local point, stop index)
-    walk = [local[start_point]] + [node for node, _ in sequence] + [solution.end]
-    path: list[list[float]] = []
-    leg_lengths: list[float] = []
-    for a, b in itertools.pairwise(walk):
-        leg_lengths.append(float(walks.dist[a, b]))
-        polyline = leg_path(table, walks, point_ids, a, b)
-        for x, y in polyline if not path else polyline[1:]:
-            path.append([round(x, 2), round(y, 2)])
-    start_xy = table.points[point_ids[walk[0]]]
-    out_stops: list[dict[str, Any]] = [
-        {
-            "kind": "start",
-            "id": start_id,
-            "x": round(float(start_xy[0]), 2),
-            "y": round(float(start_xy[1]), 2),
-            "leg_m": 0.0,
-        }
-    ]
-    for (node, k), leg in zip(sequence, leg_lengths, strict=False):
-        stop = routable[k]
-        point = int(point_ids[node])
-        location = next(loc for loc in stop.carried.locations if loc.point == point)
-        out_stops.append({
-            "kind": "item", "sku": stop.carried.sku, "name": stop.carried.name, "shelf": location.shelf,
-            "aisle": location.aisle, "label": location.label, "level": location.level,
-            "approximate": location.approximate, "quantity": stop.quantity,
-            "x": round(location.x, 2), "y": round(location.y, 2), "leg_m": round(leg, 2),
-        })  # fmt: skip
-    end_id = next(cid for cid, p in ends if local[p] == solution.end)
-    end_xy = table.points[point_ids[solution.end]]
-    out_stops.append({"kind": "end", "id": end_id, "x": round(float(end_xy[0]), 2), "y": round(float(end_xy[1]), 2),
-                      "leg_m": round(leg_lengths[-1], 2)})  # fmt: skip
-    distance = float(sum(leg_lengths))
-    picks = sum(1 + 0.2 * (s.quantity - 1) for s in routable)
-    return {
-        "store_id": index.store_id,
-        "floorplan_version": index.floorplan_version,
-        "distance_m": round(distance, 2),
-        "eta_s": round(distance / options.walk_speed_mps + options.pick_seconds * picks),
-        "optimal": bool(solution.optimal),
-        "stops": out_stops,
-        "path": path,
-        "unresolved": unresolved,
-        "closures": list(route_table.closure_ids),
-    }
+) -> Route:
+    """The shortest walk from a start through every item of ``items`` that can be walked to, to
+    a checkout; the other items are listed in ``unresolved`` with the reason."""
+    stops, unresolved = gather_stops(await locate_list(index, search, items))
+    ends = choose_ends(index.artifact, route_table.table, options)
+    measured, unreachable = measure_legs(ends, stops, route_table.closed_points)
+    solution, start = await solve_order(ends, measured, options)
+    walk = stitch_walk(ends, measured, solution, start)
+    return shape_answer(index, ends, measured, walk, unresolved + unreachable, route_table, options)
