@@ -23,21 +23,13 @@ from api.floorplans import FloorplanController, floorplan_svg
 from api.openapi import document_problems
 from api.ops import health, ready
 from api.problems import EXCEPTION_HANDLERS
-from api.ratelimit import RateLimits
 from api.routes import RouteController
 from api.stores import StoreController
 from api.tokens import TokenController
 from api.validation import refuse_deep_json
-from catalog.locations import LocationIndexes
-from catalog.search import SearchIndexes
-from catalog.search_log import SearchMisses, purge_expired
+from api.wiring import Wiring, dependencies
+from catalog.search_log import purge_expired
 from stores import migrate
-from stores.closures import RouteTables
-from stores.db import Database
-from stores.floorplan.service import ArtifactCache
-from stores.floorplan.worker import CompilePool
-from stores.lru import Lru
-from stores.probe import ANNOUNCED_TABLES, VersionProbe
 from stores.settings import Settings
 
 #: Libraries that log SQL parameters (a shopper's search, a token hash) at INFO or DEBUG: kept at
@@ -72,12 +64,12 @@ log = logging.getLogger("aislepath")
 PURGE_EVERY_S = 3600.0
 
 
-async def _purge_forever(app: Litestar) -> None:
+async def _purge_forever(wiring: Wiring) -> None:
     """Delete feedback and search misses past their retention, hourly (every worker; idempotent)."""
-    settings: Settings = app.state.settings
+    settings = wiring.settings
     while True:
         try:
-            async with app.state.db.sessionmaker() as session:
+            async with wiring.database.sessionmaker() as session:
                 await purge_expired(session, settings.feedback_retention_days, settings.search_log_retention_days)
         except Exception as exc:  # the database may be away; try again next hour
             log.warning("retention purge failed: %s", type(exc).__name__)
@@ -88,54 +80,31 @@ def create_app(settings: Settings | None = None) -> Litestar:
     """Build the app. Settings default to the environment (read once, here)."""
     settings = settings or Settings.from_env()
     _configure_logging(settings)
+    background: list[asyncio.Task[None]] = []
 
     async def on_startup(app: Litestar) -> None:
         if settings.auto_migrate:
             await asyncio.to_thread(migrate.upgrade, settings)
-        app.state.settings = settings
-        app.state.head_revision = migrate.head_revision()
-        app.state.db = Database.connect(settings)
-        cache_bytes = settings.artifact_cache_mb * 1024 * 1024
-        app.state.artifacts = ArtifactCache(settings.artifact_cache_entries, cache_bytes)
-        app.state.svg_cache = Lru(32, settle=False)
-        app.state.probe = VersionProbe(settings.database_url, watch=settings.version_watch)
-        app.state.db.on_commit(ANNOUNCED_TABLES, app.state.probe.forget)  # read your own writes on this worker
-        app.state.locations = LocationIndexes(
-            app.state.artifacts,
-            app.state.probe,
-            app.state.db.sessionmaker,
-            settings.artifact_cache_entries,
-            settings.wrong_location_reports,
-        )
-        app.state.search = SearchIndexes(app.state.probe, app.state.db.sessionmaker, settings.search_cache_queries)
-        app.state.route_tables = RouteTables(app.state.db.sessionmaker, settings.artifact_cache_entries, cache_bytes)
+        wiring = app.state.wiring = Wiring.build(settings)
         if _log_slow_gc not in gc.callbacks:
             gc.callbacks.append(_log_slow_gc)
-        app.state.compiler = CompilePool(settings.compile_timeout_s, settings.compile_memory_mb)
-        app.state.rate_limits = RateLimits(settings)
-        app.state.search_misses = SearchMisses(app.state.db.sessionmaker)
-        app.state.background = [
-            asyncio.create_task(app.state.search_misses.run()),
-            asyncio.create_task(_purge_forever(app)),
-            asyncio.create_task(app.state.probe.watch()),
-        ]
+        background.extend([
+            asyncio.create_task(wiring.search_misses.run()),
+            asyncio.create_task(_purge_forever(wiring)),
+            asyncio.create_task(wiring.probe.watch()),
+        ])  # fmt: skip
 
     async def on_shutdown(app: Litestar) -> None:
         if _log_slow_gc in gc.callbacks:
             gc.callbacks.remove(_log_slow_gc)
-        tasks = getattr(app.state, "background", [])
-        for task in tasks:
+        for task in background:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        search = getattr(app.state, "search", None)
-        if search is not None:
-            await search.close()
-        probe = getattr(app.state, "probe", None)
-        if probe is not None:
-            await probe.close()
-        db = getattr(app.state, "db", None)
-        if db is not None:
-            await db.dispose()
+        await asyncio.gather(*background, return_exceptions=True)
+        wiring: Wiring | None = getattr(app.state, "wiring", None)
+        if wiring is not None:
+            await wiring.search.close()
+            await wiring.probe.close()
+            await wiring.database.dispose()
 
     v1 = Router(
         path="/v1",
@@ -154,7 +123,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[v1, health, ready],
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
-        dependencies={"db": Provide(provide_session)},
+        dependencies={"db": Provide(provide_session), **dependencies()},
         before_request=refuse_deep_json,
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         middleware=[
@@ -164,7 +133,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         request_max_body_size=settings.max_body_bytes,
         logging_config=None,  # plain stdlib logging, configured above
-        state=State({"settings": settings}),
+        state=State({"settings": settings}),  # before start-up too (a guard's first request)
         openapi_config=OpenAPIConfig(
             title="aislepath",
             version="1.0.0",

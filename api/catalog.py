@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 import orjson
 from litestar import Controller, Request, Response, get, post, put
-from litestar.datastructures import State
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, Parameter
 
 from api.dependencies import Session
@@ -15,8 +15,12 @@ from api.guards import ADMIN_WRITE, MANAGER_WRITE, SHOPPER_EXPENSIVE
 from api.schemas import LocationsOut
 from catalog import placements, products
 from catalog.locate import Item, locate_list
+from catalog.locations import LocationIndexes
 from catalog.placements import PlacementRow
+from catalog.search import SearchIndexes
+from catalog.search_log import SearchMisses
 from stores.errors import Invalid, NotFound, Problem, UnsupportedMedia
+from stores.floorplan.service import ArtifactCache
 
 MAX_IMPORT_BYTES = 128 * 1024 * 1024
 MAX_LIST_ITEMS = 200
@@ -99,15 +103,16 @@ class StoreCatalogController(Controller):
     path = "/stores/{store_id:str}"
     tags = ["catalog"]
 
-    async def _artifact(self, state: State, db: Any, store_id: str) -> Any:
-        return await state.artifacts.live(db, store_id)
-
     @put("/placements", guards=MANAGER_WRITE, request_max_body_size=MAX_IMPORT_BYTES, status_code=200,
          summary="Replace the store's planogram")  # fmt: skip
     async def replace(
-        self, store_id: FromPath[str], data: JSONBody[list[PlacementIn]], db: Session, state: State
+        self,
+        store_id: FromPath[str],
+        data: JSONBody[list[PlacementIn]],
+        db: Session,
+        artifacts: NamedDependency[ArtifactCache],
     ) -> PlanogramResult:
-        artifact = await self._artifact(state, db, store_id)
+        artifact = await artifacts.live(db, store_id)
         rows = [PlacementRow(r.sku, r.shelf, r.position_m, r.level, r.stock) for r in data]
         version = await placements.replace_planogram(db, store_id, rows, artifact)
         return PlanogramResult(store_id, version, len(rows))
@@ -118,21 +123,27 @@ class StoreCatalogController(Controller):
         store_id: FromPath[str],
         data: JSONBody[Annotated[list[PlacementIn], msgspec.Meta(max_length=20_000)]],
         db: Session,
-        state: State,
+        artifacts: NamedDependency[ArtifactCache],
     ) -> PlanogramResult:
-        artifact = await self._artifact(state, db, store_id)
+        artifact = await artifacts.live(db, store_id)
         rows = [PlacementRow(r.sku, r.shelf, r.position_m, r.level, r.stock) for r in data]
         version = await placements.upsert_placements(db, store_id, rows, artifact)
         return PlanogramResult(store_id, version, len(rows))
 
     @get("/products/{sku:str}/locations", summary="Where a product is in this store")
-    async def locations(self, store_id: FromPath[str], sku: FromPath[str], state: State) -> Response[LocationsOut]:
+    async def locations(
+        self,
+        store_id: FromPath[str],
+        sku: FromPath[str],
+        locations: NamedDependency[LocationIndexes],
+        search: NamedDependency[SearchIndexes],
+    ) -> Response[LocationsOut]:
         # The hot path: a version probe and a dict lookup; the answer is encoded once per index.
-        index = await state.locations.get(store_id)
+        index = await locations.get(store_id)
         carried = index.products.get(sku)
         if carried is not None:
             return Response(carried.body(), media_type="application/json")
-        name = (await state.search.get()).name_of(sku)  # the catalog, in memory
+        name = (await search.get()).name_of(sku)  # the catalog, in memory
         if name is None:
             raise NotFound(f"No product with sku {sku!r}.")
         body = {"sku": sku, "name": name, "carried": False, "stock": None, "locations": []}
@@ -146,16 +157,18 @@ class StoreCatalogController(Controller):
     async def search(
         self,
         store_id: FromPath[str],
-        state: State,
+        locations: NamedDependency[LocationIndexes],
+        search: NamedDependency[SearchIndexes],
+        search_misses: NamedDependency[SearchMisses],
         q: Annotated[str, Parameter(min_length=1, max_length=200)],
         limit: Annotated[int, Parameter(ge=1, le=50)] = 10,
     ) -> dict[str, Any]:
-        index = await state.locations.get(store_id)
-        hits = (await state.search.get()).search(q, limit, index.products.keys())
+        index = await locations.get(store_id)
+        hits = (await search.get()).search(q, limit, index.products.keys())
         if not hits:
-            state.search_misses.record(store_id, q, "no_match", "search")
+            search_misses.record(store_id, q, "no_match", "search")
         elif hits[0].sku not in index.products:  # carried products rank first: none is carried
-            state.search_misses.record(store_id, q, "not_carried", "search", hits[0].sku)
+            search_misses.record(store_id, q, "not_carried", "search", hits[0].sku)
         results = []
         for hit in hits:
             carried = index.products.get(hit.sku)
@@ -171,10 +184,16 @@ class StoreCatalogController(Controller):
         guards=SHOPPER_EXPENSIVE,
         summary="Locate a whole shopping list in one round trip",
     )
-    async def locate(self, store_id: FromPath[str], data: JSONBody[LocateIn], state: State) -> dict[str, Any]:
-        index = await state.locations.get(store_id)
-        search = await state.search.get()
-        results = await locate_list(index, search, to_items(data.items))
+    async def locate(
+        self,
+        store_id: FromPath[str],
+        data: JSONBody[LocateIn],
+        locations: NamedDependency[LocationIndexes],
+        search: NamedDependency[SearchIndexes],
+        search_misses: NamedDependency[SearchMisses],
+    ) -> dict[str, Any]:
+        index = await locations.get(store_id)
+        results = await locate_list(index, await search.get(), to_items(data.items))
         for r in results:
-            state.search_misses.record_unresolved(store_id, "locate", r.item.as_json(), r.reason, r.sku)
+            search_misses.record_unresolved(store_id, "locate", r.item.as_json(), r.reason, r.sku)
         return {"results": [r.as_json() for r in results]}

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 
 async def provide_session(state: State) -> AsyncIterator[AsyncSession]:
-    async with state.db.sessionmaker() as session:
+    async with state.wiring.database.sessionmaker() as session:
         yield session
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, Response, get, post
-from litestar.datastructures import State
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 
 from api.dependencies import Session
@@ -15,8 +15,11 @@ from api.guards import MANAGER_READ, MANAGER_WRITE
 from api.ratelimit import rate_limited
 from catalog import insights, moves, placements
 from catalog.feedback import Report, record_feedback
+from catalog.locations import LocationIndexes
 from catalog.placements import PlacementRow
 from stores.errors import Invalid, Problem
+from stores.floorplan.service import ArtifactCache
+from stores.settings import Settings
 
 Kind = Literal["not_at_location", "out_of_stock", "found_elsewhere", "route_rating"]
 Id = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
@@ -71,9 +74,11 @@ def _since(since: datetime | None, default_days: int) -> datetime:
     return since.astimezone(UTC)
 
 
-async def _insights(db: Any, state: State, store_id: str, since: datetime | None, limit: int) -> dict[str, Any]:
-    index = await state.locations.get(store_id)
-    threshold = state.settings.wrong_location_reports
+async def _insights(
+    db: Any, locations: LocationIndexes, settings: Settings, store_id: str, since: datetime | None, limit: int
+) -> dict[str, Any]:
+    index = await locations.get(store_id)
+    threshold = settings.wrong_location_reports
     return await insights.store_insights(db, store_id, _since(since, 30), threshold, index.artifact, limit)
 
 
@@ -88,14 +93,19 @@ class FeedbackController(Controller):
         summary="Report a product not where the app said, out of stock, found elsewhere, or rate a route",
     )
     async def feedback(
-        self, store_id: FromPath[str], data: JSONBody[FeedbackIn], db: Session, state: State
+        self,
+        store_id: FromPath[str],
+        data: JSONBody[FeedbackIn],
+        db: Session,
+        locations: NamedDependency[LocationIndexes],
+        settings: NamedDependency[Settings],
     ) -> Accepted:
-        index = await state.locations.get(store_id)
+        index = await locations.get(store_id)
         report = Report(
             data.kind, data.sku, data.shelf, data.position_m, data.x, data.y, data.rating, data.comment,
             data.listed_shelf,
         )  # fmt: skip
-        await record_feedback(db, store_id, report, index, state.settings.wrong_location_reports)
+        await record_feedback(db, store_id, report, index, settings.wrong_location_reports)
         return Accepted()
 
     @get(
@@ -107,11 +117,12 @@ class FeedbackController(Controller):
         self,
         store_id: FromPath[str],
         db: Session,
-        state: State,
+        locations: NamedDependency[LocationIndexes],
+        settings: NamedDependency[Settings],
         since: FromQuery[datetime | None] = None,
         limit: Annotated[int, Parameter(ge=1, le=MAX_INSIGHT_ROWS)] = 100,
     ) -> dict[str, Any]:
-        return await _insights(db, state, store_id, since, limit)
+        return await _insights(db, locations, settings, store_id, since, limit)
 
     @get(
         "/insights.csv",
@@ -123,12 +134,13 @@ class FeedbackController(Controller):
         self,
         store_id: FromPath[str],
         db: Session,
-        state: State,
+        locations: NamedDependency[LocationIndexes],
+        settings: NamedDependency[Settings],
         section: FromQuery[Literal["products", "suspects", "searches", "ratings"]] = "products",
         since: FromQuery[datetime | None] = None,
         limit: Annotated[int, Parameter(ge=1, le=MAX_INSIGHT_ROWS)] = MAX_INSIGHT_ROWS,
     ) -> Response[str]:
-        data = await _insights(db, state, store_id, since, limit)
+        data = await _insights(db, locations, settings, store_id, since, limit)
         return Response(
             insights.to_csv(section, data),
             media_type="text/csv; charset=utf-8",
@@ -142,9 +154,14 @@ class FeedbackController(Controller):
         summary="Move a product to another shelf (accept a suggested move) in one call",
     )
     async def move(
-        self, store_id: FromPath[str], sku: FromPath[str], data: JSONBody[MoveIn], db: Session, state: State
+        self,
+        store_id: FromPath[str],
+        sku: FromPath[str],
+        data: JSONBody[MoveIn],
+        db: Session,
+        artifacts: NamedDependency[ArtifactCache],
     ) -> PlanogramChange:
-        artifact = await state.artifacts.live(db, store_id)
+        artifact = await artifacts.live(db, store_id)
         to = PlacementRow(sku, data.shelf, data.position_m, data.level)
         version = await placements.move_placement(db, store_id, sku, to, data.from_shelf, artifact)
         return PlanogramChange(store_id, sku, version)
@@ -165,12 +182,12 @@ class FeedbackController(Controller):
         self,
         store_id: FromPath[str],
         db: Session,
-        state: State,
+        locations: NamedDependency[LocationIndexes],
         since: FromQuery[datetime],
         limit: Annotated[int, Parameter(ge=1, le=MAX_CHANGES_PAGE)] = 1000,
         after: Annotated[str | None, Parameter(max_length=64)] = None,
     ) -> dict[str, Any]:
-        await state.locations.get(store_id)  # 404 for an unknown store, 409 before a plan
+        await locations.get(store_id)  # 404 for an unknown store, 409 before a plan
         moment = _since(since, 0)
         found, cursor = await moves.changes_since(db, store_id, moment, limit, after)
         return {

@@ -9,7 +9,7 @@ from typing import Any
 import msgspec
 import orjson
 from litestar import Controller, Request, Response, get, post, put
-from litestar.datastructures import State
+from litestar.di import NamedDependency
 from litestar.params import FromPath
 
 from api.dependencies import Session
@@ -19,6 +19,7 @@ from catalog.placements import placements_on_shelves
 from stores.floorplan import service
 from stores.floorplan.parse import parse_plan
 from stores.floorplan.svg import render_svg
+from stores.floorplan.worker import CompilePool
 from stores.lru import Lru
 
 
@@ -56,7 +57,11 @@ class FloorplanController(Controller):
         summary="Upload a floor plan (GeoJSON v1 or an IMDF zip); valid plans go live at once",
     )
     async def upload(
-        self, store_id: FromPath[str], request: Request[Any, Any, Any], db: Session, state: State
+        self,
+        store_id: FromPath[str],
+        request: Request[Any, Any, Any],
+        db: Session,
+        compiler: NamedDependency[CompilePool],
     ) -> UploadResult:
         body = await request.body()
         principal = getattr(request.state, "principal", None)
@@ -68,7 +73,7 @@ class FloorplanController(Controller):
             getattr(principal, "token_id", None),
             dropped_placements=placements_on_shelves,
             switched=record_plan_switch,
-            compiler=state.compiler,
+            compiler=compiler,
         )
         return UploadResult(uploaded.version, uploaded.report)
 
@@ -103,11 +108,12 @@ def _plan_picture(source: bytes, title: str) -> str:
     media_type="image/svg+xml",
     summary="A picture of the live floor plan",
 )
-async def floorplan_svg(store_id: FromPath[str], db: Session, state: State) -> Response[str]:
+async def floorplan_svg(
+    store_id: FromPath[str], db: Session, pictures: NamedDependency[Lru[tuple[Any, ...], str]]
+) -> Response[str]:
     version, source = await service.plan_source(db, store_id)
-    cache: Lru[tuple[str, int], str] = state.svg_cache
-    svg = cache.get((store_id, version))
+    svg = pictures.get((store_id, version))
     if svg is None:
         title = f"{store_id} floor plan v{version}"
-        svg = cache.put((store_id, version), await asyncio.to_thread(_plan_picture, source, title))
+        svg = pictures.put((store_id, version), await asyncio.to_thread(_plan_picture, source, title))
     return Response(svg, media_type="image/svg+xml", headers={"X-Floorplan-Version": str(version)})

@@ -9,6 +9,7 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.handlers.base import BaseRouteHandler
 
 from api.ratelimit import RateLimits, client_address, rate_limited
+from api.wiring import wiring_of
 from stores.tokens import Principal, authenticate
 
 
@@ -19,7 +20,7 @@ async def _principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principa
         # The classes count after authentication, so without this a failed one is never
         # counted: guessing tokens (each a database read) would be unlimited. 429 once the
         # address is past its ceiling.
-        limits: RateLimits = connection.app.state.rate_limits
+        limits: RateLimits = wiring_of(connection.app.state).rate_limits
         await limits.check_address(client_address(connection))
         raise
     connection.state.principal = principal
@@ -34,9 +35,9 @@ async def _authenticate(connection: ASGIConnection[Any, Any, Any, Any]) -> Princ
     secret = secret.strip()
     if scheme.lower() != "bearer" or not secret:
         raise NotAuthorizedException("Malformed Authorization header; expected 'Bearer <token>'.")
-    state = connection.app.state
-    async with state.db.sessionmaker() as session:
-        principal = await authenticate(session, secret, state.settings.admin_token)
+    wiring = wiring_of(connection.app.state)
+    async with wiring.database.sessionmaker() as session:
+        principal = await authenticate(session, secret, wiring.settings.admin_token)
     if principal is None:
         raise NotAuthorizedException("Unknown or revoked token.")
     return principal

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import msgspec
 from litestar import get
-from litestar.datastructures import State
+from litestar.di import NamedDependency
 from litestar.exceptions import ServiceUnavailableException
 from sqlalchemy.exc import DBAPIError
 
+from stores.db import Database
 from stores.migrate import current_revision
 
 
@@ -27,14 +28,14 @@ async def health() -> Health:
 
 
 @get("/ready", tags=["operations"], summary="The database is reachable and migrations are current")
-async def ready(state: State) -> Ready:
+async def ready(database: NamedDependency[Database], head_revision: NamedDependency[str]) -> Ready:
     try:
-        async with state.db.engine.connect() as connection:
+        async with database.engine.connect() as connection:
             revision = await current_revision(connection)
     except (DBAPIError, OSError):
         raise ServiceUnavailableException("The database is unreachable.", headers={"Retry-After": "2"}) from None
-    if revision != state.head_revision:
+    if revision != head_revision:
         raise ServiceUnavailableException(
-            f"The schema is at {revision!r}, the code expects {state.head_revision!r}.", headers={"Retry-After": "5"}
+            f"The schema is at {revision!r}, the code expects {head_revision!r}.", headers={"Retry-After": "5"}
         )
-    return Ready("ready", state.db.dialect, revision)
+    return Ready("ready", database.dialect, revision)

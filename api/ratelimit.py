@@ -95,7 +95,7 @@ def rate_limited(name: str) -> Guard:
     """A guard counting requests of class ``name``. Put it after the auth guards."""
 
     async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-        limits: RateLimits = connection.app.state.rate_limits
+        limits: RateLimits = connection.app.state.wiring.rate_limits
         client, address = client_key(connection)
         await limits.check(name, client, address)
 

@@ -3,25 +3,32 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
 import orjson
 from litestar import Controller, Response, delete, get, post
-from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody, Parameter
 
 from api.catalog import ItemIn, to_items
 from api.dependencies import Session
 from api.guards import MANAGER_WRITE, SHOPPER_EXPENSIVE
+from catalog.locations import LocationIndexes
 from catalog.route import Route, RouteOptions, plan_route
+from catalog.search import SearchIndexes
+from catalog.search_log import SearchMisses
 from stores import closures
+from stores.closures import RouteTables
 from stores.errors import Invalid, Problem
 from stores.floorplan import service as floorplans
 from stores.floorplan.parse import parse_plan
+from stores.floorplan.service import ArtifactCache
 from stores.floorplan.svg import render_svg
 from stores.lru import Lru
+from stores.settings import Settings
 
 MAX_ROUTE_ITEMS = 200
 
@@ -60,7 +67,7 @@ class ClosureOut(msgspec.Struct):
     created_at: datetime
 
 
-def _options(data: RouteIn, state: State) -> RouteOptions:
+def _options(data: RouteIn, settings: Settings) -> RouteOptions:
     problems = []
     if not data.items:
         problems.append(Problem("empty_list", "the shopping list is empty", pointer="/items"))
@@ -72,7 +79,6 @@ def _options(data: RouteIn, state: State) -> RouteOptions:
         problems.append(Problem("invalid_start", "start is {entrance} or {x, y}", pointer="/start"))
     if problems:
         raise Invalid("The route request is invalid.", problems)
-    settings = state.settings
     return RouteOptions(
         start_entrance=start.entrance,
         start_xy=(start.x, start.y) if has_xy else None,  # type: ignore[arg-type]
@@ -86,13 +92,30 @@ def _options(data: RouteIn, state: State) -> RouteOptions:
     )
 
 
-async def _route(state: State, store_id: str, data: RouteIn) -> Route:
-    options = _options(data, state)
-    items = to_items(data.items)
-    index, versions = await state.locations.get_versioned(store_id)
-    route_table = await state.route_tables.get(index.artifact, versions[2])
-    search = await state.search.get()
-    return await plan_route(index, search, route_table, items, options)
+@dataclass(frozen=True, slots=True)
+class RouteServices:
+    """What planning a route reads: the store's indexes, its route tables, the search index."""
+
+    settings: Settings
+    locations: LocationIndexes
+    route_tables: RouteTables
+    search: SearchIndexes
+
+    async def route(self, store_id: str, data: RouteIn) -> Route:
+        options = _options(data, self.settings)
+        items = to_items(data.items)
+        index, versions = await self.locations.get_versioned(store_id)
+        route_table = await self.route_tables.get(index.artifact, versions[2])
+        return await plan_route(index, await self.search.get(), route_table, items, options)
+
+
+def provide_route_services(
+    settings: NamedDependency[Settings],
+    locations: NamedDependency[LocationIndexes],
+    route_tables: NamedDependency[RouteTables],
+    search: NamedDependency[SearchIndexes],
+) -> RouteServices:
+    return RouteServices(settings, locations, route_tables, search)
 
 
 def _route_picture(source: bytes, path: list[list[float]], title: str) -> str:
@@ -104,6 +127,7 @@ def _route_picture(source: bytes, path: list[list[float]], title: str) -> str:
 class RouteController(Controller):
     path = "/stores/{store_id:str}"
     tags = ["routes"]
+    dependencies = {"routing": Provide(provide_route_services, sync_to_thread=False)}
 
     @post(
         "/route",
@@ -111,11 +135,17 @@ class RouteController(Controller):
         guards=SHOPPER_EXPENSIVE,
         summary="The shortest walk from the entrance through the list to a checkout",
     )
-    async def route(self, store_id: FromPath[str], data: JSONBody[RouteIn], state: State) -> Route:
-        answer = await _route(state, store_id, data)
+    async def route(
+        self,
+        store_id: FromPath[str],
+        data: JSONBody[RouteIn],
+        routing: NamedDependency[RouteServices],
+        search_misses: NamedDependency[SearchMisses],
+    ) -> Route:
+        answer = await routing.route(store_id, data)
         for miss in answer.unresolved:
             sku = miss.sku if isinstance(miss.sku, str) else None
-            state.search_misses.record_unresolved(store_id, "route", miss.item, miss.reason, sku)
+            search_misses.record_unresolved(store_id, "route", miss.item, miss.reason, sku)
         return answer
 
     @get(
@@ -127,22 +157,22 @@ class RouteController(Controller):
     async def route_svg(
         self,
         store_id: FromPath[str],
-        state: State,
         db: Session,
+        routing: NamedDependency[RouteServices],
+        pictures: NamedDependency[Lru[tuple[Any, ...], str]],
         skus: Annotated[str, Parameter(min_length=1, max_length=4000, description="comma-separated skus")],
     ) -> Response[str]:
         wanted = tuple(s.strip() for s in skus.split(",") if s.strip())
         # The picture depends on the plan, placements, closures and catalog (names, storage):
         # all in the key, so a change draws afresh and a repeat is served from memory.
-        _, versions = await state.locations.get_versioned(store_id)
-        key = ("route", store_id, versions, (await state.search.get()).version, wanted)
-        cache: Lru[tuple[Any, ...], str] = state.svg_cache
-        svg = cache.get(key)
+        _, versions = await routing.locations.get_versioned(store_id)
+        key = ("route", store_id, versions, (await routing.search.get()).version, wanted)
+        svg = pictures.get(key)
         if svg is None:
-            result = await _route(state, store_id, RouteIn(items=[ItemIn(sku=s) for s in wanted]))
+            result = await routing.route(store_id, RouteIn(items=[ItemIn(sku=s) for s in wanted]))
             _, source = await floorplans.plan_source(db, store_id, result.floorplan_version)
             title = f"{store_id}: {len(result.stops) - 2} stops, {result.distance_m} m"
-            svg = cache.put(key, await asyncio.to_thread(_route_picture, source, result.path, title))
+            svg = pictures.put(key, await asyncio.to_thread(_route_picture, source, result.path, title))
         return Response(svg, media_type="image/svg+xml")
 
     @post(
@@ -151,8 +181,10 @@ class RouteController(Controller):
         status_code=201,
         summary="Close a shelf or an area; routes avoid it at once",
     )
-    async def close(self, store_id: FromPath[str], data: JSONBody[ClosureIn], db: Session, state: State) -> ClosureOut:
-        artifact = await state.artifacts.live(db, store_id)
+    async def close(
+        self, store_id: FromPath[str], data: JSONBody[ClosureIn], db: Session, artifacts: NamedDependency[ArtifactCache]
+    ) -> ClosureOut:
+        artifact = await artifacts.live(db, store_id)
         c = await closures.open_closure(db, store_id, artifact, data.shelf, data.polygon, data.until)
         return ClosureOut(c.id, c.shelf, c.polygon, c.until, c.created_at)
 

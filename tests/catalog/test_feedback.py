@@ -54,12 +54,12 @@ def other_manager(client: TestClient) -> dict[str, str]:
 
 
 def flush_misses(client: TestClient) -> None:
-    client.blocking_portal.call(client.app.state.search_misses.flush)
+    client.blocking_portal.call(client.app.state.wiring.search_misses.flush)
 
 
 def in_db(client: TestClient, query):  # type: ignore[no-untyped-def]
     async def run():  # type: ignore[no-untyped-def]
-        async with client.app.state.db.sessionmaker() as session:
+        async with client.app.state.wiring.database.sessionmaker() as session:
             return await session.scalar(query)
 
     return client.blocking_portal.call(run)
@@ -285,7 +285,7 @@ def test_retention_deletes_old_feedback_and_search_misses(store: TestClient) -> 
     old = datetime.now(UTC) - timedelta(days=400)
 
     async def age_and_purge() -> tuple[int, int]:
-        async with store.app.state.db.sessionmaker() as session:
+        async with store.app.state.wiring.database.sessionmaker() as session:
             session.add(Feedback(store_id="s1", kind="route_rating", rating=1, planogram_version=0, created_at=old))
             session.add(SearchMiss(store_id="s1", query="old", reason="no_match", source="search", created_at=old))
             await session.commit()
@@ -318,7 +318,7 @@ def test_insights_are_for_the_store_s_managers_only(store: TestClient) -> None:
 
 
 def test_a_miss_of_a_deleted_store_does_not_block_the_others(store: TestClient) -> None:
-    misses = store.app.state.search_misses
+    misses = store.app.state.wiring.search_misses
     misses.record("s1", "truffles", "no_match", "search")
     misses.record("no-such-store", "x", "no_match", "search")  # breaks the batch insert (foreign key)
     assert store.blocking_portal.call(misses.flush) == 1 and misses.pending == 0

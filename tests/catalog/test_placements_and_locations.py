@@ -122,12 +122,12 @@ def test_every_worker_sees_a_change_at_once(store: TestClient, settings: Setting
     with TestClient(app=create_app(settings)) as other_worker:
         if backend == "postgis":
             deadline = time.monotonic() + 5
-            while not other_worker.app.state.probe.watching:
+            while not other_worker.app.state.wiring.probe.watching:
                 assert time.monotonic() < deadline, "the version watch never went live"
                 time.sleep(0.01)
         assert locations(other_worker, "milk-1")["stock"] == "low"  # builds its own index
         if backend == "postgis":
-            assert "s:s1" in other_worker.app.state.probe._known  # from now on, from memory
+            assert "s:s1" in other_worker.app.state.wiring.probe._known  # from now on, from memory
         store.post("/v1/stores/s1/placements", json=[{"sku": "milk-1", "shelf": "s5", "stock": "out"}], headers=ADMIN)
         assert locations(other_worker, "milk-1")["stock"] == "out"
         put_json(store, "/v1/stores/s1/placements", [{"sku": "milk-1", "shelf": "s7"}])
@@ -136,7 +136,7 @@ def test_every_worker_sees_a_change_at_once(store: TestClient, settings: Setting
 
 
 def index_of(client: TestClient, store: str = "s1"):  # type: ignore[no-untyped-def]
-    return client.app.state.locations._entries.get(store)
+    return client.app.state.wiring.locations._entries.get(store)
 
 
 def answers(client: TestClient) -> dict[str, bytes]:
@@ -186,7 +186,7 @@ def test_planogram_changes_patch_the_index_and_match_a_rebuild(store: TestClient
     store.post("/v1/stores/s1/placements", json=[{"sku": "peas-1", "shelf": "s16", "stock": "in_stock"}], headers=ADMIN)
 
     async def forget_one() -> None:
-        async with store.app.state.db.sessionmaker() as session:
+        async with store.app.state.wiring.database.sessionmaker() as session:
             await session.execute(
                 delete(PlanogramChange).where(PlanogramChange.version == previous.planogram_version + 1)
             )

@@ -82,7 +82,7 @@ def catalog_version(client: TestClient) -> int:
     from catalog.models import CatalogState
 
     async def read() -> int:
-        async with client.app.state.db.sessionmaker() as session:
+        async with client.app.state.wiring.database.sessionmaker() as session:
             state = await session.get(CatalogState, 1)
             return 0 if state is None else state.version
 
@@ -194,7 +194,7 @@ def test_free_text_past_the_work_budget_is_a_422_before_matching(store: TestClie
 def test_route_pictures_are_cached_by_versions_and_list(store: TestClient) -> None:
     planogram = [{"sku": "bread-1", "shelf": "s8"}, {"sku": "rice-1", "shelf": "s12"}]
     assert put_json(store, "/v1/stores/s1/placements", planogram).status_code == 200
-    cache = store.app.state.svg_cache
+    cache = store.app.state.wiring.pictures
     first = store.get("/v1/stores/s1/route.svg", params={"skus": "bread-1,rice-1"})
     size = len(cache)
     again = store.get("/v1/stores/s1/route.svg", params={"skus": "bread-1,rice-1"})

@@ -32,7 +32,7 @@ def test_nul_and_broken_unicode_are_400_and_change_nothing(store: TestClient) ->
         assert response.status_code == 400 and response.json()["errors"][0]["code"] == "invalid_text", path
 
     async def tokens() -> int:
-        async with store.app.state.db.sessionmaker() as session:
+        async with store.app.state.wiring.database.sessionmaker() as session:
             return int(await session.scalar(select(func.count()).select_from(ApiToken)) or 0)
 
     assert store.blocking_portal.call(tokens) == 0

@@ -30,7 +30,7 @@ def test_a_compile_past_its_budget_is_stopped_and_changes_nothing(settings: Sett
         assert response.json()["errors"][0]["code"] == "too_complex"
         assert client.get("/v1/stores/big").json()["floorplan_version"] is None
         # The worker is fine, and the next compile (a fresh process) obeys the budget again.
-        client.app.state.compiler.timeout_s = 120
+        client.app.state.wiring.compiler.timeout_s = 120
         assert put_plan(client, "big", plan).status_code == 201
         assert client.get("/v1/stores/big").json()["floorplan_version"] == 1
 
@@ -191,7 +191,7 @@ def test_a_compile_past_its_memory_budget_is_a_422_and_the_worker_lives(settings
         response = put_plan(client, "big", plan)
         assert response.status_code == 422, response.text[:300]
         assert response.json()["errors"][0]["code"] == "too_complex" and "MiB" in response.json()["detail"]
-        client.app.state.compiler.memory_mb = 2048
+        client.app.state.wiring.compiler.memory_mb = 2048
         assert put_plan(client, "big", plan).status_code == 201
 
 
@@ -210,7 +210,7 @@ def test_imdf_conversion_runs_inside_the_compile_budget(settings: Settings) -> N
 def test_a_worker_keeps_one_version_per_store_and_its_budget_in_bytes(settings: Settings) -> None:
     """Each worker kept every version it had loaded (2.8 GB after three big uploads)."""
     with TestClient(app=create_app(dataclasses.replace(settings, artifact_cache_mb=1))) as client:
-        cache = client.app.state.artifacts
+        cache = client.app.state.wiring.artifacts
         for store in ("a", "b"):
             client.post("/v1/stores", json={"id": store, "name": store, "lat": 1, "lon": 1}, headers=ADMIN)
         for seed in (1, 2, 3):

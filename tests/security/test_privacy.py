@@ -19,7 +19,7 @@ from tests.conftest import ADMIN, ADMIN_TOKEN
 
 def row_counts(client: TestClient) -> dict[str, int]:
     async def count() -> dict[str, int]:
-        async with client.app.state.db.sessionmaker() as session:
+        async with client.app.state.wiring.database.sessionmaker() as session:
             return {
                 table.name: int(await session.scalar(select(func.count()).select_from(table)) or 0)
                 for table in Base.metadata.sorted_tables
@@ -34,7 +34,7 @@ def test_shopping_lists_are_not_stored(store: TestClient) -> None:
     shopping = {"items": [{"sku": "bread-1"}, {"query": "whole milk"}, {"sku": "milk-1", "quantity": 2}]}
     assert store.post("/v1/stores/s1/route", json=shopping).status_code == 200
     assert store.post("/v1/stores/s1/locate", json=shopping).status_code == 200
-    store.blocking_portal.call(store.app.state.search_misses.flush)
+    store.blocking_portal.call(store.app.state.wiring.search_misses.flush)
     assert row_counts(store) == before  # every item was found: nothing at all was written
 
 
@@ -52,7 +52,7 @@ def test_no_token_secret_or_search_words_in_the_logs(settings: Settings, caplog:
         client.post("/v1/stores/s1/locate", json={"items": [{"query": "insulin pens"}]})
         client.post("/v1/stores/s1/feedback", json={"kind": "route_rating", "rating": 1, "comment": "call me 555-0100"})
         client.post("/v1/stores/s1/feedback", json={"kind": "nonsense"})  # a 400, logged
-        client.blocking_portal.call(client.app.state.search_misses.flush)
+        client.blocking_portal.call(client.app.state.wiring.search_misses.flush)
     server_side = [r for r in caplog.records if not r.name.startswith(("httpx", "httpcore"))]  # not the test client
     logged = "\n".join(record.getMessage() + str(record.exc_info or "") for record in server_side)
     assert '"path": "/v1/stores/s1/insights"' in logged.replace('":"', '": "')  # the access log did run
