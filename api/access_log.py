@@ -14,11 +14,12 @@ from typing import Any
 
 import orjson
 from litestar import Request
+from litestar.enums import ScopeType
 from litestar.exceptions import HTTPException
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, Message, Receive, ReceiveMessage, Scope, Send
 
 from api.problems import on_domain_error
-from stores.errors import BadText, Problem
+from stores.infra.errors import BadText, Problem
 
 access = logging.getLogger("aislepath.access")
 
@@ -40,7 +41,7 @@ def reject_nul_middleware(app: ASGIApp) -> ASGIApp:
     """
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and _has_nul(scope):
+        if scope["type"] == ScopeType.HTTP and _has_nul(scope):
             request: Request[Any, Any, Any] = Request(scope)
             refusal = BadText(
                 "The path or query contains a NUL character.",
@@ -60,12 +61,12 @@ def body_deadline_middleware(app: ASGIApp, timeout_s: float) -> ASGIApp:
     is passed through as it is (waiting for a disconnect is not a slow body)."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
         complete = False
 
-        async def deadline_receive() -> Message:
+        async def deadline_receive() -> ReceiveMessage:
             nonlocal complete
             if complete:
                 return await receive()
@@ -86,7 +87,7 @@ def body_deadline_middleware(app: ASGIApp, timeout_s: float) -> ASGIApp:
 
 def access_log_middleware(app: ASGIApp) -> ASGIApp:
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not access.isEnabledFor(logging.INFO):
+        if scope["type"] != ScopeType.HTTP or not access.isEnabledFor(logging.INFO):
             await app(scope, receive, send)
             return
         started = time.perf_counter()
@@ -99,7 +100,7 @@ def access_log_middleware(app: ASGIApp) -> ASGIApp:
                 status = message["status"]
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
-                message["headers"] = headers  # type: ignore[typeddict-unknown-key]
+                message["headers"] = headers
             await send(message)
 
         try:

@@ -29,8 +29,8 @@ from api.tokens import TokenController
 from api.validation import refuse_deep_json
 from api.wiring import Wiring, dependencies
 from catalog.search_log import purge_expired
-from stores import migrate
-from stores.settings import Settings
+from stores.infra import migrate
+from stores.infra.settings import Settings
 
 #: Libraries that log SQL parameters (a shopper's search, a token hash) at INFO or DEBUG: kept at
 #: WARNING whatever AISLEPATH_LOG_LEVEL says.

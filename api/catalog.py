@@ -12,15 +12,15 @@ from litestar.params import FromPath, JSONBody, Parameter
 
 from api.dependencies import Session
 from api.guards import ADMIN_WRITE, MANAGER_WRITE, SHOPPER_EXPENSIVE
-from api.schemas import LocationsOut
+from api.schemas import LocationsOut, encoded
 from catalog import placements, products
 from catalog.locate import Item, locate_list
 from catalog.locations import LocationIndexes
 from catalog.placements import PlacementRow
 from catalog.search import SearchIndexes
 from catalog.search_log import SearchMisses
-from stores.errors import Invalid, NotFound, Problem, UnsupportedMedia
 from stores.floorplan.service import ArtifactCache
+from stores.infra.errors import Invalid, NotFound, Problem, UnsupportedMedia
 
 MAX_IMPORT_BYTES = 128 * 1024 * 1024
 MAX_LIST_ITEMS = 200
@@ -142,12 +142,12 @@ class StoreCatalogController(Controller):
         index = await locations.get(store_id)
         carried = index.products.get(sku)
         if carried is not None:
-            return Response(carried.body(), media_type="application/json")
+            return Response(encoded(carried.body()), media_type="application/json")
         name = (await search.get()).name_of(sku)  # the catalog, in memory
         if name is None:
             raise NotFound(f"No product with sku {sku!r}.")
         body = {"sku": sku, "name": name, "carried": False, "stock": None, "locations": []}
-        return Response(orjson.dumps(body), media_type="application/json")
+        return Response(encoded(orjson.dumps(body)), media_type="application/json")
 
     @get(
         "/products",

@@ -10,10 +10,10 @@ import secrets
 import click
 
 from catalog.demo import load_demo_catalog
-from stores import migrate as migrations
-from stores.db import Database
 from stores.demo import load_demo_floorplans, load_demo_stores
-from stores.settings import REPO_ROOT, Settings
+from stores.infra import migrate as migrations
+from stores.infra.db import Database
+from stores.infra.settings import REPO_ROOT, Settings
 
 #: Set for the worker processes ``serve`` starts (an operator's own values win). granian always
 #: starts its workers as new processes, so they all get it; with ``--server uvicorn`` a single

@@ -17,9 +17,9 @@ from catalog import insights, moves, placements
 from catalog.feedback import Report, record_feedback
 from catalog.locations import LocationIndexes
 from catalog.placements import PlacementRow
-from stores.errors import Invalid, Problem
 from stores.floorplan.service import ArtifactCache
-from stores.settings import Settings
+from stores.infra.errors import Invalid, Problem
+from stores.infra.settings import Settings
 
 Kind = Literal["not_at_location", "out_of_stock", "found_elsewhere", "route_rating"]
 Id = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]

@@ -14,13 +14,14 @@ from litestar.params import FromPath
 
 from api.dependencies import Session
 from api.guards import MANAGER_READ, MANAGER_UPLOAD
+from api.schemas import encoded
 from catalog.moves import record_plan_switch
 from catalog.placements import placements_on_shelves
 from stores.floorplan import service
 from stores.floorplan.parse import parse_plan
 from stores.floorplan.svg import render_svg
 from stores.floorplan.worker import CompilePool
-from stores.lru import Lru
+from stores.infra.lru import Lru
 
 
 class UploadResult(msgspec.Struct):
@@ -80,7 +81,7 @@ class FloorplanController(Controller):
     @get("/", summary="The live floor plan as v1 GeoJSON")
     async def show(self, store_id: FromPath[str], db: Session) -> Response[dict[str, Any]]:
         version, source = await service.plan_source(db, store_id)
-        return Response(source, media_type="application/json", headers={"X-Floorplan-Version": str(version)})
+        return Response(encoded(source), media_type="application/json", headers={"X-Floorplan-Version": str(version)})
 
     @get("/versions", guards=MANAGER_READ, summary="Every uploaded version, with its report (managers)")
     async def versions(self, store_id: FromPath[str], db: Session) -> VersionList:

@@ -8,8 +8,8 @@ from litestar.di import NamedDependency
 from litestar.exceptions import ServiceUnavailableException
 from sqlalchemy.exc import DBAPIError
 
-from stores.db import Database
-from stores.migrate import current_revision
+from stores.infra.db import Database
+from stores.infra.migrate import current_revision
 
 
 class Health(msgspec.Struct):
@@ -28,7 +28,7 @@ async def health() -> Health:
 
 
 @get("/ready", tags=["operations"], summary="The database is reachable and migrations are current")
-async def ready(database: NamedDependency[Database], head_revision: NamedDependency[str]) -> Ready:
+async def ready(database: NamedDependency[Database], head_revision: NamedDependency[str | None]) -> Ready:
     try:
         async with database.engine.connect() as connection:
             revision = await current_revision(connection)

@@ -13,8 +13,8 @@ from litestar.exceptions import HTTPException, NotAuthorizedException, Validatio
 from litestar.utils.scope.state import ScopeState
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 
-from api.validation import struct_problems
-from stores.errors import DomainError
+from api.validation import TooDeep, struct_problems
+from stores.infra.errors import BadText, Conflict, DomainError, Invalid, NotFound, Unavailable, UnsupportedMedia
 
 log = logging.getLogger("aislepath.errors")
 
@@ -87,9 +87,30 @@ def on_validation(request: Request[Any, Any, Any], exc: ValidationException) -> 
     return problem(400, f"Invalid input: {names}.", errors)
 
 
+#: Each kind of domain error as (status, title, headers); a subclass answers as its nearest
+#: listed ancestor (a PlanInvalid as Invalid). Domain errors know nothing of HTTP.
+DOMAIN_STATUS: dict[type[DomainError], tuple[int, str, dict[str, str] | None]] = {
+    DomainError: (400, "Bad request", None),
+    BadText: (400, "Bad request", None),
+    TooDeep: (400, "Bad request", None),
+    NotFound: (404, "Not found", None),
+    Conflict: (409, "Conflict", None),
+    UnsupportedMedia: (415, "Unsupported media type", None),
+    Invalid: (422, "Unprocessable content", None),
+    Unavailable: (503, "Service unavailable", {"Retry-After": "2"}),
+}
+
+
+def domain_status(exc: DomainError) -> tuple[int, str, dict[str, str] | None]:
+    for kind in type(exc).__mro__:
+        if kind in DOMAIN_STATUS:
+            return DOMAIN_STATUS[kind]
+    raise AssertionError("unreachable: DomainError is listed")
+
+
 def on_domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
-    errors = [p.as_dict() for p in exc.problems]
-    return problem(exc.status, exc.detail, errors, title=exc.title, headers=exc.headers)
+    status, title, headers = domain_status(exc)
+    return problem(status, exc.detail, [p.as_dict() for p in exc.problems], title=title, headers=headers)
 
 
 def on_http_exception(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
@@ -115,7 +136,7 @@ def _sqlstate(exc: BaseException) -> str:
 def on_database_unavailable(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[Any]:
     if isinstance(exc, DataError) or _sqlstate(exc).startswith("22"):
         # The database refused a value from the request (SQLSTATE class 22, data exception). NUL
-        # in text never gets here (stores.db refuses it first, on both databases). The
+        # in text never gets here (stores.infra.db refuses it first, on both databases). The
         # transaction is rolled back, so nothing was written.
         return problem(
             400,

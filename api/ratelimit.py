@@ -26,7 +26,7 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import TooManyRequestsException
 from litestar.handlers.base import BaseRouteHandler
 
-from stores.settings import Settings
+from stores.infra.settings import Settings
 
 CLIENT_ID_HEADER = "x-client-id"
 _MAX_CLIENT_ID = 64
@@ -43,7 +43,7 @@ class RateLimits:
 
     def __init__(self, settings: Settings) -> None:
         storage = storage_from_string(settings.rate_limit_storage)
-        self._limiter = SlidingWindowCounterRateLimiter(storage)  # type: ignore[arg-type]
+        self._limiter = SlidingWindowCounterRateLimiter(storage)
         self._classes: dict[str, list[RateLimitItem]] = {
             "feedback": _parse(settings.rate_limit_feedback),
             "expensive": _parse(settings.rate_limit_expensive),

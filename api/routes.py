@@ -22,13 +22,14 @@ from catalog.search import SearchIndexes
 from catalog.search_log import SearchMisses
 from stores import closures
 from stores.closures import RouteTables
-from stores.errors import Invalid, Problem
 from stores.floorplan import service as floorplans
 from stores.floorplan.parse import parse_plan
 from stores.floorplan.service import ArtifactCache
 from stores.floorplan.svg import render_svg
-from stores.lru import Lru
-from stores.settings import Settings
+from stores.infra.errors import Invalid, Problem
+from stores.infra.lru import Lru
+from stores.infra.settings import Settings
+from stores.service import get_store
 
 MAX_ROUTE_ITEMS = 200
 
@@ -190,7 +191,7 @@ class RouteController(Controller):
 
     @get("/closures", summary="Active closures")
     async def list_closures(self, store_id: FromPath[str], db: Session) -> dict[str, list[ClosureOut]]:
-        await floorplans.get_store(db, store_id)
+        await get_store(db, store_id)
         active = await closures.active_closures(db, store_id)
         return {"closures": [ClosureOut(c.id, c.shelf, c.polygon, c.until, c.created_at) for c in active]}
 

@@ -14,7 +14,7 @@ import msgspec
 import numpy as np
 from litestar import Request
 
-from stores.errors import DomainError, Problem
+from stores.infra.errors import DomainError, Problem
 
 _PATH = re.compile(r"`\$([^`]*)`")
 
@@ -30,8 +30,7 @@ _NOT_JSON_MEDIA = ("text/csv", "application/zip", "multipart/", "application/dxf
 
 
 class TooDeep(DomainError):
-    status = 400
-    title = "Bad request"
+    """A JSON body nested deeper than any endpoint reads."""
 
 
 def json_depth(body: bytes) -> int:

@@ -19,21 +19,21 @@ from api.ratelimit import RateLimits
 from catalog.locations import LocationIndexes
 from catalog.search import SearchIndexes
 from catalog.search_log import SearchMisses
-from stores import migrate
 from stores.closures import RouteTables
-from stores.db import Database
 from stores.floorplan.service import ArtifactCache
 from stores.floorplan.worker import CompilePool
-from stores.lru import Lru
-from stores.probe import ANNOUNCED_TABLES, VersionProbe
-from stores.settings import Settings
+from stores.infra import migrate
+from stores.infra.db import Database
+from stores.infra.lru import Lru
+from stores.infra.probe import ANNOUNCED_TABLES, VersionProbe
+from stores.infra.settings import Settings
 
 
 @dataclass(frozen=True, slots=True)
 class Wiring:
     settings: Settings
     database: Database
-    head_revision: str
+    head_revision: str | None
     probe: VersionProbe
     artifacts: ArtifactCache
     locations: LocationIndexes

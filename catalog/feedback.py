@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import shapely
 from sqlalchemy import Select, and_, func, or_, select
@@ -21,7 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from catalog.models import Feedback, Placement
 from catalog.placements import bump_planogram_version
 from catalog.products import product_names
-from stores.errors import Invalid, Problem
+from stores.infra.db import transaction
+from stores.infra.errors import Invalid, Problem
 from stores.models import utcnow
 
 if TYPE_CHECKING:
@@ -135,9 +136,9 @@ async def wrong_reports(session: AsyncSession, store_id: str, sku: str, shelf: s
     return int(await session.scalar(query) or 0)
 
 
-def wrong_reports_since_located(store_id: str) -> Select[tuple[str, str, int, datetime]]:
+def wrong_reports_since_located(store_id: str) -> Select[str, str, int, datetime]:
     """Per placement: wrong-location reports since it was last set or confirmed, and the latest."""
-    return (
+    query = (
         select(Feedback.sku, Feedback.shelf, func.count(), func.max(Feedback.created_at))
         .join(
             Placement,
@@ -153,7 +154,9 @@ def wrong_reports_since_located(store_id: str) -> Select[tuple[str, str, int, da
             or_(Placement.located_at.is_(None), Feedback.created_at > Placement.located_at),
         )
         .group_by(Feedback.sku, Feedback.shelf)
-    )  # type: ignore[return-value]
+    )
+    # The inner join with placements makes sku and shelf non-null, which the column types cannot say.
+    return cast("Select[str, str, int, datetime]", query)
 
 
 async def doubtful_placements(session: AsyncSession, store_id: str, threshold: int) -> set[tuple[str, str]]:
@@ -187,15 +190,11 @@ async def record_feedback(
         planogram_version=index.planogram_version,
         created_at=utcnow(),
     )
-    try:
+    async with transaction(session):
         session.add(row)
         await session.flush()
         counts = report.kind in WRONG_KINDS and shelf is not None and report.sku is not None
         if counts and await wrong_reports(session, store_id, report.sku or "", shelf or "") == threshold:
             # The placement turns doubtful: location answers must say so on every worker.
             await bump_planogram_version(session, store_id, [report.sku or ""])
-        await session.commit()
-    except BaseException:
-        await session.rollback()
-        raise
     return row.id

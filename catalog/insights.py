@@ -37,7 +37,7 @@ async def product_reports(session: AsyncSession, store_id: str, since: datetime,
         .where(Feedback.store_id == store_id, Feedback.created_at >= since, Feedback.kind.in_(REPORT_KINDS))
         .group_by(Feedback.sku, Feedback.shelf, Feedback.kind)
     )
-    lines: dict[tuple[str, str | None], dict[str, Any]] = {}
+    lines: dict[tuple[str | None, str | None], dict[str, Any]] = {}
     for sku, shelf, kind, count, latest in rows:
         line = lines.setdefault(
             (sku, shelf), {"sku": sku, "shelf": shelf, "reports": 0, **{k: 0 for k in REPORT_KINDS}, "latest": {}}

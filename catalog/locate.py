@@ -8,7 +8,7 @@ from typing import Any
 
 from catalog.locations import Carried, StoreIndex
 from catalog.search import Hit, SearchIndex
-from stores.errors import Invalid, Problem
+from stores.infra.errors import Invalid, Problem
 
 #: Free text one request may ask to match, over all its items (matching costs about a
 #: millisecond per query word against a large catalog: 200 long queries took 0.8 s of CPU).

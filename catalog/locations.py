@@ -24,12 +24,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from catalog.feedback import doubtful_placements
 from catalog.models import UNPLACED, Placement, PlanogramChange, Product
 from catalog.placements import PATCH_MAX_SKUS, stock_of
-from stores.db import in_chunks
-from stores.errors import NotFound
 from stores.floorplan.artifact import NavArtifact
 from stores.floorplan.service import ArtifactCache, NoFloorPlan
-from stores.lru import Lru, kept_bytes
-from stores.probe import VersionProbe
+from stores.infra.db import in_chunks
+from stores.infra.errors import NotFound
+from stores.infra.lru import Lru, kept_bytes
+from stores.infra.probe import VersionProbe
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from stores.db import Base, UtcDateTime
+from stores.infra.db import Base, UtcDateTime
 from stores.models import utcnow
 
 STORAGE = ("ambient", "chilled", "frozen")

@@ -14,15 +14,15 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.models import UNPLACED, LocationChange, Placement
 from catalog.products import product_names
-from stores.db import in_chunks
 from stores.floorplan.artifact import NavArtifact
+from stores.infra.db import in_chunks
 from stores.models import Store, utcnow
 
 MOVE_M = 1.0
@@ -82,7 +82,7 @@ async def record_moves(session: AsyncSession, store_id: str, before: Places, aft
         if moved(before.get(sku, []), after.get(sku, []))
     ]
     for i in range(0, len(rows), _INSERT_BATCH):
-        await session.execute(LocationChange.__table__.insert(), rows[i : i + _INSERT_BATCH])
+        await session.execute(cast(Table, LocationChange.__table__).insert(), rows[i : i + _INSERT_BATCH])
     return len(rows)
 
 

@@ -17,9 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from catalog.models import STOCK, UNPLACED, Placement, PlanogramChange
 from catalog.moves import Places, placement_rows, places_of, record_moves
 from catalog.products import product_names
-from stores.db import dialect_insert, in_chunks
-from stores.errors import Invalid, NotFound, Problem
 from stores.floorplan.artifact import NavArtifact
+from stores.infra.db import dialect_insert, in_chunks, transaction
+from stores.infra.errors import Invalid, NotFound, Problem
 from stores.models import Store, utcnow
 
 MAX_ROWS = 200_000
@@ -128,16 +128,12 @@ async def _change(
     write: Callable[[Current], Awaitable[None]],
 ) -> int:
     """Run ``write``, record what moved and bump the planogram version in one transaction."""
-    try:
+    async with transaction(session):
         current = await _current(session, store_id, skus)
         await write(current)
         after = await _current(session, store_id, skus)
         version = await bump_planogram_version(session, store_id, skus)
         await record_moves(session, store_id, _places(artifact, current), _places(artifact, after))
-        await session.commit()
-    except BaseException:
-        await session.rollback()
-        raise
     return version
 
 
@@ -233,7 +229,7 @@ async def move_placement(
 
 async def confirm_placement(session: AsyncSession, store_id: str, sku: str, shelf: str) -> int:
     """A manager checked the shelf: the product is there. Earlier wrong-location reports stop counting."""
-    try:
+    async with transaction(session):
         result = await session.execute(
             update(Placement)
             .where(Placement.store_id == store_id, Placement.sku == sku, Placement.shelf == shelf)
@@ -242,10 +238,6 @@ async def confirm_placement(session: AsyncSession, store_id: str, sku: str, shel
         if result.rowcount == 0:  # type: ignore[attr-defined]
             raise NotFound(f"{sku!r} has no placement on shelf {shelf!r} in store {store_id!r}.")
         version = await bump_planogram_version(session, store_id, [sku])
-        await session.commit()
-    except BaseException:
-        await session.rollback()
-        raise
     return version
 
 

@@ -20,10 +20,10 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.models import STORAGE, CatalogState, Product
-from stores.db import dialect_insert, in_chunks
-from stores.errors import Invalid, NotFound, Problem
+from stores.infra.db import dialect_insert, in_chunks, transaction
+from stores.infra.errors import Invalid, NotFound, Problem
+from stores.infra.text import text_problem
 from stores.models import utcnow
-from stores.text import text_problem
 
 BATCH = 1000
 MAX_LISTED = 1000
@@ -239,7 +239,7 @@ async def import_products(session: AsyncSession, rows: Iterator[tuple[int, Any]]
     seen: dict[str, int] = {}
     count = 0
     now = utcnow()
-    try:
+    async with transaction(session):
         for number, raw in rows:
             product = validate_row(raw, problems, number)
             if product is not None and product["sku"] in seen:
@@ -263,10 +263,6 @@ async def import_products(session: AsyncSession, rows: Iterator[tuple[int, Any]]
             await session.execute(_upsert(session, batch))
         if count:  # an empty import changes nothing: no new catalog version for every worker to rebuild
             await _bump_catalog_version(session)
-        await session.commit()
-    except BaseException:
-        await session.rollback()
-        raise
     return count
 
 

@@ -36,8 +36,8 @@ from routing import PathSolution, solve_path, solve_ranked, with_start
 from routing.closures import with_point
 from routing.table import CornerTable, Legs, leg_path, legs
 from stores.closures import RouteTable
-from stores.errors import Invalid, Problem
 from stores.floorplan.artifact import NavArtifact
+from stores.infra.errors import Invalid, Problem
 
 #: Stands in for "no walk" where the solver needs finite numbers (beyond any real store walk).
 _UNUSED = 1e7
@@ -176,7 +176,7 @@ def gather_stops(resolved: list[Resolved]) -> tuple[list[Stop], list[Unresolved]
 def _named(spots: dict[str, int], wanted: str | None, kind: str, pointer: str) -> list[Spot]:
     """Every entrance (or checkout) as (id, point), or just the one asked for."""
     if wanted is None:
-        return list(spots.items())  # type: ignore[arg-type]
+        return [(spot_id, point) for spot_id, point in spots.items()]
     if wanted not in spots:
         raise Invalid(f"Unknown {kind}.", [Problem(f"unknown_{kind}", f"no {kind} {wanted!r}", pointer=pointer)])
     return [(wanted, spots[wanted])]
@@ -208,7 +208,7 @@ def measure_legs(ends: Ends, stops: list[Stop], closed: NDArray[np.bool_]) -> tu
     local = {p: i for i, p in enumerate(points)}
     point_ids = np.asarray(points, dtype=np.int64)
     walks = legs(ends.table, point_ids)  # on the loop: prepared GEOS geometries must not be shared across threads
-    reachable = np.isfinite(walks.dist[[local[p] for _, p in ends.starts]]).any(axis=0)
+    reachable = np.asarray(np.isfinite(walks.dist[[local[p] for _, p in ends.starts]]).any(axis=0), dtype=bool)
     routable: list[Stop] = []
     unreachable: list[Unresolved] = []
     for stop in stops:
@@ -241,7 +241,7 @@ async def solve_order(ends: Ends, measured: Measured, options: RouteOptions) -> 
     # entrance's; the entrance is then the one nearest the first stop. (Exact: given the first
     # stop, nothing else depends on the entrance.)
     finite = np.where(np.isfinite(dist), dist, _UNUSED)
-    reachable = np.isfinite(dist[[local[p] for _, p in ends.starts]]).any(axis=0)
+    reachable = np.asarray(np.isfinite(dist[[local[p] for _, p in ends.starts]]).any(axis=0), dtype=bool)
     entrances = [local[p] for _, p in ends.starts if reachable[local[p]]]
     padded = with_start(finite, finite[entrances].min(axis=0))
     solution = await asyncio.to_thread(

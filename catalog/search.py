@@ -32,8 +32,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from catalog.models import Product
-from stores.lru import Lru, settle_long_lived
-from stores.probe import VersionProbe
+from stores.infra.lru import Lru, settle_long_lived
+from stores.infra.probe import VersionProbe
 
 #: Below this WRatio a product is not a match.
 SCORE_CUTOFF = 75.0

@@ -17,8 +17,9 @@ import random
 import unicodedata
 from collections import deque
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import Table, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -100,7 +101,7 @@ class SearchMisses:
     async def _insert(self, batch: list[dict[str, object]]) -> None:
         if batch:
             async with self._sessions() as session, session.begin():
-                await session.execute(SearchMiss.__table__.insert(), batch)
+                await session.execute(cast(Table, SearchMiss.__table__).insert(), batch)
 
     async def _of_existing_stores(self, batch: list[dict[str, object]]) -> list[dict[str, object]]:
         wanted = sorted({str(row["store_id"]) for row in batch})

@@ -1,7 +1,7 @@
 """Alembic environment: async, one history for SQLite+SpatiaLite and PostgreSQL+PostGIS.
 
 The URL comes from the same settings the app uses (``DATABASE_URL``); a URL set on the Alembic
-config (tests, ``stores.migrate``) takes precedence. Migrations run under the cross-process
+config (tests, ``stores.infra.migrate``) takes precedence. Migrations run under the cross-process
 migration lock, so several workers upgrading at start-up do not race.
 """
 
@@ -16,9 +16,9 @@ from sqlalchemy.engine import Connection
 
 import catalog.models  # noqa: F401  (registers the tables on the metadata)
 import stores.models  # noqa: F401
-from stores.db import Base
-from stores.migrate import run_locked, settings_for_url
-from stores.settings import Settings
+from stores.infra.db import Base
+from stores.infra.migrate import run_locked, settings_for_url
+from stores.infra.settings import Settings
 
 config = context.config
 # The alembic command line logs as alembic.ini says; inside the app, the app's logging rules.

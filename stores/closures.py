@@ -22,9 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from routing.closures import close_areas
 from routing.table import CornerTable
-from stores.errors import Invalid, NotFound, Problem
 from stores.floorplan.artifact import NavArtifact
-from stores.lru import Lru
+from stores.infra.db import transaction
+from stores.infra.errors import Invalid, NotFound, Problem
+from stores.infra.lru import Lru
 from stores.models import Closure, Store, as_utc
 
 MAX_CLOSURE_AREA_M2 = 20_000.0
@@ -88,12 +89,13 @@ async def open_closure(
 
 
 async def lift_closure(session: AsyncSession, store_id: str, closure_id: str) -> None:
-    result = await session.execute(delete(Closure).where(Closure.store_id == store_id, Closure.id == closure_id))
-    if result.rowcount == 0:  # type: ignore[attr-defined]
-        await session.rollback()
-        raise NotFound(f"Store {store_id!r} has no closure {closure_id!r}.")
-    await session.execute(update(Store).where(Store.id == store_id).values(closures_version=Store.closures_version + 1))
-    await session.commit()
+    async with transaction(session):
+        result = await session.execute(delete(Closure).where(Closure.store_id == store_id, Closure.id == closure_id))
+        if result.rowcount == 0:  # type: ignore[attr-defined]
+            raise NotFound(f"Store {store_id!r} has no closure {closure_id!r}.")
+        await session.execute(
+            update(Store).where(Store.id == store_id).values(closures_version=Store.closures_version + 1)
+        )
 
 
 async def active_closures(session: AsyncSession, store_id: str) -> list[Closure]:

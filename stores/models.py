@@ -8,7 +8,7 @@ from geoalchemy2 import Geometry
 from sqlalchemy import JSON, Float, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from stores.db import Base, UtcDateTime
+from stores.infra.db import Base, UtcDateTime
 
 
 def utcnow() -> datetime:

@@ -14,7 +14,8 @@ from sqlalchemy import ColumnElement, column, func, literal_column, or_, select,
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from stores.errors import Conflict, Invalid, NotFound, Problem
+from stores.infra.db import transaction
+from stores.infra.errors import Conflict, Invalid, NotFound, Problem
 from stores.locator import HALF_MERIDIAN_M, Box, geodesic_distances_m, search_boxes
 from stores.models import Store
 
@@ -56,11 +57,10 @@ async def create_store(
         address=address,
         timezone=timezone,
     )
-    session.add(store)
     try:
-        await session.commit()
+        async with transaction(session):
+            session.add(store)
     except IntegrityError as exc:
-        await session.rollback()
         raise Conflict(
             f"A store with id {store.id!r} exists already.",
             [Problem("duplicate_id", "store id already taken", pointer="/id")],
@@ -144,7 +144,7 @@ async def nearby_stores(
     inside the circle, so a dense city reads a few rows and a remote farm a few more; only when
     there are fewer than ``limit`` stores in the world does it read them all.
     """
-    dialect = session.bind.dialect.name
+    dialect = session.get_bind().dialect.name
     cap = min(radius_m, HALF_MERIDIAN_M) if radius_m is not None else HALF_MERIDIAN_M
     radius = min(_FIRST_SEARCH_RADIUS_M, cap)
     while True:

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from stores.errors import Invalid, NotFound, Problem
+from stores.infra.errors import Invalid, NotFound, Problem
 from stores.models import ApiToken, Store
 
 ROLES = ("admin", "manager")

@@ -16,8 +16,8 @@ import pytest
 from litestar.testing import TestClient
 
 from api.app import create_app
-from stores import migrate
-from stores.settings import Settings
+from stores.infra import migrate
+from stores.infra.settings import Settings
 from tests.support.postgres import TempPostgres
 
 ADMIN_TOKEN = "test-admin-secret"

@@ -8,7 +8,7 @@ from litestar.testing import TestClient
 
 from api.app import create_app
 from api.cli import _load_demo
-from stores.settings import Settings
+from stores.infra.settings import Settings
 
 
 def test_demo_loads_everything_once(settings: Settings) -> None:

@@ -14,9 +14,9 @@ from litestar.testing import TestClient
 from sqlalchemy import text
 
 from api.app import create_app
-from stores import migrate
-from stores.db import create_engine
-from stores.settings import REPO_ROOT, Settings
+from stores.infra import migrate
+from stores.infra.db import create_engine
+from stores.infra.settings import REPO_ROOT, Settings
 from tests.conftest import fresh_database
 
 
@@ -66,7 +66,7 @@ def test_drift_is_detected(empty_url: str) -> None:
 
 def test_workers_starting_together_migrate_once(empty_url: str) -> None:
     code = (
-        "import logging, sys; from stores import migrate; from stores.settings import Settings; "
+        "import logging, sys; from stores.infra import migrate; from stores.infra.settings import Settings; "
         "logging.basicConfig(level=logging.INFO); "
         "migrate.upgrade(Settings(database_url=sys.argv[1]))"
     )

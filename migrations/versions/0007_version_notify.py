@@ -1,7 +1,7 @@
 """PostgreSQL: announce version changes (NOTIFY) so workers can keep them in memory.
 
 Every insert, delete or version change of a store, and every catalog version change, sends
-``NOTIFY aislepath_versions`` at commit with ``s:<store id>`` or ``c``; ``stores.probe`` listens.
+``NOTIFY aislepath_versions`` at commit with ``s:<store id>`` or ``c``; ``stores.infra.probe`` listens.
 Triggers, so every writer announces, including SQL typed by hand. SQLite needs nothing: its
 probe reads the numbers per request in microseconds.
 

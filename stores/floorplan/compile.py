@@ -19,9 +19,9 @@ from shapely.geometry.base import BaseGeometry
 from shapely.ops import nearest_points
 
 from routing.visibility import all_pairs, grown, point_links, reflex_corners, visibility_graph
-from stores.errors import Problem
 from stores.floorplan.parse import PlanInvalid
 from stores.floorplan.plan import FloorPlan
+from stores.infra.errors import Problem
 
 CLEARANCE_M = 0.3
 SLOT_SPACING_M = 1.0

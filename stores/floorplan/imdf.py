@@ -20,8 +20,8 @@ import shapely
 from pyproj import Transformer
 from shapely.geometry import LineString, Polygon, mapping, shape
 
-from stores.errors import Problem
 from stores.floorplan.parse import PlanInvalid
+from stores.infra.errors import Problem
 
 MAX_ARCHIVE_BYTES = 50 * 1024 * 1024
 MAX_MEMBER_BYTES = 50 * 1024 * 1024
@@ -78,7 +78,7 @@ def _read_collection(archive: zipfile.ZipFile, name: str, required: bool = False
         raise _fail(f"{name} has {len(features)} features; at most {MAX_FEATURES}", "imdf_too_large", f"/{name}")
     for index, feature in enumerate(features):
         _check_feature(feature, name, index)
-    return features  # type: ignore[no-any-return]
+    return features
 
 
 def _check_feature(feature: Any, name: str, index: int) -> None:

@@ -16,9 +16,9 @@ from typing import Any
 import shapely
 from shapely.geometry import Polygon, shape
 
-from stores.errors import Invalid, Problem
 from stores.floorplan.plan import TEMPERATURES, Fixture, FloorPlan, Shelf, Spot, Zone
-from stores.text import text_problem
+from stores.infra.errors import Invalid, Problem
+from stores.infra.text import text_problem
 
 
 class PlanInvalid(Invalid):
@@ -204,8 +204,8 @@ def parse_plan(document: Any, limits: PlanLimits | None = None) -> FloorPlan:
 
     if not outlines:
         fail("missing_outline", "a plan needs exactly one feature of kind 'outline'", pointer="/features")
-    for pointer, _ in outlines[1:]:
-        fail("duplicate_outline", "a plan has exactly one outline", pointer=pointer)
+    for where, _ in outlines[1:]:
+        fail("duplicate_outline", "a plan has exactly one outline", pointer=where)
     georef = _georef(document.get("georef"), fail)
     if not outlines:
         raise PlanInvalid(f"The floor plan has {len(problems)} problem(s).", problems)

@@ -8,7 +8,6 @@ store each get their own version number (a unique constraint plus retry).
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -18,20 +17,19 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from stores.errors import Conflict, NotFound, Problem, UnsupportedMedia
 from stores.floorplan.artifact import (
-    MAX_ARTIFACT_BYTES,
     NavArtifact,
     dump_artifact,
     load_artifact,
     read_header,
-    stored_bytes,
 )
-from stores.floorplan.compile import Compiled, compile_plan
-from stores.floorplan.parse import PlanInvalid, PlanLimits, parse_plan
+from stores.floorplan.build import build_upload, upload_format
+from stores.floorplan.compile import Compiled
 from stores.floorplan.plan import FloorPlan
 from stores.floorplan.worker import CompilePool
-from stores.lru import Lru
+from stores.infra.db import transaction
+from stores.infra.errors import Conflict, NotFound
+from stores.infra.lru import Lru
 from stores.models import FloorplanVersion, Store
 from stores.service import get_store
 
@@ -46,50 +44,6 @@ class NoFloorPlan(Conflict):
 class Uploaded:
     version: int
     report: dict[str, Any]
-
-
-def upload_format(body: bytes, content_type: str) -> str:
-    """The upload's source format ("geojson" or "imdf"), from its media type and first bytes;
-    reading it is left to :func:`build_upload` (in the compile process)."""
-    media = content_type.split(";")[0].strip().lower()
-    if media in ("application/zip", "application/x-zip-compressed") or body[:4] == b"PK\x03\x04":
-        return "imdf"
-    if media not in ("application/json", "application/geo+json", ""):
-        raise UnsupportedMedia(
-            f"Send a floor plan as application/json (GeoJSON v1) or application/zip (IMDF), not {media!r}."
-        )
-    return "geojson"
-
-
-def decode_upload(body: bytes, source_format: str) -> Any:
-    """The v1 GeoJSON document of an upload body (an IMDF archive is converted)."""
-    if source_format == "imdf":
-        from stores.floorplan.imdf import imdf_to_v1
-
-        return imdf_to_v1(body)
-    try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
-        raise PlanInvalid("The body is not JSON.", [Problem("malformed_json", str(exc), pointer="")]) from exc
-
-
-def build(document: Any, limits: PlanLimits | None = None) -> tuple[FloorPlan, Compiled, float]:
-    """Parse, validate and compile (CPU-bound; run it in a thread). Returns compile seconds too."""
-    started = time.perf_counter()
-    plan = parse_plan(document, limits)
-    compiled = compile_plan(plan)
-    if (size := stored_bytes(compiled)) > MAX_ARTIFACT_BYTES:
-        message = f"it compiles to {size / 2**20:.0f} MiB; at most {MAX_ARTIFACT_BYTES / 2**20:.0f} MiB"
-        raise PlanInvalid("The floor plan is too complex.", [Problem("too_complex", message, pointer="")])
-    return plan, compiled, time.perf_counter() - started
-
-
-def build_upload(body: bytes, source_format: str) -> tuple[FloorPlan, Compiled, float]:
-    """Read (an IMDF archive is converted), parse, validate and compile an upload body: all the
-    work an upload costs, so that the compile process bounds all of it in time and memory."""
-    started = time.perf_counter()
-    plan, compiled, _ = build(decode_upload(body, source_format))
-    return plan, compiled, time.perf_counter() - started
 
 
 def _report(plan: FloorPlan, compiled: Compiled, seconds: float, previous_shelves: set[str]) -> dict[str, Any]:
@@ -242,16 +196,12 @@ async def activate_version(
     )
     if exists is None:
         raise NotFound(f"Store {store_id!r} has no floor plan version {version}.")
-    try:
+    async with transaction(session):
         if switched is not None and store.floorplan_version != version:
             new = await _load(session, store_id, version)
             assert new is not None
             await switched(session, store_id, await _load(session, store_id, store.floorplan_version), new)
         await session.execute(update(Store).where(Store.id == store_id).values(floorplan_version=version))
-        await session.commit()
-    except BaseException:
-        await session.rollback()
-        raise
     return version
 
 

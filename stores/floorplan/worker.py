@@ -22,13 +22,14 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from stores.errors import Problem
+from stores.floorplan.build import build_upload
 from stores.floorplan.compile import Compiled
 from stores.floorplan.parse import PlanInvalid
 from stores.floorplan.plan import FloorPlan
+from stores.infra.errors import Problem
 
 _context = multiprocessing.get_context("forkserver")
-_context.set_forkserver_preload(["stores.floorplan.service"])
+_context.set_forkserver_preload(["stores.floorplan.build"])
 
 
 def _address_space_bytes() -> int:
@@ -40,7 +41,6 @@ def _address_space_bytes() -> int:
 
 
 def _build_into(conn: Connection, body: bytes, source_format: str, memory_mb: int) -> None:
-    from stores.floorplan.service import build_upload  # already imported in the fork server
 
     # The kernel refuses this process more memory than it started with plus the budget: a plan
     # whose compile would take gigabytes ends in a MemoryError here, not in the OOM killer
@@ -62,7 +62,7 @@ def too_complex(detail: str, message: str) -> PlanInvalid:
 
 
 class CompilePool:
-    """Runs :func:`stores.floorplan.service.build_upload` in a child process under
+    """Runs :func:`stores.floorplan.build.build_upload` in a child process under
     ``timeout_s`` seconds and ``memory_mb`` MiB."""
 
     def __init__(self, timeout_s: float, memory_mb: int = 2048) -> None:

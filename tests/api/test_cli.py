@@ -65,7 +65,7 @@ def test_serve_raises_its_open_files_limit_to_the_hard_limit() -> None:
 
 def test_the_served_app_trusts_the_balancer_only_when_told() -> None:
     from api.app import behind_proxy, create_app
-    from stores.settings import Settings
+    from stores.infra.settings import Settings
 
     plain = create_app(Settings(auto_migrate=False))
     assert behind_proxy(plain) is plain

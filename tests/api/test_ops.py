@@ -7,7 +7,7 @@ from dataclasses import replace
 from litestar.testing import TestClient
 
 from api.app import create_app
-from stores.settings import Settings
+from stores.infra.settings import Settings
 from tests.conftest import ADMIN
 
 

@@ -7,8 +7,8 @@ import asyncio
 from litestar.testing import TestClient
 from sqlalchemy import text
 
-from stores.db import Database
-from stores.settings import Settings
+from stores.infra.db import Database
+from stores.infra.settings import Settings
 from tests.conftest import ADMIN
 
 

@@ -14,11 +14,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from stores import migrate
 from stores.bulk import insert_stores
-from stores.db import Database
+from stores.infra import migrate
+from stores.infra.db import Database
+from stores.infra.settings import Settings
 from stores.service import nearby_stores
-from stores.settings import Settings
 from tests.benchmarks.report import machine, summarise_ms, table, write_section
 from tests.stores.test_locator_db import random_world
 from tests.support.postgres import TempPostgres

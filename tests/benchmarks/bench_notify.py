@@ -1,7 +1,7 @@
 """How soon another worker learns of a commit (issue 4's version watch, PostgreSQL).
 
 Run by hand: ``.venv/bin/python -m tests.benchmarks.bench_notify`` (starts its own PostgreSQL).
-A child process runs a :class:`stores.probe.VersionProbe` watch, as a worker does, and notes the
+A child process runs a :class:`stores.infra.probe.VersionProbe` watch, as a worker does, and notes the
 moment each announcement reaches it; the parent commits version changes through SQLAlchemy, as a
 writing worker does, and notes the moment each commit returns. The delay is the first minus the
 second (system-wide monotonic clock); negative means the other worker knew before the writer's
@@ -18,12 +18,12 @@ from typing import Any
 
 from sqlalchemy import update
 
-from stores.db import Database
-from stores.migrate import upgrade
+from stores.infra.db import Database
+from stores.infra.migrate import upgrade
+from stores.infra.probe import VersionProbe
+from stores.infra.settings import Settings
 from stores.models import Store
-from stores.probe import VersionProbe
 from stores.service import create_store
-from stores.settings import Settings
 from tests.benchmarks.report import machine, percentile, table, write_section
 from tests.support.postgres import TempPostgres
 

@@ -19,7 +19,7 @@ from typing import Any
 import orjson
 
 from api.app import create_app
-from stores.settings import Settings
+from stores.infra.settings import Settings
 from tests.benchmarks.http import prepare
 from tests.benchmarks.report import machine, percentile, table, write_section
 from tests.support.postgres import TempPostgres

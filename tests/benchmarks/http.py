@@ -81,12 +81,12 @@ async def prepare(
     from catalog.placements import PlacementRow, replace_planogram
     from catalog.products import import_products
     from catalog.synthetic import synthetic_catalog, synthetic_planogram
-    from stores import migrate
-    from stores.db import Database
     from stores.floorplan.service import ArtifactCache, upload_plan
     from stores.floorplan.synthetic import synthetic_store
+    from stores.infra import migrate
+    from stores.infra.db import Database
+    from stores.infra.settings import Settings
     from stores.service import create_store
-    from stores.settings import Settings
 
     settings = Settings(database_url=database_url)
     await asyncio.to_thread(migrate.upgrade, settings)

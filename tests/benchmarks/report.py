@@ -13,7 +13,7 @@ import re
 import statistics
 from collections.abc import Sequence
 
-from stores.settings import REPO_ROOT
+from stores.infra.settings import REPO_ROOT
 
 DOC = REPO_ROOT / "docs" / "benchmarks.md"
 

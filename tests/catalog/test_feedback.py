@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from api.app import create_app
 from catalog.models import Feedback, SearchMiss
 from catalog.search_log import purge_expired
-from stores.settings import Settings
+from stores.infra.settings import Settings
 from tests.catalog.conftest import put_json
 from tests.conftest import ADMIN
 from tests.support.ascii_plan import ascii_plan

@@ -10,7 +10,7 @@ from sqlalchemy import delete
 
 from api.app import create_app
 from catalog.models import PlanogramChange
-from stores.settings import Settings
+from stores.infra.settings import Settings
 from tests.catalog.conftest import PLAN, PRODUCTS, put_json
 from tests.conftest import ADMIN
 
@@ -117,7 +117,7 @@ def test_managers_write_only_their_store(store: TestClient) -> None:
 
 def test_every_worker_sees_a_change_at_once(store: TestClient, settings: Settings, backend: str) -> None:
     """On PostgreSQL the other worker holds the versions in memory and learns of each change by
-    NOTIFY (stores.probe), which arrives before the writer's answer does; on SQLite it reads them."""
+    NOTIFY (stores.infra.probe), which arrives before the writer's answer does; on SQLite it reads them."""
     put_json(store, "/v1/stores/s1/placements", PLANOGRAM)
     with TestClient(app=create_app(settings)) as other_worker:
         if backend == "postgis":

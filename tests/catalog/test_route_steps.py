@@ -25,10 +25,10 @@ from catalog.route import (
 )
 from catalog.search import SearchIndex
 from stores.closures import RouteTable
-from stores.errors import Invalid
 from stores.floorplan.artifact import NavArtifact, dump_artifact, load_artifact
 from stores.floorplan.compile import compile_plan
 from stores.floorplan.parse import parse_plan
+from stores.infra.errors import Invalid
 from tests.support.ascii_plan import TWO_AISLES, ascii_plan
 
 

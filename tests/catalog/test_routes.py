@@ -20,7 +20,7 @@ from api.cli import _load_demo
 from routing.visibility import grown
 from stores.floorplan.compile import navigable_space
 from stores.floorplan.parse import parse_plan
-from stores.settings import Settings
+from stores.infra.settings import Settings
 from tests.catalog.conftest import PLAN, put_json
 from tests.conftest import ADMIN
 from tests.routing.test_shortest_walks import brute_force

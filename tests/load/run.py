@@ -25,8 +25,8 @@ from typing import Any
 import httpx
 import orjson
 
-from stores import migrate
-from stores.settings import REPO_ROOT, Settings
+from stores.infra import migrate
+from stores.infra.settings import REPO_ROOT, Settings
 from tests.benchmarks.report import table
 from tests.load.seed import seed
 from tests.support.postgres import TempPostgres

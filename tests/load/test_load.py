@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from stores.settings import REPO_ROOT
+from stores.infra.settings import REPO_ROOT
 from tests.load import run
 
 

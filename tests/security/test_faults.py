@@ -18,9 +18,9 @@ import orjson
 import pytest
 
 from catalog.synthetic import synthetic_catalog
-from stores import migrate
 from stores.floorplan.synthetic import synthetic_store
-from stores.settings import Settings
+from stores.infra import migrate
+from stores.infra.settings import Settings
 from tests.catalog.conftest import PLAN, PRODUCTS
 from tests.support.postgres import TempPostgres
 from tests.support.server import ADMIN, Server
@@ -238,7 +238,7 @@ def test_databases_run_with_settings_that_keep_committed_writes(
 
     from sqlalchemy import text
 
-    from stores.db import Database
+    from stores.infra.db import Database
 
     url = new_database(backend, durable_pg, tmp_path)
 

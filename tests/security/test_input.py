@@ -11,8 +11,8 @@ from litestar.testing import TestClient
 from sqlalchemy import func, select
 
 from api.app import create_app
+from stores.infra.settings import Settings
 from stores.models import ApiToken
-from stores.settings import Settings
 from tests.conftest import ADMIN
 
 

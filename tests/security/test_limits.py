@@ -12,7 +12,7 @@ from litestar.testing import TestClient
 
 from api.app import create_app
 from stores.floorplan.synthetic import synthetic_store
-from stores.settings import Settings
+from stores.infra.settings import Settings
 from tests.conftest import ADMIN
 
 

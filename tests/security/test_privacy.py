@@ -11,8 +11,8 @@ from litestar.testing import TestClient
 from sqlalchemy import func, select
 
 from api.app import create_app
-from stores.db import Base
-from stores.settings import Settings
+from stores.infra.db import Base
+from stores.infra.settings import Settings
 from tests.catalog.conftest import PLAN, PRODUCTS, put_json
 from tests.conftest import ADMIN, ADMIN_TOKEN
 

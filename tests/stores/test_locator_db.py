@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import text
 
 from stores.bulk import insert_stores
-from stores.db import Database
+from stores.infra.db import Database
+from stores.infra.settings import Settings
 from stores.locator import geodesic_distances_m
 from stores.service import nearby_stores
-from stores.settings import Settings
 
 
 def random_world(n: int, seed: int) -> list[dict]:

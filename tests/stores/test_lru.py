@@ -5,7 +5,7 @@ from __future__ import annotations
 import tracemalloc
 
 from catalog.locations import Carried, Location
-from stores.lru import Lru
+from stores.infra.lru import Lru
 
 
 def test_lru_keeps_the_most_recently_used() -> None:

@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import column, insert, table, text, update
 
 from catalog.products import _bump_catalog_version
-from stores.db import Database
-from stores.errors import Unavailable
+from stores.infra.db import Database
+from stores.infra.errors import Unavailable
+from stores.infra.probe import ANNOUNCED_TABLES, VersionProbe
+from stores.infra.settings import Settings
 from stores.models import Store
-from stores.probe import ANNOUNCED_TABLES, VersionProbe
 from stores.service import create_store
-from stores.settings import Settings
 
 #: Single flight and the watch are PostgreSQL's (SQLite reads the numbers in microseconds).
 POSTGRES_ONLY = pytest.mark.parametrize("backend", ["postgis"], indirect=True)

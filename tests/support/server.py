@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 
-from stores.settings import REPO_ROOT
+from stores.infra.settings import REPO_ROOT
 
 ADMIN = "bench-admin-token"
 

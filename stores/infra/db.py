@@ -7,8 +7,8 @@ extension created by the first migration).
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,8 +25,8 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session
 from sqlalchemy.pool import NullPool
 
-from stores.errors import BadText, Problem
-from stores.settings import Settings
+from stores.infra.errors import BadText, Problem
+from stores.infra.settings import Settings
 
 T = TypeVar("T")
 
@@ -67,16 +67,11 @@ class Base(DeclarativeBase):
 _SYNCHRONOUS_LEVELS = {"OFF", "NORMAL", "FULL", "EXTRA"}
 
 
-def spatialite_library() -> str:
-    """Path or name of the SpatiaLite module; ``SPATIALITE_LIBRARY_PATH`` overrides."""
-    return os.environ.get("SPATIALITE_LIBRARY_PATH") or "mod_spatialite"
-
-
 def _sqlite_on_connect(settings: Settings):  # type: ignore[no-untyped-def]
     synchronous = settings.sqlite_synchronous
     if synchronous not in _SYNCHRONOUS_LEVELS:
         raise ValueError(f"AISLEPATH_SQLITE_SYNCHRONOUS must be one of {sorted(_SYNCHRONOUS_LEVELS)}")
-    library = spatialite_library()
+    library = settings.spatialite_library_path
 
     def on_connect(dbapi_conn: Any, _record: Any) -> None:
         # aiosqlite's adapter runs the real sqlite3 connection in a thread; load the extension there.
@@ -107,9 +102,8 @@ def _preload_native_libraries() -> None:
     *after* that can bind to the wrong copy, which corrupted the heap at exit in our tests
     ("double free or corruption"). Loading ours first keeps each on its own copy.
     """
-    import stores.floorplan.imdf
-    import stores.floorplan.service
-    import stores.locator  # noqa: F401
+    # The libraries themselves, not the domain modules that use them (this is the ground floor).
+    import shapely  # noqa: F401
 
 
 def _has_nul(value: Any) -> bool:
@@ -172,7 +166,7 @@ def dialect_insert(session: AsyncSession) -> Any:
     """``insert`` of the session's dialect, for ``on_conflict_do_update`` (SQLite and PostgreSQL)."""
     from sqlalchemy.dialects import postgresql, sqlite
 
-    return postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 @dataclass(slots=True)
@@ -226,3 +220,16 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+@asynccontextmanager
+async def transaction(session: AsyncSession) -> AsyncIterator[AsyncSession]:
+    """Commit what the block wrote, or roll all of it back, whatever the block raised: one
+    change is all or nothing. Unlike ``session.begin()`` it also takes a session that has
+    already begun (a request's session after its first read, with SQLAlchemy's autobegin)."""
+    try:
+        yield session
+        await session.commit()
+    except BaseException:
+        await session.rollback()
+        raise

@@ -1,4 +1,8 @@
-"""Domain errors. ``api`` maps each to an RFC 9457 problem in one place."""
+"""Domain errors: what went wrong, in the domain's words, with every problem listed.
+
+They carry no HTTP status: ``api.problems`` maps each kind to its status and problem details in
+one place, as advanced-alchemy's errors are mapped at the edge.
+"""
 
 from __future__ import annotations
 
@@ -32,10 +36,7 @@ class Problem:
 
 
 class DomainError(Exception):
-    status = 400
-    title = "Bad request"
-    #: Response headers the problem carries (e.g. Retry-After).
-    headers: dict[str, str] | None = None
+    """The request cannot be done as asked (malformed or refused)."""
 
     def __init__(self, detail: str, problems: list[Problem] | None = None) -> None:
         super().__init__(detail)
@@ -48,39 +49,24 @@ class DomainError(Exception):
 
 
 class NotFound(DomainError):
-    status = 404
-    title = "Not found"
+    """What the request names does not exist."""
 
 
 class Conflict(DomainError):
-    status = 409
-    title = "Conflict"
+    """The request clashes with the current state (a taken id, no floor plan yet)."""
 
 
 class Invalid(DomainError):
-    """The request is well-formed but its content breaks a rule (422)."""
-
-    status = 422
-    title = "Unprocessable content"
+    """The request is well-formed but its content breaks a rule."""
 
 
 class UnsupportedMedia(DomainError):
-    """The body's media type is not one the endpoint reads (415)."""
-
-    status = 415
-    title = "Unsupported media type"
+    """The body's media type is not one the endpoint reads."""
 
 
 class BadText(DomainError):
     """Text that no database may hold (a NUL character)."""
 
-    status = 400
-    title = "Bad request"
-
 
 class Unavailable(DomainError):
     """The database cannot be reached right now; the client should retry shortly."""
-
-    status = 503
-    title = "Service unavailable"
-    headers = {"Retry-After": "2"}

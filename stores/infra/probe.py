@@ -35,7 +35,7 @@ from typing import Any
 import asyncpg
 from sqlalchemy.engine import make_url
 
-from stores.errors import Unavailable
+from stores.infra.errors import Unavailable
 
 _STORE = "SELECT floorplan_version, planogram_version, closures_version FROM stores WHERE id = {p}"
 _CATALOG = "SELECT version FROM catalog_state WHERE id = 1"

@@ -23,8 +23,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from stores.db import create_engine
-from stores.settings import REPO_ROOT, Settings
+from stores.infra.db import create_engine
+from stores.infra.settings import REPO_ROOT, Settings
 
 log = logging.getLogger(__name__)
 
