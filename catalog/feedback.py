@@ -26,7 +26,7 @@ from stores.infra.errors import Invalid, Problem
 from stores.models import utcnow
 
 if TYPE_CHECKING:
-    from catalog.locations import StoreIndex
+    from catalog.locations import Carried, StoreIndex
 
 #: A found-elsewhere x, y further than this from any shelf place is only kept as x, y.
 SNAP_M = 2.5
@@ -87,30 +87,41 @@ async def _check_against_store(session: AsyncSession, report: Report, index: Sto
     return problems
 
 
+def _found(report: Report, index: StoreIndex, placed: list[str | None]) -> tuple[str | None, str | None, float | None]:
+    """A "found elsewhere" report: the shelf it was listed on, and where it was found (the shelf
+    named, or the one nearest the reported spot)."""
+    found_shelf, found_position = report.shelf, report.position_m
+    if found_shelf is None and report.x is not None and report.y is not None:
+        near = index.artifact.nearest_shelf_place(report.x, report.y, SNAP_M)
+        found_shelf, found_position = near if near else (None, None)
+    listed = report.listed_shelf or (placed[0] if len(placed) == 1 else None)
+    return (listed if listed != found_shelf else None), found_shelf, found_position
+
+
+def _reported_shelf(report: Report, carried: Carried | None, placed: list[str | None]) -> str | None:
+    """The placement a "not here" or "out of stock" report is about: the shelf named, the only
+    one, or the one nearest the reported spot."""
+    if report.shelf is not None:
+        return report.shelf
+    if len(placed) == 1:
+        return placed[0]
+    if carried is None or not placed or report.x is None or report.y is None:
+        return None
+    x, y = report.x, report.y
+    nearest = min((loc for loc in carried.locations if not loc.approximate),
+                  key=lambda loc: (loc.x - x) ** 2 + (loc.y - y) ** 2)  # fmt: skip
+    return nearest.shelf
+
+
 def _resolve(report: Report, index: StoreIndex) -> tuple[str | None, str | None, float | None]:
     """(placement shelf the report is about, found shelf, found position) from the live store."""
     carried = index.products.get(report.sku or "")
     placed = [loc.shelf for loc in carried.locations if not loc.approximate] if carried else []
     if report.kind == "found_elsewhere":
-        found_shelf, found_position = report.shelf, report.position_m
-        if found_shelf is None and report.x is not None and report.y is not None:
-            near = index.artifact.nearest_shelf_place(report.x, report.y, SNAP_M)
-            found_shelf, found_position = near if near else (None, None)
-        listed = report.listed_shelf or (placed[0] if len(placed) == 1 else None)
-        return (listed if listed != found_shelf else None), found_shelf, found_position
+        return _found(report, index, placed)
     if report.kind == "route_rating":
         return None, None, None
-    if report.shelf is not None:
-        return report.shelf, None, None
-    if len(placed) == 1:
-        return placed[0], None, None
-    if placed and report.x is not None and report.y is not None and carried is not None:
-        nearest = min(
-            (loc for loc in carried.locations if not loc.approximate),
-            key=lambda loc: (loc.x - (report.x or 0.0)) ** 2 + (loc.y - (report.y or 0.0)) ** 2,
-        )
-        return nearest.shelf, None, None
-    return None, None, None
+    return _reported_shelf(report, carried, placed), None, None
 
 
 async def wrong_reports(session: AsyncSession, store_id: str, sku: str, shelf: str) -> int:

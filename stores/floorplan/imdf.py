@@ -12,6 +12,7 @@ import io
 import math
 import zipfile
 import zlib
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -138,104 +139,120 @@ def imdf_to_v1(data: bytes) -> dict[str, Any]:
     if not levels:
         raise _fail("level.geojson has no levels", pointer="/level.geojson")
     level = min(levels, key=lambda f: (abs(_ordinal(f)), _ordinal(f)))
-    level_id = level.get("id")
+    venue = _Venue(venues, units, fixtures, openings, amenities, sections)
     try:
-        return _convert(level, level_id, venues, units, fixtures, openings, amenities, sections)
+        return _convert(level, venue)
     except (TypeError, ValueError, AttributeError, KeyError, IndexError, shapely.errors.ShapelyError) as exc:
         # Anything the checks above did not foresee: still a 422 that says where, never a 500.
         raise _fail(f"a feature could not be converted ({type(exc).__name__}: {exc})") from exc
 
 
-def _convert(
-    level: dict[str, Any],
-    level_id: Any,
-    venues: list[dict[str, Any]],
-    units: list[dict[str, Any]],
-    fixtures: list[dict[str, Any]],
-    openings: list[dict[str, Any]],
-    amenities: list[dict[str, Any]],
-    sections: list[dict[str, Any]],
-) -> dict[str, Any]:
-    """The v1 document of one level, from features whose structure has been checked."""
+@dataclass(frozen=True, slots=True)
+class _Venue:
+    """The archive's feature collections (structure checked)."""
 
-    def on_level(features: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return [f for f in features if _props(f).get("level_id") == level_id]
+    venues: list[dict[str, Any]]
+    units: list[dict[str, Any]]
+    fixtures: list[dict[str, Any]]
+    openings: list[dict[str, Any]]
+    amenities: list[dict[str, Any]]
+    sections: list[dict[str, Any]]
 
-    origin = _origin(venues[0] if venues else level)
-    to_metres = Transformer.from_crs(
-        "EPSG:4326", f"+proj=aeqd +lat_0={origin[1]} +lon_0={origin[0]} +units=m +ellps=WGS84", always_xy=True
-    ).transform
 
-    def metres(feature: dict[str, Any], file: str) -> Any:
+class _Projector:
+    """WGS84 features to store-frame metres: an azimuthal equidistant frame at ``origin``."""
+
+    def __init__(self, origin: tuple[float, float]) -> None:
+        self.origin = origin
+        self._to_metres = Transformer.from_crs(
+            "EPSG:4326", f"+proj=aeqd +lat_0={origin[1]} +lon_0={origin[0]} +units=m +ellps=WGS84", always_xy=True
+        ).transform
+
+    def metres(self, feature: dict[str, Any], file: str) -> Any:
         try:
             geom = shape(feature["geometry"])
         except (KeyError, TypeError, ValueError, AttributeError, IndexError, shapely.errors.ShapelyError) as exc:
             raise _fail(f"feature {feature.get('id')} in {file} has no readable geometry", pointer=f"/{file}") from exc
         if not np.isfinite(shapely.get_coordinates(geom)).all():
-            raise _fail(
-                f"feature {feature.get('id')} in {file} has coordinates that are not numbers", pointer=f"/{file}"
-            )
+            message = f"feature {feature.get('id')} in {file} has coordinates that are not numbers"
+            raise _fail(message, pointer=f"/{file}")
         # Exports often carry slightly invalid polygons (a self-touching ring): repaired, as a
         # viewer would draw them, rather than failing every operation on them.
-        return shapely.make_valid(shapely.transform(geom, to_metres, interleaved=False))
+        return shapely.make_valid(shapely.transform(geom, self._to_metres, interleaved=False))
 
-    outline = metres(level, "level.geojson")
+
+def _outline(level: dict[str, Any], project: _Projector) -> Polygon:
+    outline = project.metres(level, "level.geojson")
     if outline.geom_type == "MultiPolygon":
         outline = max(outline.geoms, key=lambda g: g.area)
     if outline.geom_type != "Polygon":
-        raise _fail(
-            f"level {level_id}: its geometry must be a Polygon, not a {outline.geom_type}", pointer="/level.geojson"
-        )
-    out: list[dict[str, Any]] = [_feature("outline", outline)]
-    level_units = on_level(units)
-    unit_ids = {u.get("id") for u in level_units}
-    for unit in level_units:
+        message = f"level {level['id']}: its geometry must be a Polygon, not a {outline.geom_type}"
+        raise _fail(message, pointer="/level.geojson")
+    return outline  # type: ignore[no-any-return]
+
+
+def _obstacles(units: list[dict[str, Any]], outline: Polygon, project: _Projector) -> list[dict[str, Any]]:
+    """Units a shopper does not walk through, as fixtures."""
+    out = []
+    for unit in units:
         category = str(_props(unit).get("category", "unspecified"))
         if category not in WALKABLE_UNITS:
-            for poly in _polygons(metres(unit, "unit.geojson").intersection(outline)):
+            for poly in _polygons(project.metres(unit, "unit.geojson").intersection(outline)):
                 out.append(_feature("fixture", poly, id=f"unit-{unit['id']}", name=_name(unit) or category))
-    shelf_count = 0
-    for fixture in on_level(fixtures):
-        geom = metres(fixture, "fixture.geojson").intersection(outline)
-        for i, poly in enumerate(_polygons(geom)):
+    return out
+
+
+def _fixtures(fixtures: list[dict[str, Any]], outline: Polygon, project: _Projector) -> list[dict[str, Any]]:
+    """Fixtures, and the long faces of shelving fixtures as shelves."""
+    out = []
+    for fixture in fixtures:
+        category = str(_props(fixture).get("category", "")).lower()
+        for i, poly in enumerate(_polygons(project.metres(fixture, "fixture.geojson").intersection(outline))):
             fid = str(fixture["id"]) if i == 0 else f"{fixture['id']}-{i}"
             out.append(_feature("fixture", poly, id=fid, name=_name(fixture)))
-            category = str(_props(fixture).get("category", "")).lower()
             if category in SHELF_FIXTURES:
                 for side, face in _long_faces(poly):
-                    shelf_count += 1
                     out.append(_feature("shelf", face, id=f"{fid}-{side}", label=f"{_name(fixture) or 'Shelf'} {side}"))
-    for section in on_level(sections):
-        for i, poly in enumerate(_polygons(metres(section, "section.geojson").intersection(outline))):
-            name = _name(section) or str(_props(section).get("category", "section"))
-            lowered = name.lower()
-            temperature = (
-                "frozen"
-                if "frozen" in lowered
-                else "chilled"
-                if ("chill" in lowered or "dairy" in lowered or "refriger" in lowered)
-                else "ambient"
-            )
-            out.append(
-                _feature(
-                    "zone",
-                    poly,
-                    id=f"{section['id']}" + (f"-{i}" if i else ""),
-                    department=name,
-                    temperature=temperature,
-                )
-            )
+    return out
+
+
+def _temperature(department: str) -> str:
+    lowered = department.lower()
+    if "frozen" in lowered:
+        return "frozen"
+    if "chill" in lowered or "dairy" in lowered or "refriger" in lowered:
+        return "chilled"
+    return "ambient"
+
+
+def _zones(sections: list[dict[str, Any]], outline: Polygon, project: _Projector) -> list[dict[str, Any]]:
+    """Sections as department zones (the temperature guessed from the name)."""
+    out = []
+    for section in sections:
+        name = _name(section) or str(_props(section).get("category", "section"))
+        for i, poly in enumerate(_polygons(project.metres(section, "section.geojson").intersection(outline))):
+            zid = f"{section['id']}" + (f"-{i}" if i else "")
+            out.append(_feature("zone", poly, id=zid, department=name, temperature=_temperature(name)))
+    return out
+
+
+def _entrances(openings: list[dict[str, Any]], outline: Polygon, project: _Projector) -> list[dict[str, Any]]:
+    """Pedestrian openings in the outer wall, as entrances on the boundary."""
     boundary = outline.exterior
+    out = []
     for opening in openings:
-        props = _props(opening)
-        if props.get("level_id") != level_id or not str(props.get("category", "")).startswith("pedestrian"):
+        if not str(_props(opening).get("category", "")).startswith("pedestrian"):
             continue
-        line = metres(opening, "opening.geojson")
+        line = project.metres(opening, "opening.geojson")
         if line.distance(boundary) <= 0.5:  # a door in the outer wall is a way in
-            middle = line.interpolate(0.5, normalized=True)
-            inward = boundary.project(middle)
-            point = boundary.interpolate(inward)
+            point = boundary.interpolate(boundary.project(line.interpolate(0.5, normalized=True)))
             out.append(_feature("entrance", point, id=str(opening["id"])))
+    return out
+
+
+def _checkouts(amenities: list[dict[str, Any]], unit_ids: set[Any], project: _Projector) -> list[dict[str, Any]]:
+    """Places to pay in the level's units, as checkouts."""
+    out = []
     for amenity in amenities:
         props = _props(amenity)
         if str(props.get("category", "")).lower() not in CHECKOUT_AMENITIES:
@@ -243,16 +260,32 @@ def _convert(
         linked = props.get("unit_ids") or []
         if not isinstance(linked, list) or not all(isinstance(u, str) for u in linked):
             raise _fail(f"amenity {amenity['id']}: unit_ids must be a list of ids", pointer="/amenity.geojson")
-        if not set(linked) & unit_ids:
-            continue
-        out.append(
-            _feature("checkout", metres(amenity, "amenity.geojson"), id=str(amenity["id"]), type=props.get("category"))
-        )
-    return {
-        "type": "FeatureCollection",
-        "features": out,
-        "georef": {"lat": origin[1], "lon": origin[0], "bearing_deg": 0.0},
-    }
+        if set(linked) & unit_ids:
+            geom = project.metres(amenity, "amenity.geojson")
+            out.append(_feature("checkout", geom, id=str(amenity["id"]), type=props.get("category")))
+    return out
+
+
+def _convert(level: dict[str, Any], venue: _Venue) -> dict[str, Any]:
+    """The v1 document of one level, from features whose structure has been checked."""
+
+    def on_level(features: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [f for f in features if _props(f).get("level_id") == level["id"]]
+
+    project = _Projector(_origin(venue.venues[0] if venue.venues else level))
+    outline = _outline(level, project)
+    units = on_level(venue.units)
+    features = [
+        _feature("outline", outline),
+        *_obstacles(units, outline, project),
+        *_fixtures(on_level(venue.fixtures), outline, project),
+        *_zones(on_level(venue.sections), outline, project),
+        *_entrances(on_level(venue.openings), outline, project),
+        *_checkouts(venue.amenities, {u.get("id") for u in units}, project),
+    ]
+    origin = project.origin
+    return {"type": "FeatureCollection", "features": features,
+            "georef": {"lat": origin[1], "lon": origin[0], "bearing_deg": 0.0}}  # fmt: skip
 
 
 def _read_manifest(archive: zipfile.ZipFile) -> None:

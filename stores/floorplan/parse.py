@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import shapely
@@ -101,14 +101,8 @@ def _text(props: dict[str, Any], name: str, maximum: int = 200) -> str | None:
     return str(value)[:maximum]
 
 
-def parse_plan(document: Any, limits: PlanLimits | None = None) -> FloorPlan:
-    """Turn a v1 GeoJSON document into a :class:`FloorPlan`, or raise :class:`PlanInvalid`."""
-    limits = limits or PlanLimits()
-    problems: list[Problem] = []
-
-    def fail(code: str, message: str, feature_id: str | None = None, pointer: str | None = None) -> None:
-        problems.append(Problem(code, message, feature_id=feature_id, pointer=pointer))
-
+def _features_of(document: Any, limits: PlanLimits) -> list[Any]:
+    """The document's features, once it is a FeatureCollection of at most ``max_features``."""
     if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
         raise PlanInvalid(
             "Not a floor plan.", [Problem("not_feature_collection", "expected a GeoJSON FeatureCollection", pointer="")]
@@ -119,102 +113,114 @@ def parse_plan(document: Any, limits: PlanLimits | None = None) -> FloorPlan:
             "Not a floor plan.", [Problem("no_features", "'features' must be a list", pointer="/features")]
         )
     if len(features) > limits.max_features:
-        raise PlanInvalid(
-            "The plan is too large.",
-            [
-                Problem(
-                    "too_many_features",
-                    f"{len(features)} features; the limit is {limits.max_features}",
-                    pointer="/features",
-                )
-            ],
-        )
+        message = f"{len(features)} features; the limit is {limits.max_features}"
+        raise PlanInvalid("The plan is too large.", [Problem("too_many_features", message, pointer="/features")])
+    return features
 
-    outlines: list[tuple[str | None, Polygon]] = []
-    parsed: dict[str, list[tuple[str, Any, dict[str, Any]]]] = {kind: [] for kind in GEOMETRY_OF}
-    seen_ids: dict[tuple[str, str], int] = {}
-    vertices = 0
-    for index, feature in enumerate(features):
+
+def _id_problem(kind: str, fid: str | None, seen: set[tuple[str, str]]) -> tuple[str, str] | None:
+    """Why a feature's id cannot be used (code, message), or None. Outlines need none."""
+    if kind == "outline":
+        return None
+    if fid is None or fid == "":
+        return "missing_id", f"a {kind} needs a string 'id'"
+    if len(fid) > 64:
+        return "id_too_long", "ids are at most 64 characters"
+    if (bad := text_problem(fid)) is not None:
+        return "invalid_id", f"the id cannot be stored: {bad}"
+    if (kind, fid) in seen:
+        return "duplicate_id", f"{kind} id {fid!r} is used twice"
+    return None
+
+
+def _shape_problem(kind: str, geom: Any, props: dict[str, Any]) -> tuple[str, str] | None:
+    """Why a readable geometry or its properties do not make a feature of ``kind``, or None."""
+    if geom.is_empty:
+        return "invalid_geometry", "empty geometry"
+    if not geom.is_valid:
+        return "invalid_geometry", f"invalid geometry: {shapely.is_valid_reason(geom)}"
+    if kind == "shelf" and geom.length < 0.1:
+        return "invalid_geometry", "a shelf must be at least 0.1 m long"
+    if kind == "zone" and not props.get("department"):
+        return "missing_department", "a zone needs a 'department'"
+    if kind == "zone" and props.get("temperature", "ambient") not in TEMPERATURES:
+        return "bad_temperature", f"temperature must be one of {', '.join(TEMPERATURES)}"
+    if (bad := _text_properties_problem(props)) is not None:
+        return "invalid_text", bad
+    return None
+
+
+@dataclass
+class _Reading:
+    """Reading the features one by one: the problems found so far, the ids seen, the vertices
+    counted (the vertex limit is checked as they are counted, before any geometry is built)."""
+
+    limits: PlanLimits
+    problems: list[Problem] = field(default_factory=list)
+    seen: set[tuple[str, str]] = field(default_factory=set)
+    vertices: int = 0
+    outlines: list[tuple[str, Polygon]] = field(default_factory=list)
+    parsed: dict[str, list[tuple[str, Any, dict[str, Any]]]] = field(
+        default_factory=lambda: {kind: [] for kind in GEOMETRY_OF}
+    )
+
+    def fail(self, code: str, message: str, feature_id: str | None = None, pointer: str | None = None) -> None:
+        self.problems.append(Problem(code, message, feature_id=feature_id, pointer=pointer))
+
+    def read(self, index: int, feature: Any) -> None:
+        """Check one feature and keep it if it is sound; else record why not."""
         pointer = f"/features/{index}"
         if not isinstance(feature, dict) or not isinstance(feature.get("properties"), dict):
-            fail("invalid_feature", "a feature needs a 'properties' object", pointer=pointer)
-            continue
+            self.fail("invalid_feature", "a feature needs a 'properties' object", pointer=pointer)
+            return
         props = feature["properties"]
-        kind = props.get("kind")
-        raw_id = props.get("id")
+        kind, raw_id = props.get("kind"), props.get("id")
         fid = str(raw_id) if isinstance(raw_id, str | int) and not isinstance(raw_id, bool) else None
         if not isinstance(kind, str) or kind not in GEOMETRY_OF:
-            fail("unknown_kind", f"properties.kind must be one of {', '.join(GEOMETRY_OF)}", fid, pointer)
-            continue
-        if kind != "outline":
-            if fid is None or fid == "":
-                fail("missing_id", f"a {kind} needs a string 'id'", None, pointer)
-                continue
-            if len(fid) > 64:
-                fail("id_too_long", "ids are at most 64 characters", fid[:64], pointer)
-                continue
-            if (bad := text_problem(fid)) is not None:
-                fail("invalid_id", f"the id cannot be stored: {bad}", fid.encode("unicode_escape").decode(), pointer)
-                continue
-            if (kind, fid) in seen_ids:
-                fail("duplicate_id", f"{kind} id {fid!r} is used twice", fid, pointer)
-                continue
-            seen_ids[(kind, fid)] = index
-        geometry = feature.get("geometry")
+            self.fail("unknown_kind", f"properties.kind must be one of {', '.join(GEOMETRY_OF)}", fid, pointer)
+            return
+        if (wrong := _id_problem(kind, fid, self.seen)) is not None:
+            shown = None if fid is None else fid[:64].encode("unicode_escape").decode()
+            self.fail(*wrong, shown, pointer)
+            return
+        if fid is not None and kind != "outline":
+            self.seen.add((kind, fid))  # taken even if the rest of the feature is refused
+        geom = self._geometry(feature.get("geometry"), kind, fid, pointer)
+        if geom is None:
+            return
+        if (wrong := _shape_problem(kind, geom, props)) is not None:
+            self.fail(*wrong, fid, pointer)
+        elif kind == "outline":
+            self.outlines.append((pointer, geom))
+        else:
+            assert fid is not None  # _id_problem refused a missing one
+            self.parsed[kind].append((fid, geom, props))
+
+    def _geometry(self, geometry: Any, kind: str, fid: str | None, pointer: str) -> Any:
+        """The feature's geometry as shapely, or None after recording why it cannot be."""
         if not isinstance(geometry, dict) or geometry.get("type") != GEOMETRY_OF[kind]:
-            fail("wrong_geometry", f"a {kind} must be a {GEOMETRY_OF[kind]}", fid, pointer)
-            continue
-        message, count = _check_coordinates(geometry, limits)
-        vertices += count
-        if vertices > limits.max_vertices:
+            self.fail("wrong_geometry", f"a {kind} must be a {GEOMETRY_OF[kind]}", fid, pointer)
+            return None
+        message, count = _check_coordinates(geometry, self.limits)
+        self.vertices += count
+        if self.vertices > self.limits.max_vertices:
             raise PlanInvalid(
                 "The plan is too large.",
-                [Problem("too_many_vertices", f"more than {limits.max_vertices} vertices", pointer=pointer)],
+                [Problem("too_many_vertices", f"more than {self.limits.max_vertices} vertices", pointer=pointer)],
             )
         if message:
-            fail("bad_coordinates", message, fid, pointer)
-            continue
+            self.fail("bad_coordinates", message, fid, pointer)
+            return None
         try:
-            geom = shape(geometry)
+            return shape(geometry)
         except (ValueError, TypeError, AttributeError, IndexError, KeyError, shapely.errors.GEOSException) as exc:
-            fail("invalid_geometry", f"unreadable geometry: {exc}", fid, pointer)
-            continue
-        if geom.is_empty:
-            fail("invalid_geometry", "empty geometry", fid, pointer)
-            continue
-        if not geom.is_valid:
-            fail("invalid_geometry", f"invalid geometry: {shapely.is_valid_reason(geom)}", fid, pointer)
-            continue
-        if kind == "shelf" and geom.length < 0.1:
-            fail("invalid_geometry", "a shelf must be at least 0.1 m long", fid, pointer)
-            continue
-        if kind == "zone" and not props.get("department"):
-            fail("missing_department", "a zone needs a 'department'", fid, pointer)
-            continue
-        if kind == "zone" and props.get("temperature", "ambient") not in TEMPERATURES:
-            fail("bad_temperature", f"temperature must be one of {', '.join(TEMPERATURES)}", fid, pointer)
-            continue
-        if (bad := _text_properties_problem(props)) is not None:
-            fail("invalid_text", bad, fid, pointer)
-            continue
-        if kind == "outline":
-            outlines.append((pointer, geom))
-        else:
-            parsed[kind].append((fid, geom, props))  # type: ignore[arg-type]
+            self.fail("invalid_geometry", f"unreadable geometry: {exc}", fid, pointer)
+            return None
 
-    if not outlines:
-        fail("missing_outline", "a plan needs exactly one feature of kind 'outline'", pointer="/features")
-    for where, _ in outlines[1:]:
-        fail("duplicate_outline", "a plan has exactly one outline", pointer=where)
-    georef = _georef(document.get("georef"), fail)
-    if not outlines:
-        raise PlanInvalid(f"The floor plan has {len(problems)} problem(s).", problems)
 
-    outline = outlines[0][1]
-    if not limits.min_area_m2 <= outline.area <= limits.max_area_m2:
-        message = f"floor area {outline.area:.0f} m² is outside {limits.min_area_m2:g}..{limits.max_area_m2:g} m²"
-        raise PlanInvalid("The outline's area is out of range.", [Problem("bad_area", message, pointer=outlines[0][0])])
-    plan = FloorPlan(
+def _assemble(reading: _Reading, outline: Polygon, georef: dict[str, float] | None) -> FloorPlan:
+    parsed = reading.parsed
+    return FloorPlan(
         outline=outline,
         fixtures=[Fixture(fid, g, _text(p, "name")) for fid, g, p in parsed["fixture"]],
         shelves=[
@@ -228,8 +234,29 @@ def parse_plan(document: Any, limits: PlanLimits | None = None) -> FloorPlan:
         checkouts=[Spot(fid, g, _text(p, "type", 64)) for fid, g, p in parsed["checkout"]],
         georef=georef,
     )
+
+
+def parse_plan(document: Any, limits: PlanLimits | None = None) -> FloorPlan:
+    """Turn a v1 GeoJSON document into a :class:`FloorPlan`, or raise :class:`PlanInvalid`
+    listing every problem (each with its feature id or pointer)."""
+    limits = limits or PlanLimits()
+    reading = _Reading(limits)
+    for index, feature in enumerate(_features_of(document, limits)):
+        reading.read(index, feature)
+    if not reading.outlines:
+        reading.fail("missing_outline", "a plan needs exactly one feature of kind 'outline'", pointer="/features")
+    for where, _ in reading.outlines[1:]:
+        reading.fail("duplicate_outline", "a plan has exactly one outline", pointer=where)
+    georef = _georef(document.get("georef"), reading.fail)
+    if not reading.outlines:
+        raise PlanInvalid(f"The floor plan has {len(reading.problems)} problem(s).", reading.problems)
+    where, outline = reading.outlines[0]
+    if not limits.min_area_m2 <= outline.area <= limits.max_area_m2:
+        message = f"floor area {outline.area:.0f} m² is outside {limits.min_area_m2:g}..{limits.max_area_m2:g} m²"
+        raise PlanInvalid("The outline's area is out of range.", [Problem("bad_area", message, pointer=where)])
+    plan = _assemble(reading, outline, georef)
     # The rules between features run on every sound feature, so one upload lists every problem.
-    problems += geometric_problems(plan, limits)
+    problems = reading.problems + geometric_problems(plan, limits)
     if problems:
         raise PlanInvalid(f"The floor plan has {len(problems)} problem(s).", problems)
     return plan
