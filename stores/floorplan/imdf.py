@@ -188,7 +188,7 @@ def _outline(level: dict[str, Any], project: _Projector) -> Polygon:
     if outline.geom_type != "Polygon":
         message = f"level {level['id']}: its geometry must be a Polygon, not a {outline.geom_type}"
         raise _fail(message, pointer="/level.geojson")
-    return outline  # type: ignore[no-any-return]
+    return outline
 
 
 def _obstacles(units: list[dict[str, Any]], outline: Polygon, project: _Projector) -> list[dict[str, Any]]:
