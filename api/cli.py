@@ -11,6 +11,7 @@ import click
 
 from catalog.demo import load_demo_catalog
 from stores.demo import load_demo_floorplans, load_demo_stores
+from stores.floorplan.service import recompile_outdated
 from stores.infra import migrate as migrations
 from stores.infra.db import Database
 from stores.infra.settings import REPO_ROOT, Settings
@@ -57,6 +58,25 @@ def demo() -> None:
     migrations.upgrade(settings)
     added = asyncio.run(_load_demo(settings))
     click.echo(f"demo loaded ({added} stores added)")
+
+
+async def _recompile(settings: Settings) -> list[tuple[str, int]]:
+    db = Database.connect(settings)
+    try:
+        async with db.sessionmaker() as session:
+            return await recompile_outdated(session)
+    finally:
+        await db.dispose()
+
+
+@main.command()
+def recompile() -> None:
+    """Compile again every stored floor plan version whose artifact is of an older format
+    (after an upgrade; workers also do it on first load, this does it ahead for all stores)."""
+    settings = Settings.from_env()
+    migrations.upgrade(settings)
+    done = asyncio.run(_recompile(settings))
+    click.echo(f"recompiled {len(done)} floor plan version(s)" + "".join(f"\n  {s} v{v}" for s, v in done))
 
 
 def _demo_admin_token() -> str:

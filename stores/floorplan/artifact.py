@@ -176,6 +176,11 @@ def read_header(data: bytes) -> dict[str, Any]:
     return header
 
 
+def is_current(data: bytes) -> bool:
+    """Whether ``data`` is an artifact of the format this code writes (else: recompile it)."""
+    return read_header(data).get("format") == FORMAT_VERSION
+
+
 def load_artifact(data: bytes, store_id: str, version: int) -> NavArtifact:
     """Load and check an artifact; raises ArtifactMismatch unless it is exactly what was asked for."""
     header = read_header(data)

@@ -8,6 +8,7 @@ store each get their own version number (a unique constraint plus retry).
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -20,10 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from stores.floorplan.artifact import (
     NavArtifact,
     dump_artifact,
+    is_current,
     load_artifact,
     read_header,
 )
-from stores.floorplan.build import build_upload, upload_format
+from stores.floorplan.build import build, build_upload, upload_format
 from stores.floorplan.compile import Compiled
 from stores.floorplan.plan import FloorPlan
 from stores.floorplan.worker import CompilePool
@@ -34,6 +36,7 @@ from stores.models import FloorplanVersion, Store
 from stores.service import get_store
 
 _UPLOAD_ATTEMPTS = 8
+log = logging.getLogger("aislepath.floorplans")
 
 
 class NoFloorPlan(Conflict):
@@ -102,10 +105,51 @@ async def _load(session: AsyncSession, store_id: str, version: int | None) -> Na
     )
     if data is None:
         return None
+    if not is_current(bytes(data)):
+        data = await recompile(session, store_id, version)
     # In a thread: a big store's artifact takes tens of milliseconds to load (walkable space,
     # its grid), which would pause every request of this worker. The geometries it makes are
     # new, so no prepared geometry is shared across threads (libgeos/geos#825).
     return await asyncio.to_thread(load_artifact, bytes(data), store_id, version)
+
+
+def _rebuild(source: bytes, store_id: str, version: int) -> bytes:
+    plan, compiled, _ = build(orjson.loads(source))
+    return dump_artifact(store_id, version, plan, compiled)
+
+
+async def recompile(session: AsyncSession, store_id: str, version: int) -> bytes:
+    """Compile a stored version again from its source (the canonical v1 GeoJSON it was built
+    from) and store the new artifact: an artifact of an older format is never a 500, and the
+    next worker loads the stored one. Written in a transaction of its own, so the caller's
+    session is left as it was; workers that race write the same bytes."""
+    source = await session.scalar(
+        select(FloorplanVersion.source).where(
+            FloorplanVersion.store_id == store_id, FloorplanVersion.version == version
+        )
+    )
+    if source is None:
+        raise NotFound(f"Store {store_id!r} has no floor plan version {version}.")
+    artifact = await asyncio.to_thread(_rebuild, bytes(source), store_id, version)
+    async with AsyncSession(session.bind, expire_on_commit=False) as writer, writer.begin():
+        await writer.execute(
+            update(FloorplanVersion)
+            .where(FloorplanVersion.store_id == store_id, FloorplanVersion.version == version)
+            .values(artifact=artifact, artifact_sha256=read_header(artifact)["sha256"])
+        )
+    log.info("recompiled %s v%d: its artifact was of another format", store_id, version)
+    return artifact
+
+
+async def recompile_outdated(session: AsyncSession) -> list[tuple[str, int]]:
+    """Recompile every stored version whose artifact is of another format; returns which."""
+    query = select(FloorplanVersion.store_id, FloorplanVersion.version, FloorplanVersion.artifact)
+    done = []
+    for store_id, version, data in (await session.execute(query)).all():
+        if not is_current(bytes(data)):
+            await recompile(session, store_id, version)
+            done.append((store_id, version))
+    return done
 
 
 async def upload_plan(

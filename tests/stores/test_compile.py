@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import numpy as np
 import pytest
 import shapely
+from litestar.testing import TestClient
 
+from api.app import create_app
+from api.cli import _recompile
 from stores.floorplan.artifact import ArtifactMismatch, dump_artifact, load_artifact, stored_bytes
 from stores.floorplan.compile import CLEARANCE_M, REACH_M, compile_plan, navigable_space
 from stores.floorplan.parse import parse_plan
 from stores.floorplan.synthetic import shelf_count, synthetic_store
+from stores.infra.settings import Settings
+from tests.catalog.conftest import PLAN, put_json
+from tests.conftest import ADMIN
 
 
 @pytest.mark.parametrize("area", [300, 4000])
@@ -72,3 +80,23 @@ def test_the_artifact_size_estimate_matches_what_is_stored() -> None:
     compiled = compile_plan(plan)
     actual = len(dump_artifact("s", 1, plan, compiled))
     assert 0.8 * actual <= stored_bytes(compiled) <= 1.2 * actual, (stored_bytes(compiled), actual)
+
+
+def test_an_artifact_of_an_older_format_is_recompiled_and_plans_keep_answering(
+    client: TestClient, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Raising the artifact format (a new release) turned every stored plan into a 500 until
+    someone uploaded it again. Now the first load compiles it again from its stored source,
+    and ``aislepath recompile`` does it ahead for every store."""
+    import stores.floorplan.artifact as artifact_format
+
+    for store in ("s1", "s2"):
+        client.post("/v1/stores", json={"id": store, "name": store, "lat": 1, "lon": 1}, headers=ADMIN)
+        assert put_json(client, f"/v1/stores/{store}/floorplan", PLAN).status_code == 201
+    monkeypatch.setattr(artifact_format, "FORMAT_VERSION", artifact_format.FORMAT_VERSION + 1)
+    with TestClient(app=create_app(settings)) as upgraded:  # a new worker, of the new code
+        route = upgraded.post("/v1/stores/s1/route", json={"items": [{"sku": "nothing-here"}]})
+        assert route.status_code == 200 and route.json()["unresolved"][0]["reason"] == "unknown_sku", route.text
+        assert upgraded.post("/v1/stores/s1/closures", json={"shelf": "s1"}, headers=ADMIN).status_code == 201
+    assert asyncio.run(_recompile(settings)) == [("s2", 1)]  # s1 was done on its first load
+    assert asyncio.run(_recompile(settings)) == []
