@@ -13,13 +13,10 @@ from litestar.params import FromPath, JSONBody, Parameter
 from api.dependencies import Session
 from api.guards import ADMIN_WRITE, MANAGER_WRITE, SHOPPER_EXPENSIVE
 from api.schemas import LocationsOut, encoded
+from api.wiring import Wiring
 from catalog import placements, products
 from catalog.locate import Item, locate_list
-from catalog.locations import LocationIndexes
 from catalog.placements import PlacementRow
-from catalog.search import SearchIndexes
-from catalog.search_log import SearchMisses
-from stores.floorplan.service import ArtifactCache
 from stores.infra.errors import Invalid, NotFound, Problem, UnsupportedMedia
 
 MAX_IMPORT_BYTES = 128 * 1024 * 1024
@@ -110,9 +107,9 @@ class StoreCatalogController(Controller):
         store_id: FromPath[str],
         data: JSONBody[list[PlacementIn]],
         db: Session,
-        artifacts: NamedDependency[ArtifactCache],
+        services: NamedDependency[Wiring],
     ) -> PlanogramResult:
-        artifact = await artifacts.live(db, store_id)
+        artifact = await services.artifacts.live(db, store_id)
         rows = [PlacementRow(r.sku, r.shelf, r.position_m, r.level, r.stock) for r in data]
         version = await placements.replace_planogram(db, store_id, rows, artifact)
         return PlanogramResult(store_id, version, len(rows))
@@ -123,9 +120,9 @@ class StoreCatalogController(Controller):
         store_id: FromPath[str],
         data: JSONBody[Annotated[list[PlacementIn], msgspec.Meta(max_length=20_000)]],
         db: Session,
-        artifacts: NamedDependency[ArtifactCache],
+        services: NamedDependency[Wiring],
     ) -> PlanogramResult:
-        artifact = await artifacts.live(db, store_id)
+        artifact = await services.artifacts.live(db, store_id)
         rows = [PlacementRow(r.sku, r.shelf, r.position_m, r.level, r.stock) for r in data]
         version = await placements.upsert_placements(db, store_id, rows, artifact)
         return PlanogramResult(store_id, version, len(rows))
@@ -135,15 +132,14 @@ class StoreCatalogController(Controller):
         self,
         store_id: FromPath[str],
         sku: FromPath[str],
-        locations: NamedDependency[LocationIndexes],
-        search: NamedDependency[SearchIndexes],
+        services: NamedDependency[Wiring],
     ) -> Response[LocationsOut]:
         # The hot path: a version probe and a dict lookup; the answer is encoded once per index.
-        index = await locations.get(store_id)
+        index = await services.locations.get(store_id)
         carried = index.products.get(sku)
         if carried is not None:
             return Response(encoded(carried.body()), media_type="application/json")
-        name = (await search.get()).name_of(sku)  # the catalog, in memory
+        name = (await services.search.get()).name_of(sku)  # the catalog, in memory
         if name is None:
             raise NotFound(f"No product with sku {sku!r}.")
         body = {"sku": sku, "name": name, "carried": False, "stock": None, "locations": []}
@@ -157,18 +153,16 @@ class StoreCatalogController(Controller):
     async def search(
         self,
         store_id: FromPath[str],
-        locations: NamedDependency[LocationIndexes],
-        search: NamedDependency[SearchIndexes],
-        search_misses: NamedDependency[SearchMisses],
+        services: NamedDependency[Wiring],
         q: Annotated[str, Parameter(min_length=1, max_length=200)],
         limit: Annotated[int, Parameter(ge=1, le=50)] = 10,
     ) -> dict[str, Any]:
-        index = await locations.get(store_id)
-        hits = (await search.get()).search(q, limit, index.products.keys())
+        index = await services.locations.get(store_id)
+        hits = (await services.search.get()).search(q, limit, index.products.keys())
         if not hits:
-            search_misses.record(store_id, q, "no_match", "search")
+            services.search_misses.record(store_id, q, "no_match", "search")
         elif hits[0].sku not in index.products:  # carried products rank first: none is carried
-            search_misses.record(store_id, q, "not_carried", "search", hits[0].sku)
+            services.search_misses.record(store_id, q, "not_carried", "search", hits[0].sku)
         results = []
         for hit in hits:
             carried = index.products.get(hit.sku)
@@ -188,12 +182,10 @@ class StoreCatalogController(Controller):
         self,
         store_id: FromPath[str],
         data: JSONBody[LocateIn],
-        locations: NamedDependency[LocationIndexes],
-        search: NamedDependency[SearchIndexes],
-        search_misses: NamedDependency[SearchMisses],
+        services: NamedDependency[Wiring],
     ) -> dict[str, Any]:
-        index = await locations.get(store_id)
-        results = await locate_list(index, await search.get(), to_items(data.items))
+        index = await services.locations.get(store_id)
+        results = await locate_list(index, await services.search.get(), to_items(data.items))
         for r in results:
-            search_misses.record_unresolved(store_id, "locate", r.item.as_json(), r.reason, r.sku)
+            services.search_misses.record_unresolved(store_id, "locate", r.item.as_json(), r.reason, r.sku)
         return {"results": [r.as_json() for r in results]}

@@ -13,13 +13,11 @@ from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from api.dependencies import Session
 from api.guards import MANAGER_READ, MANAGER_WRITE
 from api.ratelimit import rate_limited
+from api.wiring import Wiring
 from catalog import insights, moves, placements
 from catalog.feedback import Report, record_feedback
-from catalog.locations import LocationIndexes
 from catalog.placements import PlacementRow
-from stores.floorplan.service import ArtifactCache
 from stores.infra.errors import Invalid, Problem
-from stores.infra.settings import Settings
 
 Kind = Literal["not_at_location", "out_of_stock", "found_elsewhere", "route_rating"]
 Id = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
@@ -74,11 +72,9 @@ def _since(since: datetime | None, default_days: int) -> datetime:
     return since.astimezone(UTC)
 
 
-async def _insights(
-    db: Any, locations: LocationIndexes, settings: Settings, store_id: str, since: datetime | None, limit: int
-) -> dict[str, Any]:
-    index = await locations.get(store_id)
-    threshold = settings.wrong_location_reports
+async def _insights(db: Any, services: Wiring, store_id: str, since: datetime | None, limit: int) -> dict[str, Any]:
+    index = await services.locations.get(store_id)
+    threshold = services.settings.wrong_location_reports
     return await insights.store_insights(db, store_id, _since(since, 30), threshold, index.artifact, limit)
 
 
@@ -97,15 +93,14 @@ class FeedbackController(Controller):
         store_id: FromPath[str],
         data: JSONBody[FeedbackIn],
         db: Session,
-        locations: NamedDependency[LocationIndexes],
-        settings: NamedDependency[Settings],
+        services: NamedDependency[Wiring],
     ) -> Accepted:
-        index = await locations.get(store_id)
+        index = await services.locations.get(store_id)
         report = Report(
             data.kind, data.sku, data.shelf, data.position_m, data.x, data.y, data.rating, data.comment,
             data.listed_shelf,
         )  # fmt: skip
-        await record_feedback(db, store_id, report, index, settings.wrong_location_reports)
+        await record_feedback(db, store_id, report, index, services.settings.wrong_location_reports)
         return Accepted()
 
     @get(
@@ -117,12 +112,11 @@ class FeedbackController(Controller):
         self,
         store_id: FromPath[str],
         db: Session,
-        locations: NamedDependency[LocationIndexes],
-        settings: NamedDependency[Settings],
+        services: NamedDependency[Wiring],
         since: FromQuery[datetime | None] = None,
         limit: Annotated[int, Parameter(ge=1, le=MAX_INSIGHT_ROWS)] = 100,
     ) -> dict[str, Any]:
-        return await _insights(db, locations, settings, store_id, since, limit)
+        return await _insights(db, services, store_id, since, limit)
 
     @get(
         "/insights.csv",
@@ -134,13 +128,12 @@ class FeedbackController(Controller):
         self,
         store_id: FromPath[str],
         db: Session,
-        locations: NamedDependency[LocationIndexes],
-        settings: NamedDependency[Settings],
+        services: NamedDependency[Wiring],
         section: FromQuery[Literal["products", "suspects", "searches", "ratings"]] = "products",
         since: FromQuery[datetime | None] = None,
         limit: Annotated[int, Parameter(ge=1, le=MAX_INSIGHT_ROWS)] = MAX_INSIGHT_ROWS,
     ) -> Response[str]:
-        data = await _insights(db, locations, settings, store_id, since, limit)
+        data = await _insights(db, services, store_id, since, limit)
         return Response(
             insights.to_csv(section, data),
             media_type="text/csv; charset=utf-8",
@@ -159,9 +152,9 @@ class FeedbackController(Controller):
         sku: FromPath[str],
         data: JSONBody[MoveIn],
         db: Session,
-        artifacts: NamedDependency[ArtifactCache],
+        services: NamedDependency[Wiring],
     ) -> PlanogramChange:
-        artifact = await artifacts.live(db, store_id)
+        artifact = await services.artifacts.live(db, store_id)
         to = PlacementRow(sku, data.shelf, data.position_m, data.level)
         version = await placements.move_placement(db, store_id, sku, to, data.from_shelf, artifact)
         return PlanogramChange(store_id, sku, version)
@@ -182,12 +175,12 @@ class FeedbackController(Controller):
         self,
         store_id: FromPath[str],
         db: Session,
-        locations: NamedDependency[LocationIndexes],
+        services: NamedDependency[Wiring],
         since: FromQuery[datetime],
         limit: Annotated[int, Parameter(ge=1, le=MAX_CHANGES_PAGE)] = 1000,
         after: Annotated[str | None, Parameter(max_length=64)] = None,
     ) -> dict[str, Any]:
-        await locations.get(store_id)  # 404 for an unknown store, 409 before a plan
+        await services.locations.get(store_id)  # 404 for an unknown store, 409 before a plan
         moment = _since(since, 0)
         found, cursor = await moves.changes_since(db, store_id, moment, limit, after)
         return {

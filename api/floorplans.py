@@ -15,13 +15,12 @@ from litestar.params import FromPath
 from api.dependencies import Session
 from api.guards import MANAGER_READ, MANAGER_UPLOAD
 from api.schemas import encoded
+from api.wiring import Wiring
 from catalog.moves import record_plan_switch
 from catalog.placements import placements_on_shelves
 from stores.floorplan import service
 from stores.floorplan.parse import parse_plan
 from stores.floorplan.svg import render_svg
-from stores.floorplan.worker import CompilePool
-from stores.infra.lru import Lru
 
 
 class UploadResult(msgspec.Struct):
@@ -62,7 +61,7 @@ class FloorplanController(Controller):
         store_id: FromPath[str],
         request: Request[Any, Any, Any],
         db: Session,
-        compiler: NamedDependency[CompilePool],
+        services: NamedDependency[Wiring],
     ) -> UploadResult:
         body = await request.body()
         principal = getattr(request.state, "principal", None)
@@ -74,7 +73,7 @@ class FloorplanController(Controller):
             getattr(principal, "token_id", None),
             dropped_placements=placements_on_shelves,
             switched=record_plan_switch,
-            compiler=compiler,
+            compiler=services.compiler,
         )
         return UploadResult(uploaded.version, uploaded.report)
 
@@ -109,12 +108,10 @@ def _plan_picture(source: bytes, title: str) -> str:
     media_type="image/svg+xml",
     summary="A picture of the live floor plan",
 )
-async def floorplan_svg(
-    store_id: FromPath[str], db: Session, pictures: NamedDependency[Lru[tuple[Any, ...], str]]
-) -> Response[str]:
+async def floorplan_svg(store_id: FromPath[str], db: Session, services: NamedDependency[Wiring]) -> Response[str]:
     version, source = await service.plan_source(db, store_id)
-    svg = pictures.get((store_id, version))
+    svg = services.pictures.get((store_id, version))
     if svg is None:
         title = f"{store_id} floor plan v{version}"
-        svg = pictures.put((store_id, version), await asyncio.to_thread(_plan_picture, source, title))
+        svg = services.pictures.put((store_id, version), await asyncio.to_thread(_plan_picture, source, title))
     return Response(svg, media_type="image/svg+xml", headers={"X-Floorplan-Version": str(version)})

@@ -8,7 +8,7 @@ from litestar.di import NamedDependency
 from litestar.exceptions import ServiceUnavailableException
 from sqlalchemy.exc import DBAPIError
 
-from stores.infra.db import Database
+from api.wiring import Wiring
 from stores.infra.migrate import current_revision
 
 
@@ -28,7 +28,8 @@ async def health() -> Health:
 
 
 @get("/ready", tags=["operations"], summary="The database is reachable and migrations are current")
-async def ready(database: NamedDependency[Database], head_revision: NamedDependency[str | None]) -> Ready:
+async def ready(services: NamedDependency[Wiring]) -> Ready:
+    database, head_revision = services.database, services.head_revision
     try:
         async with database.engine.connect() as connection:
             revision = await current_revision(connection)

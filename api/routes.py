@@ -3,31 +3,25 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
 import orjson
 from litestar import Controller, Response, delete, get, post
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, Parameter
 
 from api.catalog import ItemIn, to_items
 from api.dependencies import Session
 from api.guards import MANAGER_WRITE, SHOPPER_EXPENSIVE
-from catalog.locations import LocationIndexes
+from api.wiring import Wiring
 from catalog.route import Route, RouteOptions, plan_route
-from catalog.search import SearchIndexes
-from catalog.search_log import SearchMisses
 from stores import closures
-from stores.closures import RouteTables
 from stores.floorplan import service as floorplans
 from stores.floorplan.parse import parse_plan
-from stores.floorplan.service import ArtifactCache
 from stores.floorplan.svg import render_svg
 from stores.infra.errors import Invalid, Problem
-from stores.infra.lru import Lru
 from stores.infra.settings import Settings
 from stores.service import get_store
 
@@ -93,30 +87,13 @@ def _options(data: RouteIn, settings: Settings) -> RouteOptions:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class RouteServices:
-    """What planning a route reads: the store's indexes, its route tables, the search index."""
-
-    settings: Settings
-    locations: LocationIndexes
-    route_tables: RouteTables
-    search: SearchIndexes
-
-    async def route(self, store_id: str, data: RouteIn) -> Route:
-        options = _options(data, self.settings)
-        items = to_items(data.items)
-        index, versions = await self.locations.get_versioned(store_id)
-        route_table = await self.route_tables.get(index.artifact, versions[2])
-        return await plan_route(index, await self.search.get(), route_table, items, options)
-
-
-def provide_route_services(
-    settings: NamedDependency[Settings],
-    locations: NamedDependency[LocationIndexes],
-    route_tables: NamedDependency[RouteTables],
-    search: NamedDependency[SearchIndexes],
-) -> RouteServices:
-    return RouteServices(settings, locations, route_tables, search)
+async def _route(services: Wiring, store_id: str, data: RouteIn) -> Route:
+    """The route use case with this worker's indexes and tables for the store."""
+    options = _options(data, services.settings)
+    items = to_items(data.items)
+    index, versions = await services.locations.get_versioned(store_id)
+    route_table = await services.route_tables.get(index.artifact, versions[2])
+    return await plan_route(index, await services.search.get(), route_table, items, options)
 
 
 def _route_picture(source: bytes, path: list[list[float]], title: str) -> str:
@@ -128,7 +105,6 @@ def _route_picture(source: bytes, path: list[list[float]], title: str) -> str:
 class RouteController(Controller):
     path = "/stores/{store_id:str}"
     tags = ["routes"]
-    dependencies = {"routing": Provide(provide_route_services, sync_to_thread=False)}
 
     @post(
         "/route",
@@ -140,13 +116,12 @@ class RouteController(Controller):
         self,
         store_id: FromPath[str],
         data: JSONBody[RouteIn],
-        routing: NamedDependency[RouteServices],
-        search_misses: NamedDependency[SearchMisses],
+        services: NamedDependency[Wiring],
     ) -> Route:
-        answer = await routing.route(store_id, data)
+        answer = await _route(services, store_id, data)
         for miss in answer.unresolved:
             sku = miss.sku if isinstance(miss.sku, str) else None
-            search_misses.record_unresolved(store_id, "route", miss.item, miss.reason, sku)
+            services.search_misses.record_unresolved(store_id, "route", miss.item, miss.reason, sku)
         return answer
 
     @get(
@@ -159,21 +134,20 @@ class RouteController(Controller):
         self,
         store_id: FromPath[str],
         db: Session,
-        routing: NamedDependency[RouteServices],
-        pictures: NamedDependency[Lru[tuple[Any, ...], str]],
+        services: NamedDependency[Wiring],
         skus: Annotated[str, Parameter(min_length=1, max_length=4000, description="comma-separated skus")],
     ) -> Response[str]:
         wanted = tuple(s.strip() for s in skus.split(",") if s.strip())
         # The picture depends on the plan, placements, closures and catalog (names, storage):
         # all in the key, so a change draws afresh and a repeat is served from memory.
-        _, versions = await routing.locations.get_versioned(store_id)
-        key = ("route", store_id, versions, (await routing.search.get()).version, wanted)
-        svg = pictures.get(key)
+        _, versions = await services.locations.get_versioned(store_id)
+        key = ("route", store_id, versions, (await services.search.get()).version, wanted)
+        svg = services.pictures.get(key)
         if svg is None:
-            result = await routing.route(store_id, RouteIn(items=[ItemIn(sku=s) for s in wanted]))
+            result = await _route(services, store_id, RouteIn(items=[ItemIn(sku=s) for s in wanted]))
             _, source = await floorplans.plan_source(db, store_id, result.floorplan_version)
             title = f"{store_id}: {len(result.stops) - 2} stops, {result.distance_m} m"
-            svg = pictures.put(key, await asyncio.to_thread(_route_picture, source, result.path, title))
+            svg = services.pictures.put(key, await asyncio.to_thread(_route_picture, source, result.path, title))
         return Response(svg, media_type="image/svg+xml")
 
     @post(
@@ -183,9 +157,9 @@ class RouteController(Controller):
         summary="Close a shelf or an area; routes avoid it at once",
     )
     async def close(
-        self, store_id: FromPath[str], data: JSONBody[ClosureIn], db: Session, artifacts: NamedDependency[ArtifactCache]
+        self, store_id: FromPath[str], data: JSONBody[ClosureIn], db: Session, services: NamedDependency[Wiring]
     ) -> ClosureOut:
-        artifact = await artifacts.live(db, store_id)
+        artifact = await services.artifacts.live(db, store_id)
         c = await closures.open_closure(db, store_id, artifact, data.shelf, data.polygon, data.until)
         return ClosureOut(c.id, c.shelf, c.polygon, c.until, c.created_at)
 
