@@ -16,8 +16,7 @@ from api.dependencies import Session
 from api.guards import MANAGER_READ, MANAGER_UPLOAD
 from api.schemas import encoded
 from api.wiring import Wiring
-from catalog.moves import record_plan_switch
-from catalog.placements import placements_on_shelves
+from catalog.publish import activate_plan, publish_plan
 from stores.floorplan import service
 from stores.floorplan.parse import parse_plan
 from stores.floorplan.svg import render_svg
@@ -65,16 +64,9 @@ class FloorplanController(Controller):
     ) -> UploadResult:
         body = await request.body()
         principal = getattr(request.state, "principal", None)
-        uploaded = await service.upload_plan(
-            db,
-            store_id,
-            body,
-            request.headers.get("content-type", ""),
-            getattr(principal, "token_id", None),
-            dropped_placements=placements_on_shelves,
-            switched=record_plan_switch,
-            compiler=services.compiler,
-        )
+        content_type = request.headers.get("content-type", "")
+        created_by = getattr(principal, "token_id", None)
+        uploaded = await publish_plan(db, services.compiler, store_id, body, content_type, created_by)
         return UploadResult(uploaded.version, uploaded.report)
 
     @get("/", summary="The live floor plan as v1 GeoJSON")
@@ -94,7 +86,7 @@ class FloorplanController(Controller):
 
     @post("/versions/{version:int}/activate", guards=MANAGER_UPLOAD, status_code=200, summary="Roll back or forward")
     async def activate(self, store_id: FromPath[str], version: FromPath[int], db: Session) -> Activated:
-        return Activated(store_id, await service.activate_version(db, store_id, version, record_plan_switch))
+        return Activated(store_id, await activate_plan(db, store_id, version))
 
 
 def _plan_picture(source: bytes, title: str) -> str:
