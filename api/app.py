@@ -133,7 +133,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         request_max_body_size=settings.max_body_bytes,
         logging_config=None,  # plain stdlib logging, configured above
-        state=State({"settings": settings}),  # before start-up too (a guard's first request)
+        state=State({"settings": settings}),  # read before start-up (behind_proxy)
         openapi_config=OpenAPIConfig(
             title="aislepath",
             version="1.0.0",

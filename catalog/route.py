@@ -129,6 +129,7 @@ class Measured:
     point_ids: NDArray[np.int64]
     local: dict[int, int]
     walks: Legs
+    reachable: NDArray[np.bool_]  # per local point: some start reaches it
     routable: list[Stop]
     end_locals: list[int]
 
@@ -221,7 +222,7 @@ def measure_legs(ends: Ends, stops: list[Stop], closed: NDArray[np.bool_]) -> tu
     if not end_locals:
         raise Invalid("No checkout can be reached from the start.",
                       [Problem("unreachable", "every checkout is cut off from the start", pointer="/end")])  # fmt: skip
-    return Measured(point_ids, local, walks, routable, end_locals), unreachable
+    return Measured(point_ids, local, walks, reachable, routable, end_locals), unreachable
 
 
 async def solve_order(ends: Ends, measured: Measured, options: RouteOptions) -> tuple[PathSolution, Spot]:
@@ -241,8 +242,7 @@ async def solve_order(ends: Ends, measured: Measured, options: RouteOptions) -> 
     # entrance's; the entrance is then the one nearest the first stop. (Exact: given the first
     # stop, nothing else depends on the entrance.)
     finite = np.where(np.isfinite(dist), dist, _UNUSED)
-    reachable = np.asarray(np.isfinite(dist[[local[p] for _, p in ends.starts]]).any(axis=0), dtype=bool)
-    entrances = [local[p] for _, p in ends.starts if reachable[local[p]]]
+    entrances = [local[p] for _, p in ends.starts if measured.reachable[local[p]]]
     padded = with_start(finite, finite[entrances].min(axis=0))
     solution = await asyncio.to_thread(
         solve_ranked, padded, len(local), measured.end_locals, groups, ranks, options.time_limit_ms

@@ -98,13 +98,15 @@ class VisibilityGraph:
     lengths: FloatArray  # (m,)
 
 
-def visibility_graph(free: BaseGeometry, free_grown: BaseGeometry | None = None) -> VisibilityGraph:
+def visibility_graph(
+    free: BaseGeometry, free_grown: BaseGeometry | None = None, corners: Corners | None = None
+) -> VisibilityGraph:
     """Bitangent visibility graph over the reflex corners of ``free``.
 
     Cost: O(n^2) pairs filtered with numpy, then one vectorised shapely ``covers`` call on the
     survivors (each O(log e) against the prepared polygon with e edges).
     """
-    corners = reflex_corners(free)
+    corners = corners if corners is not None else reflex_corners(free)
     free_grown = free_grown if free_grown is not None else grown(free)
     n = len(corners.xy)
     i, j = np.triu_indices(n, k=1)

@@ -25,7 +25,7 @@ from routing.table import CornerTable
 from stores.floorplan.artifact import NavArtifact
 from stores.infra.db import transaction
 from stores.infra.errors import Invalid, NotFound, Problem
-from stores.infra.lru import Lru
+from stores.infra.lru import Lru, same_store
 from stores.models import Closure, Store, as_utc
 
 MAX_CLOSURE_AREA_M2 = 20_000.0
@@ -127,7 +127,7 @@ class RouteTables:
         # version is superseded by a new one.
         self._tables: Lru[tuple[str, int, tuple[str, ...]], RouteTable] = Lru(
             max_entries, max_bytes=max_bytes, weigh=lambda t: t.table.array_bytes if t.closure_ids else 0,
-            supersedes=lambda new, old: new[0] == old[0],
+            supersedes=same_store,
         )  # fmt: skip
 
     async def get(self, artifact: NavArtifact, closures_version: int) -> RouteTable:

@@ -183,13 +183,13 @@ def compile_plan(plan: FloorPlan) -> Compiled:
     if problems:
         raise PlanInvalid(f"The floor plan has {len(problems)} problem(s).", problems)
 
-    corner_count = len(reflex_corners(nav).xy)
-    if corner_count > MAX_CORNERS:  # before the corners² work, which is what runs out of memory
+    corners = reflex_corners(nav)
+    if len(corners.xy) > MAX_CORNERS:  # before the corners² work, which is what runs out of memory
         raise _too_complex(
-            f"{corner_count} corners in the walkable space; at most {MAX_CORNERS} (simplify curved or jagged walls)"
+            f"{len(corners.xy)} corners in the walkable space; at most {MAX_CORNERS} (simplify curved or jagged walls)"
         )
     free_grown = grown(nav)
-    graph = visibility_graph(nav, free_grown)
+    graph = visibility_graph(nav, free_grown, corners)
     dist, pred = all_pairs(graph)
     zones = [_zone_point(nav, z.polygon) for z in plan.zones]
     points = np.concatenate([np.asarray(entrances + checkouts + zones, float).reshape(-1, 2), stands])

@@ -31,7 +31,7 @@ from stores.floorplan.plan import FloorPlan
 from stores.floorplan.worker import CompilePool
 from stores.infra.db import transaction
 from stores.infra.errors import Conflict, NotFound
-from stores.infra.lru import Lru
+from stores.infra.lru import Lru, same_store
 from stores.models import FloorplanVersion, Store
 from stores.service import get_store
 
@@ -291,19 +291,13 @@ async def plan_source(session: AsyncSession, store_id: str, version: int | None 
     return version, source
 
 
-def _same_store(new: tuple[Any, ...], old: tuple[Any, ...]) -> bool:
-    """A cache entry of a store is superseded by any newer one of the same store: requests in
-    flight keep the object they hold, and an older version asked for again is loaded again."""
-    return bool(new[0] == old[0])
-
-
 class ArtifactCache:
     """Per-worker LRU of loaded artifacts, keyed by (store, version), bounded in entries and in
     bytes; a store's other versions leave when one is loaded (a rollback loads it again)."""
 
     def __init__(self, max_entries: int = 64, max_bytes: int | None = None) -> None:
         self._entries: Lru[tuple[str, int], NavArtifact] = Lru(
-            max_entries, max_bytes=max_bytes, weigh=lambda a: a.memory_bytes, supersedes=_same_store
+            max_entries, max_bytes=max_bytes, weigh=lambda a: a.memory_bytes, supersedes=same_store
         )
 
     @property

@@ -83,6 +83,13 @@ class Lru(Generic[K, V]):
         return self._bytes
 
 
+def same_store(new: tuple[object, ...], old: tuple[object, ...]) -> bool:
+    """``supersedes`` for caches keyed by (store, version, ...): a new entry of a store replaces
+    the store's others (requests in flight keep the objects they hold; an older version asked
+    for again is loaded again)."""
+    return new[0] == old[0]
+
+
 def settle_long_lived() -> None:
     """Move what is alive now out of the garbage collector's sight (``gc.freeze``).
 
