@@ -11,7 +11,6 @@ those bytes.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -28,8 +27,9 @@ from stores.floorplan.artifact import NavArtifact
 from stores.floorplan.service import ArtifactCache, NoFloorPlan
 from stores.infra.db import in_chunks
 from stores.infra.errors import NotFound
-from stores.infra.lru import Lru, kept_bytes
+from stores.infra.lru import kept_bytes
 from stores.infra.probe import VersionProbe
+from stores.infra.versioned import VersionedCache
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,7 +203,7 @@ async def patch_index(
 
 
 class LocationIndexes:
-    """Per-worker LRU of store indexes; one build at a time per store.
+    """Per-worker store indexes, one build at a time per store.
 
     Freshness check per request: the store's and the catalog's version numbers through a
     :class:`VersionProbe`. A planogram change patches the index (only the products it changed are
@@ -222,11 +222,15 @@ class LocationIndexes:
         self._artifacts = artifacts
         self._probe = probe
         self._sessions = sessions
-        self._entries: Lru[str, StoreIndex] = Lru(max_entries)
-        self._locks: dict[str, asyncio.Lock] = {}
+        self._held: VersionedCache[str, StoreIndex] = VersionedCache(max_entries)
 
     async def get(self, store_id: str) -> StoreIndex:
         return (await self.get_versioned(store_id))[0]
+
+    def peek(self, store_id: str) -> StoreIndex | None:
+        """The store's index this worker holds, whatever its versions."""
+        held = self._held.peek(store_id)
+        return None if held is None else held[1]
 
     async def get_versioned(self, store_id: str) -> tuple[StoreIndex, tuple[int | None, int, int]]:
         """The index and the store's (floor plan, planogram, closures) versions, from one probe."""
@@ -238,30 +242,21 @@ class LocationIndexes:
             raise NoFloorPlan(f"Store {store_id!r} has no floor plan yet.")
         # Names, departments and storage come from the catalog: a product import changes answers too.
         catalog_version = await self._probe.catalog_version()
-        key = (floorplan_version, planogram_version, catalog_version)
-        current = self._entries.get(store_id)
-        if current and _key(current) == key:
-            return current, versions
-        lock = self._locks.setdefault(store_id, asyncio.Lock())
-        async with lock:
-            current = self._entries.get(store_id)
-            if current and _key(current) == key:
-                return current, versions
+
+        async def build(current: StoreIndex | None) -> StoreIndex:
             async with self._sessions() as session:
-                index = None
                 if (
                     current is not None
                     and (current.floorplan_version, current.catalog_version) == (floorplan_version, catalog_version)
                     and current.planogram_version < planogram_version
                 ):
-                    index = await patch_index(session, current, planogram_version, self._doubt_threshold)
-                if index is None:
-                    artifact = await self._artifacts.get(session, store_id, floorplan_version)
-                    index = await build_index(
-                        session, store_id, planogram_version, artifact, self._doubt_threshold, catalog_version
-                    )
-            return self._entries.put(store_id, index), versions
+                    patched = await patch_index(session, current, planogram_version, self._doubt_threshold)
+                    if patched is not None:
+                        return patched
+                artifact = await self._artifacts.get(session, store_id, floorplan_version)
+                return await build_index(
+                    session, store_id, planogram_version, artifact, self._doubt_threshold, catalog_version
+                )
 
-
-def _key(index: StoreIndex) -> tuple[int, int, int]:
-    return (index.floorplan_version, index.planogram_version, index.catalog_version)
+        index = await self._held.get(store_id, (floorplan_version, planogram_version, catalog_version), build)
+        return index, versions

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import bisect
-import logging
 import re
 import unicodedata
 from collections import defaultdict
@@ -32,8 +31,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from catalog.models import Product
-from stores.infra.lru import Lru, settle_long_lived
+from stores.infra.lru import Lru
 from stores.infra.probe import VersionProbe
+from stores.infra.versioned import VersionedCache
 
 #: Below this WRatio a product is not a match.
 SCORE_CUTOFF = 75.0
@@ -44,7 +44,6 @@ CANDIDATES = 300
 #: Queries whose matches each index keeps by default (a few KB each at most).
 RECENT_QUERIES = 1024
 _WORD = re.compile(r"\w+", re.UNICODE)
-log = logging.getLogger("aislepath.search")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 
 
@@ -190,12 +189,6 @@ class SearchIndex:
 FRESH_WAIT_S = 0.25
 
 
-def _log_failed_build(task: asyncio.Task[SearchIndex]) -> None:
-    # Read the outcome even when no request waits for it any more (no "never retrieved" noise).
-    if not task.cancelled() and (exc := task.exception()) is not None:
-        log.warning("search index build failed: %s", type(exc).__name__)
-
-
 class SearchIndexes:
     """The worker's search index. A new catalog version is indexed in the background, once;
     until it is ready (past :data:`FRESH_WAIT_S`), requests are answered from the previous one."""
@@ -206,42 +199,22 @@ class SearchIndexes:
         self._recent_queries = recent_queries
         self._probe = probe
         self._sessions = sessions
-        self._index: SearchIndex | None = None
-        self._building: tuple[int, asyncio.Task[SearchIndex]] | None = None
+        self._held: VersionedCache[str, SearchIndex] = VersionedCache(1, fresh_wait_s=FRESH_WAIT_S)
 
     async def get(self) -> SearchIndex:
         version = await self._probe.catalog_version()
-        current = self._index
-        if current is not None and current.version == version:
-            return current
-        if self._building is None or self._building[0] != version:
-            task = asyncio.create_task(self._build(version))
-            task.add_done_callback(_log_failed_build)
-            self._building = (version, task)
-        build = asyncio.shield(self._building[1])
-        if current is None:  # nothing to serve meanwhile
-            return await build
-        try:
-            return await asyncio.wait_for(build, FRESH_WAIT_S)
-        except TimeoutError:
-            return current
+
+        async def build(_: SearchIndex | None) -> SearchIndex:
+            return await self._build(version)
+
+        return await self._held.get("catalog", version, build)
 
     async def _build(self, version: int) -> SearchIndex:
-        try:
-            async with self._sessions() as session:
-                columns = (Product.sku, Product.name, Product.brand, Product.names, Product.keywords)
-                rows = await session.execute(select(*columns).order_by(Product.sku))
-                products = [(r.sku, r.name, r.brand, r.names or {}, r.keywords or []) for r in rows]
-            index = await asyncio.to_thread(SearchIndex, version, products, self._recent_queries)
-        finally:
-            if self._building is not None and self._building[0] == version:
-                self._building = None  # done or failed: a failed build is tried again by the next request
-        if self._index is None or self._index.version < version:
-            self._index = index
-            settle_long_lived()
-        return index
+        async with self._sessions() as session:
+            columns = (Product.sku, Product.name, Product.brand, Product.names, Product.keywords)
+            rows = await session.execute(select(*columns).order_by(Product.sku))
+            products = [(r.sku, r.name, r.brand, r.names or {}, r.keywords or []) for r in rows]
+        return await asyncio.to_thread(SearchIndex, version, products, self._recent_queries)
 
     async def close(self) -> None:
-        if self._building is not None:
-            self._building[1].cancel()
-            await asyncio.gather(self._building[1], return_exceptions=True)
+        await self._held.close()

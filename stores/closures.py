@@ -25,7 +25,7 @@ from routing.table import CornerTable
 from stores.floorplan.artifact import NavArtifact
 from stores.infra.db import transaction
 from stores.infra.errors import Invalid, NotFound, Problem
-from stores.infra.lru import Lru, same_store
+from stores.infra.versioned import VersionedCache
 from stores.models import Closure, Store, as_utc
 
 MAX_CLOSURE_AREA_M2 = 20_000.0
@@ -115,45 +115,48 @@ class RouteTable:
 
 
 class RouteTables:
-    """Per-worker cache of route tables keyed by (store, floor plan version, active closures)."""
+    """Per-worker route tables: per store, the active closures of its closures version, and the
+    table for (floor plan version, active closure ids)."""
 
     def __init__(
         self, sessions: async_sessionmaker[AsyncSession], max_entries: int = 64, max_bytes: int | None = None
     ) -> None:
         self._sessions = sessions
-        self._closures: dict[tuple[str, int], list[Closure]] = {}
+        self._closures: VersionedCache[str, list[Closure]] = VersionedCache(max_entries, settle=False)
         # A table derived for closures holds its own corner tables; the compiled one is shared
-        # with the artifact (counted there). A store's table for other closures or another
-        # version is superseded by a new one.
-        self._tables: Lru[tuple[str, int, tuple[str, ...]], RouteTable] = Lru(
-            max_entries, max_bytes=max_bytes, weigh=lambda t: t.table.array_bytes if t.closure_ids else 0,
-            supersedes=same_store,
-        )  # fmt: skip
+        # with the artifact (counted there).
+        self._tables: VersionedCache[str, RouteTable] = VersionedCache(
+            max_entries, max_bytes=max_bytes, weigh=lambda t: t.table.array_bytes if t.closure_ids else 0
+        )
 
     async def get(self, artifact: NavArtifact, closures_version: int) -> RouteTable:
-        key = (artifact.store_id, closures_version)
-        closures = self._closures.get(key)
-        if closures is None:
+        store_id = artifact.store_id
+
+        async def read_closures(_: list[Closure] | None) -> list[Closure]:
             async with self._sessions() as session:
-                closures = await active_closures(session, artifact.store_id)
-            self._closures = {k: v for k, v in self._closures.items() if k[0] != artifact.store_id}
-            self._closures[key] = closures
+                return await active_closures(session, store_id)
+
+        closures = await self._closures.get(store_id, closures_version, read_closures)
         now = datetime.now(UTC)
         active = [c for c in closures if _is_active(c, now)]
         ids = tuple(c.id for c in active)
-        table_key = (artifact.store_id, artifact.version, ids)
-        cached = self._tables.get(table_key)
-        if cached is not None:
-            return cached
-        areas = [shape(c.polygon) for c in active if c.polygon]
-        table, closed_points = await asyncio.to_thread(
-            close_areas, artifact.table, artifact.edges, artifact.edge_lengths, areas
-        )
-        closed_shelves = frozenset(c.shelf for c in active if c.shelf)
-        closed_points = closed_points.copy()  # never write into the table's own mask
-        for shelf_id in closed_shelves:
-            info = artifact.shelves.get(shelf_id)
-            if info is not None:
-                start = int(artifact.shelf_slot_start[info.index])
-                closed_points[start : start + int(artifact.shelf_slot_count[info.index])] = True
-        return self._tables.put(table_key, RouteTable(table, closed_points, closed_shelves, ids))
+
+        async def derive(_: RouteTable | None) -> RouteTable:
+            return await _route_table(artifact, active, ids)
+
+        return await self._tables.get(store_id, (artifact.version, ids), derive)
+
+
+async def _route_table(artifact: NavArtifact, active: list[Closure], ids: tuple[str, ...]) -> RouteTable:
+    areas = [shape(c.polygon) for c in active if c.polygon]
+    table, closed_points = await asyncio.to_thread(
+        close_areas, artifact.table, artifact.edges, artifact.edge_lengths, areas
+    )
+    closed_shelves = frozenset(c.shelf for c in active if c.shelf)
+    closed_points = closed_points.copy()  # never write into the table's own mask
+    for shelf_id in closed_shelves:
+        info = artifact.shelves.get(shelf_id)
+        if info is not None:
+            start = int(artifact.shelf_slot_start[info.index])
+            closed_points[start : start + int(artifact.shelf_slot_count[info.index])] = True
+    return RouteTable(table, closed_points, closed_shelves, ids)

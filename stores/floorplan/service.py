@@ -31,7 +31,7 @@ from stores.floorplan.plan import FloorPlan
 from stores.floorplan.worker import CompilePool
 from stores.infra.db import transaction
 from stores.infra.errors import Conflict, NotFound
-from stores.infra.lru import Lru, same_store
+from stores.infra.versioned import VersionedCache
 from stores.models import FloorplanVersion, Store
 from stores.service import get_store
 
@@ -292,27 +292,29 @@ async def plan_source(session: AsyncSession, store_id: str, version: int | None 
 
 
 class ArtifactCache:
-    """Per-worker LRU of loaded artifacts, keyed by (store, version), bounded in entries and in
-    bytes; a store's other versions leave when one is loaded (a rollback loads it again)."""
+    """Per-worker loaded artifacts, one version per store, bounded in entries and in bytes (a
+    rollback loads the older version again)."""
 
     def __init__(self, max_entries: int = 64, max_bytes: int | None = None) -> None:
-        self._entries: Lru[tuple[str, int], NavArtifact] = Lru(
-            max_entries, max_bytes=max_bytes, weigh=lambda a: a.memory_bytes, supersedes=same_store
+        self._held: VersionedCache[str, NavArtifact] = VersionedCache(
+            max_entries, max_bytes=max_bytes, weigh=lambda a: a.memory_bytes
         )
 
     @property
     def held_bytes(self) -> int:
-        return self._entries.bytes
+        return self._held.bytes
+
+    def __len__(self) -> int:
+        return len(self._held)
 
     async def get(self, session: AsyncSession, store_id: str, version: int) -> NavArtifact:
-        key = (store_id, version)
-        hit = self._entries.get(key)
-        if hit is not None:
-            return hit
-        artifact = await _load(session, store_id, version)
-        if artifact is None:
-            raise NotFound(f"Store {store_id!r} has no floor plan version {version}.")
-        return self._entries.put(key, artifact)
+        async def load(_: NavArtifact | None) -> NavArtifact:
+            artifact = await _load(session, store_id, version)
+            if artifact is None:
+                raise NotFound(f"Store {store_id!r} has no floor plan version {version}.")
+            return artifact
+
+        return await self._held.get(store_id, version, load)
 
     async def live(self, session: AsyncSession, store_id: str) -> NavArtifact:
         return await self.get(session, store_id, await live_version(session, store_id))

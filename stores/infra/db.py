@@ -85,9 +85,11 @@ def _sqlite_on_connect(settings: Settings):  # type: ignore[no-untyped-def]
             dbapi_conn.load_extension(library)
             dbapi_conn.enable_load_extension(False)
         cursor = dbapi_conn.cursor()
+        # The busy timeout first: switching a new file to WAL waits for a lock another process
+        # (a worker migrating at start-up) may hold.
+        cursor.execute(f"PRAGMA busy_timeout={int(settings.sqlite_busy_timeout_ms)}")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={int(settings.sqlite_busy_timeout_ms)}")
         cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.close()
 

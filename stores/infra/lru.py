@@ -20,8 +20,7 @@ class Lru(Generic[K, V]):
     changes, not for many small ones put on a hot path (search's remembered queries).
 
     ``max_bytes`` with ``weigh`` (the bytes a value holds) bounds the memory too: the oldest
-    entries go until both bounds hold, though the newest always stays. ``supersedes(new, old)``
-    (keys) drops the entries a new one replaces, such as older versions of the same store.
+    entries go until both bounds hold, though the newest always stays.
 
     Safe to share with threads (free-text matching runs off the event loop): a lookup and an
     eviction in two threads would otherwise race between ``get`` and ``move_to_end``.
@@ -33,7 +32,6 @@ class Lru(Generic[K, V]):
         settle: bool = True,
         max_bytes: int | None = None,
         weigh: Callable[[V], int] | None = None,
-        supersedes: Callable[[K, K], bool] | None = None,
     ) -> None:
         self._entries: OrderedDict[K, V] = OrderedDict()
         self._max = max(1, max_entries)
@@ -43,7 +41,6 @@ class Lru(Generic[K, V]):
         self._weigh = weigh or (lambda _: 0)
         self._weights: dict[K, int] = {}
         self._bytes = 0
-        self._supersedes = supersedes
 
     def get(self, key: K) -> V | None:
         with self._lock:
@@ -54,9 +51,6 @@ class Lru(Generic[K, V]):
 
     def put(self, key: K, value: V) -> V:
         with self._lock:
-            if self._supersedes is not None:
-                for old in [k for k in self._entries if k != key and self._supersedes(key, k)]:
-                    self._drop(old)
             self._drop(key)
             self._entries[key] = value
             self._weights[key] = weight = self._weigh(value)
@@ -81,13 +75,6 @@ class Lru(Generic[K, V]):
     def bytes(self) -> int:
         """What the entries weigh (0 without ``weigh``)."""
         return self._bytes
-
-
-def same_store(new: tuple[object, ...], old: tuple[object, ...]) -> bool:
-    """``supersedes`` for caches keyed by (store, version, ...): a new entry of a store replaces
-    the store's others (requests in flight keep the objects they hold; an older version asked
-    for again is loaded again)."""
-    return new[0] == old[0]
 
 
 def settle_long_lived() -> None:

@@ -13,6 +13,7 @@ import asyncio
 import random
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
@@ -35,86 +36,101 @@ def lua_paths(path: Path, urls: list[str]) -> str:
 
 
 def run(url: str, tmp: Path, label: str, servers: list[str]) -> list[list[object]]:
+    """Every server is started on the same database and each measurement is taken on all of
+    them in turn, the order reversed from one measurement to the next: none is always first (or
+    second) on a freshly prepared database, which skewed one whole run towards the second."""
     catalog = asyncio.run(prepare(url, PRODUCTS))
-    rows: list[list[object]] = []
-    for server in servers:
-        rows += run_server(url, tmp, f"{label}, {server}", catalog, server)
-    return rows
-
-
-def run_server(url: str, tmp: Path, label: str, catalog: list[dict[str, object]], kind: str) -> list[list[object]]:
     postgres = url.startswith("postgresql")
     rng = random.Random(1)
     skus = [p["sku"] for p in rng.sample(catalog, 400)]
-    # Search and locate rows measure matching itself: the server remembers no queries. A second
-    # server, as deployed, answers repeated queries from memory.
-    server = Server(url, extra_env={"AISLEPATH_SEARCH_CACHE_QUERIES": "0"}, server=kind)
-    rows: list[list[object]] = []
-    try:
-        base = server.url
-        locations = lua_paths(tmp / "loc.lua", [f"/v1/stores/bench/products/{s}/locations" for s in skus])
-        searches = lua_paths(tmp / "q.lua", [f"/v1/stores/bench/products?q={quote(q)}&limit=10" for q in QUERIES])
-        locate_body = {"items": [{"sku": s} for s in skus[:25]] + [{"query": q} for q in QUERIES[:5]]}
-        locate = post_script(tmp / "locate.lua", locate_body)
-        wrk(base + "/health", seconds=2)  # warm up
-        wrk(base + "/v1/stores/bench/products/x/locations", seconds=2, script=locations)
-        wrk(base + "/v1/stores/bench/products", seconds=2, script=searches)
-        hello = wrk(base + "/health")
+    locations = lua_paths(tmp / "loc.lua", [f"/v1/stores/bench/products/{s}/locations" for s in skus])
+    searches = lua_paths(tmp / "q.lua", [f"/v1/stores/bench/products?q={quote(q)}&limit=10" for q in QUERIES])
+    locate_body = {"items": [{"sku": s} for s in skus[:25]] + [{"query": q} for q in QUERIES[:5]]}
+    locate = post_script(tmp / "locate.lua", locate_body)
+    results: dict[str, dict[str, dict[str, float]]] = {kind: {} for kind in servers}
+    turn = [0]
+
+    def each(name: str, measure: Callable[[str, dict[str, dict[str, float]]], dict[str, float]]) -> None:
+        order = servers if turn[0] % 2 == 0 else servers[::-1]
+        turn[0] += 1
+        for kind in order:
+            results[kind][name] = measure(started[kind].url, results[kind])
+
+    def counted(measure: Callable[[], dict[str, float]]) -> dict[str, float]:
         before = pg_transactions(url) if postgres else 0
-        loc = wrk(base + "/", script=locations)
+        result = measure()
         if postgres:
-            loc["db"] = (pg_transactions(url) - before) / loc["requests"]
-        srch = wrk(base + "/", script=searches)
-        loct = wrk(base + "/v1/stores/bench/locate", script=locate)
-        at80 = hey(f"{base}/v1/stores/bench/products/{skus[0]}/locations", rate=0.8 * loc["rps"])
-        search_rate = min(100.0, 0.25 * srch["rps"])  # a busy store's worth of searches per worker
-        # Two connections: hey's workers fire in step, so 16 would queue 16 searches per tick.
-        at_search = hey(f"{base}/v1/stores/bench/products?q=sourdogh%20bred&limit=10", rate=search_rate, connections=2)
-        for name, r in (("hello-world (/health)", hello), ("product locations", loc), ("search, 50k products", srch),
-                        ("locate, 30 items", loct)):  # fmt: skip
-            rows.append([label, name, round(r["rps"]), f"{100 * r['rps'] / hello['rps']:.0f}%", r.get("p50", 0.0),
-                         r.get("p99", 0.0), int(r["errors"]), _per_request(r)])  # fmt: skip
-        rows.append(
-            [
-                label,
-                "locations at 80% of its max",
-                round(at80["rps"]),
-                "",
-                at80["p50"],
-                at80["p99"],
-                int(at80["errors"]),
-                "",
-            ]
-        )
-        rows.append([label, "search at 100 req/s", round(at_search["rps"]), "", at_search["p50"], at_search["p99"],
-                     int(at_search["errors"]), ""])  # fmt: skip
-    finally:
-        server.stop()
-    server = Server(url, server=kind)
+            result["db"] = (pg_transactions(url) - before) / result["requests"]
+        return result
+
+    # Search and locate rows measure matching itself: the servers remember no queries. Second
+    # servers, as deployed, answer repeated queries from memory.
+    started = {kind: Server(url, extra_env={"AISLEPATH_SEARCH_CACHE_QUERIES": "0"}, server=kind) for kind in servers}
     try:
-        wrk(server.url + "/", seconds=2, script=searches)
-        remembered = wrk(server.url + "/", script=searches)
-        rows.append([label, "search, 12 queries repeated (remembered)", round(remembered["rps"]),
-                     f"{100 * remembered['rps'] / hello['rps']:.0f}%", remembered.get("p50", 0.0),
-                     remembered.get("p99", 0.0), int(remembered["errors"]), ""])  # fmt: skip
+        for kind in servers:  # warm up
+            base = started[kind].url
+            wrk(base + "/health", seconds=2)
+            wrk(base + "/", seconds=2, script=locations)
+            wrk(base + "/", seconds=2, script=searches)
+        each("hello", lambda base, _: wrk(base + "/health"))
+        each("loc", lambda base, _: counted(lambda: wrk(base + "/", script=locations)))
+        each("srch", lambda base, _: wrk(base + "/", script=searches))
+        each("loct", lambda base, _: wrk(base + "/v1/stores/bench/locate", script=locate))
+        each(
+            "at80",
+            lambda base, r: hey(f"{base}/v1/stores/bench/products/{skus[0]}/locations", rate=0.8 * r["loc"]["rps"]),
+        )
+        # A busy store's worth of searches per worker. Two connections: hey's workers fire in
+        # step, so 16 would queue 16 searches per tick.
+        each("at_search", lambda base, r: hey(f"{base}/v1/stores/bench/products?q=sourdogh%20bred&limit=10",
+                                               rate=min(100.0, 0.25 * r["srch"]["rps"]), connections=2))  # fmt: skip
     finally:
-        server.stop()
+        for server in started.values():
+            server.stop()
+    started = {kind: Server(url, server=kind) for kind in servers}
+    try:
+        for kind in servers:
+            wrk(started[kind].url + "/", seconds=2, script=searches)
+        each("remembered", lambda base, _: wrk(base + "/", script=searches))
+    finally:
+        for server in started.values():
+            server.stop()
     if postgres:
         # The same lookup with the version watch off: one (shared) read of the versions per request.
-        server = Server(url, extra_env={"AISLEPATH_VERSION_WATCH": "0"}, server=kind)
+        started = {kind: Server(url, extra_env={"AISLEPATH_VERSION_WATCH": "0"}, server=kind) for kind in servers}
         try:
-            wrk(server.url + "/", seconds=2, script=locations)
-            before = pg_transactions(url)
-            off = wrk(server.url + "/", script=locations)
-            off["db"] = (pg_transactions(url) - before) / off["requests"]
-            at80 = hey(f"{server.url}/v1/stores/bench/products/{skus[0]}/locations", rate=0.8 * off["rps"])
-            rows.append([label, "product locations, watch off", round(off["rps"]),
-                         f"{100 * off['rps'] / hello['rps']:.0f}%", off.get("p50", 0.0), off.get("p99", 0.0),
-                         int(off["errors"]), _per_request(off)])  # fmt: skip
-            rows.append([label, "... at 80% of its max", round(at80["rps"]), "", at80["p50"], at80["p99"],
-                         int(at80["errors"]), ""])  # fmt: skip
+            for kind in servers:
+                wrk(started[kind].url + "/", seconds=2, script=locations)
+            each("off", lambda base, _: counted(lambda: wrk(base + "/", script=locations)))
+            each("off80", lambda base, r: hey(f"{base}/v1/stores/bench/products/{skus[0]}/locations",
+                                              rate=0.8 * r["off"]["rps"]))  # fmt: skip
         finally:
-            server.stop()
+            for server in started.values():
+                server.stop()
+    rows: list[list[object]] = []
+    for kind in servers:
+        rows += _rows(f"{label}, {kind}", results[kind])
+    return rows
+
+
+def _rows(label: str, r: dict[str, dict[str, float]]) -> list[list[object]]:
+    hello = r["hello"]["rps"]
+
+    def rate(name: str, what: str) -> list[object]:
+        m = r[name]
+        return [label, what, round(m["rps"]), f"{100 * m['rps'] / hello:.0f}%", m.get("p50", 0.0), m.get("p99", 0.0),
+                int(m["errors"]), _per_request(m)]  # fmt: skip
+
+    def latency(name: str, what: str) -> list[object]:
+        m = r[name]
+        return [label, what, round(m["rps"]), "", m["p50"], m["p99"], int(m["errors"]), ""]
+
+    rows = [rate("hello", "hello-world (/health)"), rate("loc", "product locations"),
+            rate("srch", "search, 50k products"), rate("loct", "locate, 30 items"),
+            latency("at80", "locations at 80% of its max"), latency("at_search", "search at 100 req/s"),
+            rate("remembered", "search, 12 queries repeated (remembered)")]  # fmt: skip
+    if "off" in r:
+        rows += [rate("off", "product locations, watch off"), latency("off80", "... at 80% of its max")]
     return rows
 
 
@@ -142,9 +158,10 @@ def main() -> None:
     print(body)
     write_section(
         "catalog-http",
-        "## Product locations, search and locate over HTTP (issue 4)\n\n"
+        "## Product locations, search and locate over HTTP (issues 4 and 15)\n\n"
         f"Machine: {machine()}. One worker of `aislepath serve` per row's server (granian with uvloop; uvicorn "
-        f"with uvloop and httptools), both measured in the same run, {PRODUCTS:,} products, a 4,000 m² store "
+        f"with uvloop and httptools), both started on the same database and each measurement taken on one, then the "
+        f"other, the order alternating, {PRODUCTS:,} products, a 4,000 m² store "
         "with ~37,000 placements; wrk (1 thread, 32 connections, 8 s) for the maximum rate, hey at a fixed "
         "rate for the latency rows; the load generator shares the 2 cores. Locations and search pick a random "
         "sku / query per request; search and locate rows with the worker's query memory off "

@@ -136,7 +136,7 @@ def test_every_worker_sees_a_change_at_once(store: TestClient, settings: Setting
 
 
 def index_of(client: TestClient, store: str = "s1"):  # type: ignore[no-untyped-def]
-    return client.app.state.wiring.locations._entries.get(store)
+    return client.app.state.wiring.locations.peek(store)
 
 
 def answers(client: TestClient) -> dict[str, bytes]:

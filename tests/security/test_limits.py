@@ -216,9 +216,9 @@ def test_a_worker_keeps_one_version_per_store_and_its_budget_in_bytes(settings: 
         for seed in (1, 2, 3):
             assert put_plan(client, "a", synthetic_store(4000, seed=seed)).status_code == 201
             assert client.post("/v1/stores/a/closures", json={"shelf": "nope"}, headers=ADMIN).status_code == 422
-            assert len(cache._entries) == 1  # the store's older versions are gone
+            assert len(cache) == 1  # the store's older versions are gone
         one = cache.held_bytes
         assert 524_288 < one < 1024 * 1024  # a 4,000 m² store: two do not fit in 1 MiB
         assert put_plan(client, "b", synthetic_store(4000, seed=4)).status_code == 201
         client.post("/v1/stores/b/closures", json={"shelf": "nope"}, headers=ADMIN)
-        assert len(cache._entries) == 1 and cache.held_bytes <= 1024 * 1024
+        assert len(cache) == 1 and cache.held_bytes <= 1024 * 1024

@@ -53,11 +53,3 @@ def test_lru_bounded_by_bytes_keeps_the_newest_within_the_budget() -> None:
     assert (len(cache), cache.bytes, cache.get("big")) == (1, 50, b"x" * 50)
     cache.put("big", b"y")  # replacing a key re-weighs it
     assert cache.bytes == 1
-
-
-def test_lru_drops_what_a_new_entry_supersedes() -> None:
-    cache: Lru[tuple[str, int], str] = Lru(10, supersedes=lambda new, old: new[0] == old[0])
-    cache.put(("s1", 1), "v1")
-    cache.put(("s2", 1), "other store")
-    cache.put(("s1", 2), "v2")
-    assert cache.get(("s1", 1)) is None and cache.get(("s1", 2)) == "v2" and cache.get(("s2", 1)) == "other store"
