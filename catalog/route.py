@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import itertools
+import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -38,6 +39,11 @@ from routing.table import CornerTable, Legs, leg_path, legs
 from stores.closures import RouteTable
 from stores.floorplan.artifact import NavArtifact
 from stores.infra.errors import Invalid, Problem
+
+#: A re-plan's start this close to the walkable space is moved into it (the start stop says where
+#: the walk begins): indoor positioning is off by a metre, and beside a shelf a shopper stands in
+#: the clearance the walkable space keeps from it.
+START_SNAP_M = 1.5
 
 #: Stands in for "no walk" where the solver needs finite numbers (beyond any real store walk).
 _UNUSED = 1e7
@@ -72,7 +78,7 @@ class Unresolved(msgspec.Struct, kw_only=True):
     sku: str | msgspec.UnsetType = msgspec.UNSET
 
 
-class Route(msgspec.Struct, kw_only=True):
+class Route(msgspec.Struct, kw_only=True, omit_defaults=True):
     """The answer: the walk from the start through every item it can reach to the end."""
 
     store_id: str
@@ -84,6 +90,8 @@ class Route(msgspec.Struct, kw_only=True):
     path: list[list[float]]
     unresolved: list[Unresolved]
     closures: list[str]
+    #: How far the shopper's own start was moved into walkable space (absent when not moved).
+    snapped_m: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +127,7 @@ class Ends:
     table: CornerTable
     starts: list[Spot]
     ends: list[Spot]
+    snapped_m: float | None = None  # how far the shopper's own start was moved
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,15 +196,16 @@ def choose_ends(artifact: NavArtifact, table: CornerTable, options: RouteOptions
     """The starts (the entrance asked for, every entrance, or the shopper's own spot linked into
     the table) and the ends (the checkout asked for, or every checkout)."""
     if options.start_xy is not None:
-        extended = with_point(table, options.start_xy)
+        extended = with_point(table, options.start_xy, snap_m=START_SNAP_M)
         if extended is None:
             raise Invalid("The start is not in walkable space.",
-                          [Problem("start_not_walkable", "(x, y) is outside the walkable space or in a closed area",
-                                   pointer="/start")])  # fmt: skip
+                          [Problem("start_not_walkable", f"(x, y) is more than {START_SNAP_M:g} m from the walkable "
+                                   "space, or in a closed area", pointer="/start")])  # fmt: skip
         table, start_point = extended
-        starts: list[Spot] = [(None, start_point)]
-    else:
-        starts = _named(artifact.entrances, options.start_entrance, "entrance", "/start/entrance")
+        moved = math.dist(options.start_xy, table.points[start_point])
+        ends = _named(artifact.checkouts, options.end_checkout, "checkout", "/end/checkout")
+        return Ends(table, [(None, start_point)], ends, round(moved, 2) if moved > 0 else None)
+    starts = _named(artifact.entrances, options.start_entrance, "entrance", "/start/entrance")
     ends = _named(artifact.checkouts, options.end_checkout, "checkout", "/end/checkout")
     return Ends(table, starts, ends)
 
@@ -305,6 +315,7 @@ def shape_answer(
         path=walk.path,
         unresolved=unresolved,
         closures=list(route_table.closure_ids),
+        snapped_m=ends.snapped_m,
     )
 
 

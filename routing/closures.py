@@ -16,6 +16,7 @@ from scipy.sparse.csgraph import dijkstra
 from shapely.geometry.base import BaseGeometry
 
 from routing.table import BlockedGrid, CornerTable
+from routing.visibility import snap_into
 
 
 def close_areas(
@@ -67,15 +68,20 @@ def close_areas(
     return closed, point_closed
 
 
-def with_point(table: CornerTable, xy: tuple[float, float], nearest: int = 64) -> tuple[CornerTable, int] | None:
+def with_point(
+    table: CornerTable, xy: tuple[float, float], nearest: int = 64, snap_m: float = 0.0
+) -> tuple[CornerTable, int] | None:
     """``table`` plus one more point (a shopper's position), linked to the corners it sees.
 
-    Returns None when the point is outside the walkable space. Used for re-planning from where
-    the shopper stands; costs one visibility test per nearby corner.
+    A point outside the walkable space but within ``snap_m`` of it is moved to its nearest point
+    (indoor positioning is never exact, and the walkable space keeps a clearance from shelves);
+    farther away, None. Used for re-planning from where the shopper stands; costs one visibility
+    test per nearby corner.
     """
-    point = shapely.Point(xy)
-    if not table.free_grown.covers(point):
+    snapped = snap_into(table.free_grown, xy, snap_m)
+    if snapped is None:
         return None
+    xy = snapped
     n = len(table.corners)
     if n:
         order = np.argsort(np.hypot(table.corners[:, 0] - xy[0], table.corners[:, 1] - xy[1]))[:nearest]

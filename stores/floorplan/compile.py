@@ -16,9 +16,8 @@ import numpy as np
 import shapely
 from shapely.geometry import MultiPolygon, Point, Polygon
 from shapely.geometry.base import BaseGeometry
-from shapely.ops import nearest_points
 
-from routing.visibility import all_pairs, grown, point_links, reflex_corners, visibility_graph
+from routing.visibility import all_pairs, grown, point_links, reflex_corners, snap_into, visibility_graph
 from stores.floorplan.parse import PlanInvalid
 from stores.floorplan.plan import FloorPlan
 from stores.infra.errors import Problem
@@ -63,6 +62,16 @@ class Compiled:
     slot_place: np.ndarray  # (s, 2) the product's place on the shelf line, per slot
 
 
+def slot_count(length: float) -> int:
+    """Slots of a shelf this long: one per started SLOT_SPACING_M, a micrometre of floating-point
+    noise aside (a 1 m shelf turned by 90° measures 1.0000000000000002 m: still one slot).
+
+    >>> slot_count(1.0000000000000002), slot_count(1.01), slot_count(0.2)
+    (1, 2, 1)
+    """
+    return max(1, math.ceil(length / SLOT_SPACING_M - 1e-6))
+
+
 def navigable_space(plan: FloorPlan) -> BaseGeometry:
     walkable = plan.walkable.simplify(SIMPLIFY_M, preserve_topology=True)
     nav = walkable.buffer(-CLEARANCE_M, join_style="mitre", mitre_limit=3.0)
@@ -71,10 +80,10 @@ def navigable_space(plan: FloorPlan) -> BaseGeometry:
 
 
 def _snap(nav: BaseGeometry, point: Point) -> tuple[float, float]:
-    if nav.covers(point):
-        return (point.x, point.y)
-    snapped = nearest_points(nav, point)[0]
-    return (snapped.x, snapped.y)
+    """The point, or the nearest point of the navigable space, a centimetre inside it (a door on
+    a wall lies outside the space shrunk by the clearance; on its edge, by floating-point noise)."""
+    snapped = snap_into(nav, (point.x, point.y))
+    return (point.x, point.y) if snapped is None else snapped  # None: no navigable space at all
 
 
 def _zone_point(nav: BaseGeometry, zone: Polygon) -> tuple[float, float]:
@@ -93,7 +102,7 @@ def _shelf_slots(plan: FloorPlan, nav: BaseGeometry) -> tuple[np.ndarray, ...]:
     counts, places, normals = [], [], []
     for shelf in plan.shelves:
         length = shelf.line.length
-        n = max(1, math.ceil(length / SLOT_SPACING_M))
+        n = slot_count(length)
         pos = (np.arange(n) + 0.5) * length / n
         counts.append(n)
         at = shapely.line_interpolate_point(shelf.line, pos)
@@ -120,9 +129,9 @@ def _shelf_slots(plan: FloorPlan, nav: BaseGeometry) -> tuple[np.ndarray, ...]:
             idx = np.flatnonzero(todo)[ok]
             stand[idx] = candidate[ok]
     for i in np.flatnonzero(np.isnan(stand[:, 0])):
-        near = nearest_points(nav, Point(place[i]))[0]
-        if math.dist((near.x, near.y), place[i]) <= REACH_M:
-            stand[i] = (near.x, near.y)
+        near = snap_into(nav, (float(place[i, 0]), float(place[i, 1])), REACH_M)
+        if near is not None:
+            stand[i] = near
     reachable = ~np.isnan(stand[:, 0])
     return np.asarray(counts, np.int64), place, stand, reachable
 
@@ -134,7 +143,7 @@ def _too_complex(message: str) -> PlanInvalid:
 def compile_plan(plan: FloorPlan) -> Compiled:
     """Build the navigation data of ``plan``; raises PlanInvalid for anything unreachable, and
     for plans past MAX_CORNERS or MAX_STAND_POINTS (checked before the work they would cost)."""
-    slots = sum(max(1, math.ceil(s.line.length / SLOT_SPACING_M)) for s in plan.shelves)
+    slots = sum(slot_count(s.line.length) for s in plan.shelves)
     if slots > MAX_STAND_POINTS:
         raise _too_complex(f"{slots} metres of shelf (one stand point each); at most {MAX_STAND_POINTS}")
     nav = navigable_space(plan)

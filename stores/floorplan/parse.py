@@ -20,6 +20,11 @@ from stores.floorplan.plan import TEMPERATURES, Fixture, FloorPlan, Shelf, Spot,
 from stores.infra.errors import Invalid, Problem
 from stores.infra.text import text_problem
 
+#: A point (entrance, checkout) within this many metres of walkable space counts as in it:
+#: exports put doors on the wall line, where an exact test answers by floating-point noise.
+#: The compile then moves it into the navigable space (``routing.visibility.snap_into``).
+POINT_TOLERANCE_M = 0.01
+
 
 class PlanInvalid(Invalid):
     """A floor plan broke one or more rules; ``problems`` lists each with its feature id."""
@@ -29,7 +34,9 @@ class PlanInvalid(Invalid):
 class PlanLimits:
     max_features: int = 20_000
     max_vertices: int = 400_000
-    max_coordinate_m: float = 5_000.0
+    #: Any projected grid fits (UTM northings reach 10,000 km); the plan itself is small.
+    max_coordinate_m: float = 10_000_000.0
+    max_extent_m: float = 5_000.0
     max_area_m2: float = 100_000.0
     min_area_m2: float = 4.0
     shelf_side_m: float = 1.0
@@ -78,7 +85,7 @@ def _check_coordinates(geometry: dict[str, Any], limits: PlanLimits) -> tuple[st
         if not (math.isfinite(x) and math.isfinite(y)):
             return "coordinates must be finite numbers", count
         if abs(x) > limits.max_coordinate_m or abs(y) > limits.max_coordinate_m:
-            return f"coordinate ({x}, {y}) is more than {limits.max_coordinate_m:g} m from the origin", count
+            return f"coordinate ({x}, {y}) is more than {limits.max_coordinate_m:,.0f} m from the origin", count
     return None, count
 
 
@@ -251,6 +258,10 @@ def parse_plan(document: Any, limits: PlanLimits | None = None) -> FloorPlan:
     if not reading.outlines:
         raise PlanInvalid(f"The floor plan has {len(reading.problems)} problem(s).", reading.problems)
     where, outline = reading.outlines[0]
+    x0, y0, x1, y1 = outline.bounds
+    if max(x1 - x0, y1 - y0) > limits.max_extent_m:
+        message = f"the outline spans {max(x1 - x0, y1 - y0):,.0f} m; at most {limits.max_extent_m:,.0f} m"
+        raise PlanInvalid("The outline is too large.", [Problem("bad_area", message, pointer=where)])
     if not limits.min_area_m2 <= outline.area <= limits.max_area_m2:
         message = f"floor area {outline.area:.0f} m² is outside {limits.min_area_m2:g}..{limits.max_area_m2:g} m²"
         raise PlanInvalid("The outline's area is out of range.", [Problem("bad_area", message, pointer=where)])
@@ -297,7 +308,7 @@ def geometric_problems(plan: FloorPlan, limits: PlanLimits) -> list[Problem]:
     shapely.prepare(walkable)
     for kind, spots in (("entrance", plan.entrances), ("checkout", plan.checkouts)):
         for spot in spots:
-            if not walkable.covers(spot.point):
+            if not shapely.dwithin(walkable, spot.point, POINT_TOLERANCE_M):
                 problems.append(Problem("not_walkable", f"the {kind} is not in walkable space", feature_id=spot.id))
     if not plan.entrances:
         problems.append(Problem("missing_entrance", "a plan needs at least one entrance", pointer="/features"))

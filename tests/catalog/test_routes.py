@@ -17,6 +17,7 @@ from litestar.testing import TestClient
 from shapely.geometry import LineString, Point
 
 from api.cli import _load_demo
+from catalog.route import START_SNAP_M
 from routing.visibility import grown
 from stores.floorplan.compile import navigable_space
 from stores.floorplan.parse import parse_plan
@@ -136,10 +137,25 @@ def test_free_text_items_and_chosen_start_and_end(planned: TestClient) -> None:
 def test_replanning_from_where_the_shopper_stands(planned: TestClient) -> None:
     result = route(planned, [{"sku": "peas-1"}], start={"x": 9.5, "y": 4.5})
     start = result["stops"][0]
-    assert start["id"] is None and (start["x"], start["y"]) == (9.5, 4.5)
+    assert start["id"] is None and (start["x"], start["y"]) == (9.5, 4.5) and "snapped_m" not in result
     check_walk(result)
-    outside = planned.post("/v1/stores/s1/route", json={"items": [{"sku": "peas-1"}], "start": {"x": 2.5, "y": 6.5}})
+    outside = planned.post("/v1/stores/s1/route", json={"items": [{"sku": "peas-1"}], "start": {"x": 30, "y": 6.5}})
     assert outside.status_code == 422 and outside.json()["errors"][0]["pointer"] == "/start"
+
+
+@pytest.mark.parametrize("where", [(2.5, 6.5), (2.5, 7.28), (9.5, 4.5 - 0.28 - 0.5), (-0.9, 3.0)])
+def test_a_start_a_little_off_the_walkable_space_is_moved_into_it(
+    planned: TestClient, where: tuple[float, float]
+) -> None:
+    """Indoor positioning is off by a metre, and a shopper at a shelf stands in the clearance the
+    walkable space keeps from it: inside a gondola, 0.28 m from its face, just outside the wall."""
+    assert not NAV.covers(Point(where))
+    result = route(planned, [{"sku": "peas-1"}], start={"x": where[0], "y": where[1]})
+    start = result["stops"][0]
+    assert NAV.distance(Point(start["x"], start["y"])) < 0.02  # in the walkable space, to the answer's rounding
+    assert math.dist((start["x"], start["y"]), where) <= START_SNAP_M
+    assert result["snapped_m"] == pytest.approx(math.dist((start["x"], start["y"]), where), abs=0.02)
+    check_walk(result)
 
 
 def test_bad_route_requests(planned: TestClient) -> None:
@@ -208,7 +224,7 @@ def test_route_drawn_over_the_plan(planned: TestClient) -> None:
 
 def test_with_several_entrances_the_walk_starts_at_the_best_one(store: TestClient) -> None:
     plan = ascii_plan(TWO_AISLES.replace("E............C", "E.....C......E"))
-    assert put_json(store, "/v1/stores/s1/floorplan", plan).status_code == 201
+    assert put_json(store, "/v1/stores/s1/floorplan?publish=true", plan).status_code == 201
     assert put_json(store, "/v1/stores/s1/placements", PLANOGRAM).status_code == 200
     chose = set()
     for items in ([{"sku": "bread-1"}], [{"sku": "rice-1"}, {"sku": "milk-1"}], [{"sku": "peas-1"}],
