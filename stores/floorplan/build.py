@@ -4,7 +4,9 @@ validate and compile. Pure CPU work on the upload's bytes: the compile process r
 
 from __future__ import annotations
 
+import io
 import time
+import zipfile
 from typing import Any
 
 import orjson
@@ -15,22 +17,45 @@ from stores.floorplan.parse import PlanInvalid, PlanLimits, parse_plan
 from stores.floorplan.plan import FloorPlan
 from stores.infra.errors import Problem, UnsupportedMedia
 
+DXF_MEDIA = ("image/vnd.dxf", "application/dxf", "application/x-dxf", "image/x-dxf")
+
 
 def upload_format(body: bytes, content_type: str) -> str:
-    """The upload's source format ("geojson" or "imdf"), from its media type and first bytes;
-    reading it is left to :func:`build_upload` (in the compile process)."""
+    """The upload's source format ("geojson", "imdf" for a zip, "dxf"), from its media type and
+    first bytes; reading it is left to :func:`build_upload` (in the compile process)."""
     media = content_type.split(";")[0].strip().lower()
     if media in ("application/zip", "application/x-zip-compressed") or body[:4] == b"PK\x03\x04":
-        return "imdf"
+        return "imdf"  # or a zipped DXF drawing: decode_upload looks inside
+    if (
+        media in DXF_MEDIA
+        or body[:18] == b"AutoCAD Binary DXF"
+        or body.lstrip()[:10] in (b"0\r\nSECTION", b"0\nSECTION")
+    ):
+        return "dxf"
     if media not in ("application/json", "application/geo+json", ""):
         raise UnsupportedMedia(
-            f"Send a floor plan as application/json (GeoJSON v1) or application/zip (IMDF), not {media!r}."
+            f"Send a floor plan as application/json (GeoJSON v1), application/zip (IMDF, or a DXF drawing with its "
+            f"mapping) or image/vnd.dxf (DXF), not {media!r}."
         )
     return "geojson"
 
 
+def _holds_drawing(body: bytes) -> bool:
+    """A zip of a DXF drawing (no IMDF manifest, a .dxf member)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(body)) as archive:
+            names = [n.lower() for n in archive.namelist()[:10_000]]
+    except (zipfile.BadZipFile, EOFError, ValueError, OSError):
+        return False
+    return any(n.endswith(".dxf") for n in names) and not any(n.rpartition("/")[2] == "manifest.json" for n in names)
+
+
 def decode_upload(body: bytes, source_format: str) -> Any:
-    """The v1 GeoJSON document of an upload body (an IMDF archive is converted)."""
+    """The v1 GeoJSON document of an upload body (an IMDF archive or a DXF drawing is converted)."""
+    if source_format == "dxf" or (source_format == "imdf" and _holds_drawing(body)):
+        from stores.floorplan.dxf import dxf_to_v1
+
+        return dxf_to_v1(body)
     if source_format == "imdf":
         from stores.floorplan.imdf import imdf_to_v1
 
@@ -56,5 +81,8 @@ def build_upload(body: bytes, source_format: str) -> tuple[FloorPlan, Compiled, 
     """Read (an IMDF archive is converted), parse, validate and compile an upload body: all the
     work an upload costs, so that the compile process bounds all of it in time and memory."""
     started = time.perf_counter()
-    plan, compiled, _ = build(decode_upload(body, source_format))
+    document = decode_upload(body, source_format)
+    imported = document.pop("import", None) if source_format != "geojson" else None
+    plan, compiled, _ = build(document)
+    plan.imported = imported
     return plan, compiled, time.perf_counter() - started

@@ -2,8 +2,12 @@
 
 IMDF is in WGS84; v1 is in metres. The archive is projected to an azimuthal equidistant frame
 centred on the venue's display point (north up), and that point becomes the plan's ``georef``.
-One level is imported: the one with ordinal 0 (else the lowest). The mapping is written down in
-docs/floorplan-format.md.
+
+Real exports are venues, not shop floors: several buildings and levels, rooms joined only by
+their openings, stairs and lifts, fixtures without a shelving category. One level is imported
+(chosen as below, or named by the manager); its walls are drawn from the unit boundaries with the
+openings cut through them, and a report says, per level, what became what and what was skipped
+and why. The mapping is written down in docs/floorplan-format.md.
 """
 
 from __future__ import annotations
@@ -12,15 +16,19 @@ import io
 import math
 import zipfile
 import zlib
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import orjson
 import shapely
 from pyproj import Transformer
-from shapely.geometry import LineString, Polygon, mapping, shape
+from shapely.geometry import LineString, Point, Polygon, shape
+from shapely.geometry.base import BaseGeometry
 
+from routing.visibility import snap_into
+from stores.floorplan.importing import MAPPING_FILE, long_faces, temperature_of, v1_feature
 from stores.floorplan.parse import PlanInvalid
 from stores.infra.errors import Problem
 
@@ -28,14 +36,30 @@ MAX_ARCHIVE_BYTES = 50 * 1024 * 1024
 MAX_MEMBER_BYTES = 50 * 1024 * 1024
 
 #: Unit categories a shopper walks through; every other unit is an obstacle.
-WALKABLE_UNITS = {
+WALKABLE_UNITS = frozenset({
     "walkway", "room", "unspecified", "unenclosedarea", "lobby", "foodservice", "ramp", "footbridge",
     "platform", "waitingroom", "opentobelow_walkable",
-}  # fmt: skip
+})  # fmt: skip
 #: Amenity categories that are places to pay.
-CHECKOUT_AMENITIES = {"cashier", "checkout", "paystation", "selfcheckout"}
-#: Fixture categories whose long faces hold products.
-SHELF_FIXTURES = {"shelving", "shelf", "gondola", "rack", "display", "refrigerator", "freezer"}
+CHECKOUT_AMENITIES = frozenset({"cashier", "checkout", "paystation", "selfcheckout"})
+#: Fixture categories whose long faces hold products (not IMDF's own: tools that know shelving use them).
+SHELF_FIXTURES = frozenset({"shelving", "shelf", "gondola", "rack", "display", "refrigerator", "freezer"})
+#: Without any of those: fixtures of these categories, standing in a walkable unit and shaped like
+#: a gondola (SHELF_MIN_LENGTH_M long, SHELF_MIN_ASPECT times as long as deep), hold products.
+SHAPED_SHELF_FIXTURES = frozenset({"furniture", "obstruction", "kiosk", "unspecified", ""})
+SHELF_MIN_LENGTH_M = 1.5
+SHELF_MIN_ASPECT = 2.0
+#: Walls are drawn where units meet, this thick (half on each side of the shared boundary),
+#: except between units of these open-plan categories, which join where they touch.
+WALL_M = 0.1
+OPEN_PLAN_UNITS = frozenset({"walkway", "unenclosedarea", "lobby", "footbridge", "platform", "ramp",
+                             "opentobelow_walkable"})  # fmt: skip
+#: An opening cuts through the walls this far to each side of its line.
+DOOR_REACH_M = 0.6
+#: An amenity drawn inside a counter counts as a checkout when walkable space is this close.
+AMENITY_REACH_M = 2.0
+#: Most entries the report lists as skipped (the rest are counted).
+REPORT_ITEMS = 100
 
 
 def _fail(message: str, code: str = "bad_imdf", pointer: str = "") -> PlanInvalid:
@@ -59,27 +83,53 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
         ) from exc
 
 
-def _read_collection(archive: zipfile.ZipFile, name: str, required: bool = False) -> list[dict[str, Any]]:
-    try:
-        info = archive.getinfo(name)
-    except KeyError:
-        if required:
-            raise _fail(f"{name} is missing", "imdf_missing_file", f"/{name}") from None
-        return []
-    if info.file_size > MAX_MEMBER_BYTES:
-        raise _fail(f"{name} is larger than {MAX_MEMBER_BYTES} bytes", "imdf_too_large", f"/{name}")
-    try:
-        document = orjson.loads(_read_member(archive, info))
-    except orjson.JSONDecodeError as exc:
-        raise _fail(f"{name} is not JSON: {exc}", "malformed_json", f"/{name}") from exc
-    features = document.get("features") if isinstance(document, dict) else None
-    if not isinstance(features, list):
-        raise _fail(f"{name} is not a FeatureCollection", "bad_imdf", f"/{name}")
-    if len(features) > MAX_FEATURES:
-        raise _fail(f"{name} has {len(features)} features; at most {MAX_FEATURES}", "imdf_too_large", f"/{name}")
-    for index, feature in enumerate(features):
-        _check_feature(feature, name, index)
-    return features
+class _Archive:
+    """The archive's members, read from its top or from the one folder it was zipped as."""
+
+    def __init__(self, archive: zipfile.ZipFile) -> None:
+        self.archive = archive
+        names = [n for n in archive.namelist() if not n.startswith("__MACOSX/") and not n.endswith("/")]
+        if "manifest.json" in names:
+            self.root = ""
+        else:
+            folders = sorted({n[: -len("manifest.json")] for n in names if n.endswith("/manifest.json")})
+            if len(folders) != 1 or folders[0].count("/") != 1:
+                found = f" (found in {', '.join(folders[:5])})" if folders else ""
+                message = f"manifest.json is missing: looked at the top and in one folder{found}"
+                raise _fail(message, "imdf_missing_file", "/manifest.json")
+            self.root = folders[0]
+
+    def info(self, name: str) -> zipfile.ZipInfo | None:
+        try:
+            return self.archive.getinfo(self.root + name)
+        except KeyError:
+            return None
+
+    def json(self, name: str) -> Any:
+        info = self.info(name)
+        if info is None:
+            return None
+        if info.file_size > MAX_MEMBER_BYTES:
+            raise _fail(f"{name} is larger than {MAX_MEMBER_BYTES} bytes", "imdf_too_large", f"/{name}")
+        try:
+            return orjson.loads(_read_member(self.archive, info))
+        except orjson.JSONDecodeError as exc:
+            raise _fail(f"{name} is not JSON: {exc}", "malformed_json", f"/{name}") from exc
+
+    def collection(self, name: str, required: bool = False) -> list[dict[str, Any]]:
+        document = self.json(name)
+        if document is None:
+            if required:
+                raise _fail(f"{name} is missing", "imdf_missing_file", f"/{name}")
+            return []
+        features = document.get("features") if isinstance(document, dict) else None
+        if not isinstance(features, list):
+            raise _fail(f"{name} is not a FeatureCollection", "bad_imdf", f"/{name}")
+        if len(features) > MAX_FEATURES:
+            raise _fail(f"{name} has {len(features)} features; at most {MAX_FEATURES}", "imdf_too_large", f"/{name}")
+        for index, feature in enumerate(features):
+            _check_feature(feature, name, index)
+        return features
 
 
 def _check_feature(feature: Any, name: str, index: int) -> None:
@@ -97,8 +147,61 @@ def _check_feature(feature: Any, name: str, index: int) -> None:
         raise _fail(f"feature {fid} in {name}: geometry must be an object or null", "bad_imdf", pointer)
 
 
+@dataclass(frozen=True, slots=True)
+class Mapping:
+    """What the manager says about the archive (``aislepath.json``), each entry optional:
+    ``level`` (the level's id), ``walkable_unit_categories``, ``shelf_fixture_categories``,
+    ``shelf_fixture_ids`` (alone, exactly these fixtures hold products), ``checkout_amenity_categories``."""
+
+    level: str | None = None
+    walkable_units: frozenset[str] = WALKABLE_UNITS
+    shelf_categories: frozenset[str] = SHELF_FIXTURES
+    shelf_ids: frozenset[str] = frozenset()
+    checkout_amenities: frozenset[str] = CHECKOUT_AMENITIES
+
+    @classmethod
+    def read(cls, document: Any) -> Mapping:
+        if document is None:
+            return cls()
+        pointer = f"/{MAPPING_FILE}"
+        known = {"level", "walkable_unit_categories", "shelf_fixture_categories", "shelf_fixture_ids",
+                 "checkout_amenity_categories"}  # fmt: skip
+        if not isinstance(document, dict) or set(document) - known:
+            extra = sorted(set(document) - known) if isinstance(document, dict) else []
+            message = f"{MAPPING_FILE} must be an object with keys {sorted(known)}" + (
+                f"; unknown: {extra}" if extra else ""
+            )
+            raise _fail(message, "bad_mapping", pointer)
+
+        def strings(key: str, default: frozenset[str]) -> frozenset[str]:
+            value = document.get(key)
+            if value is None:
+                return default
+            if not isinstance(value, list) or not all(isinstance(v, str) and len(v) <= 200 for v in value):
+                raise _fail(f"{MAPPING_FILE}: {key} must be a list of strings", "bad_mapping", f"{pointer}/{key}")
+            return frozenset(v.lower() if key.endswith("categories") else v for v in value[:10_000])
+
+        level = document.get("level")
+        if level is not None and not isinstance(level, str):
+            raise _fail(f"{MAPPING_FILE}: level must be a level's id", "bad_mapping", f"{pointer}/level")
+        return cls(
+            level=level,
+            walkable_units=strings("walkable_unit_categories", WALKABLE_UNITS),
+            # Fixtures named by id are the shelving, unless categories are named too.
+            shelf_categories=strings(
+                "shelf_fixture_categories", frozenset() if "shelf_fixture_ids" in document else SHELF_FIXTURES
+            ),
+            shelf_ids=strings("shelf_fixture_ids", frozenset()),
+            checkout_amenities=strings("checkout_amenity_categories", CHECKOUT_AMENITIES),
+        )
+
+
 def _props(feature: dict[str, Any]) -> dict[str, Any]:
     return feature.get("properties") or {}
+
+
+def _category(feature: dict[str, Any]) -> str:
+    return str(_props(feature).get("category") or "").lower()
 
 
 def _name(feature: dict[str, Any]) -> str | None:
@@ -118,33 +221,40 @@ def _ordinal(level: dict[str, Any]) -> int:
 
 
 def imdf_to_v1(data: bytes) -> dict[str, Any]:
-    """A v1 GeoJSON document from an IMDF zip (raises PlanInvalid naming what is wrong)."""
+    """A v1 GeoJSON document from an IMDF zip (raises PlanInvalid naming what is wrong). Its
+    ``import`` member is the report: per level what became what, what was skipped and why."""
     if len(data) > MAX_ARCHIVE_BYTES:
         raise _fail("archive too large", "imdf_too_large")
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
+        zipped = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as exc:
         raise _fail("not a zip archive") from exc
-    with archive:
-        if sum(i.file_size for i in archive.infolist()) > 4 * MAX_ARCHIVE_BYTES:
+    with zipped:
+        if sum(i.file_size for i in zipped.infolist()) > 4 * MAX_ARCHIVE_BYTES:
             raise _fail("archive expands too much", "imdf_too_large")
-        _read_manifest(archive)
-        venues = _read_collection(archive, "venue.geojson", required=True)
-        levels = _read_collection(archive, "level.geojson", required=True)
-        units = _read_collection(archive, "unit.geojson", required=True)
-        fixtures = _read_collection(archive, "fixture.geojson")
-        openings = _read_collection(archive, "opening.geojson")
-        amenities = _read_collection(archive, "amenity.geojson")
-        sections = _read_collection(archive, "section.geojson")
-    if not levels:
+        archive = _Archive(zipped)
+        _check_manifest(archive.json("manifest.json"))
+        mapping_ = Mapping.read(archive.json(MAPPING_FILE))
+        venue = _Venue(
+            venues=archive.collection("venue.geojson", required=True),
+            levels=archive.collection("level.geojson", required=True),
+            units=archive.collection("unit.geojson", required=True),
+            fixtures=archive.collection("fixture.geojson"),
+            openings=archive.collection("opening.geojson"),
+            amenities=archive.collection("amenity.geojson"),
+            sections=archive.collection("section.geojson"),
+        )
+    if not venue.levels:
         raise _fail("level.geojson has no levels", pointer="/level.geojson")
-    level = min(levels, key=lambda f: (abs(_ordinal(f)), _ordinal(f)))
-    venue = _Venue(venues, units, fixtures, openings, amenities, sections)
+    level, levels_report = _choose_level(venue, mapping_)
     try:
-        return _convert(level, venue)
+        document = _convert(level, venue, mapping_)
     except (TypeError, ValueError, AttributeError, KeyError, IndexError, shapely.errors.ShapelyError) as exc:
         # Anything the checks above did not foresee: still a 422 that says where, never a 500.
         raise _fail(f"a feature could not be converted ({type(exc).__name__}: {exc})") from exc
+    document["import"] = {"format": "imdf", "folder": archive.root or None, "levels": levels_report,
+                          **document.pop("import")}  # fmt: skip
+    return document
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,11 +262,52 @@ class _Venue:
     """The archive's feature collections (structure checked)."""
 
     venues: list[dict[str, Any]]
+    levels: list[dict[str, Any]]
     units: list[dict[str, Any]]
     fixtures: list[dict[str, Any]]
     openings: list[dict[str, Any]]
     amenities: list[dict[str, Any]]
     sections: list[dict[str, Any]]
+
+
+def _choose_level(venue: _Venue, mapping_: Mapping) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The level to import: the one the mapping names, else of the levels with walkable units
+    the one with ordinal closest to 0 (the ground floor), the largest walkable area among equals."""
+    walkable: Counter[str] = Counter()
+    units: Counter[str] = Counter()
+    for unit in venue.units:
+        level_id = str(_props(unit).get("level_id"))
+        units[level_id] += 1
+        if _category(unit) in mapping_.walkable_units:
+            try:
+                walkable[level_id] += round(shape(unit["geometry"]).area * 1e10)  # degrees², scaled
+            except (KeyError, TypeError, ValueError, AttributeError, IndexError, shapely.errors.ShapelyError):
+                continue
+    ids = [str(level["id"]) for level in venue.levels]
+    if mapping_.level is not None:
+        if mapping_.level not in ids:
+            message = f"{MAPPING_FILE} names level {mapping_.level!r}; the archive's levels are {ids[:20]}"
+            raise _fail(message, "bad_mapping", f"/{MAPPING_FILE}/level")
+        chosen = venue.levels[ids.index(mapping_.level)]
+    else:
+        usable = [level for level in venue.levels if walkable[str(level["id"])] > 0]
+        if not usable:
+            raise _fail("no level has a unit of a walkable category", "bad_imdf", "/unit.geojson")
+        chosen = min(usable, key=lambda f: (abs(_ordinal(f)), -_ordinal(f), -walkable[str(f["id"])]))
+    report = []
+    for level in venue.levels:
+        level_id = str(level["id"])
+        if level is chosen:
+            what = "imported" + (f" (named in {MAPPING_FILE})" if mapping_.level else "")
+        elif not walkable[level_id]:
+            what = "skipped: no unit of a walkable category"
+        else:
+            what = f'skipped: one level is imported; name this one in {MAPPING_FILE} as {{"level": "{level_id}"}}'
+        buildings = _props(level).get("building_ids")
+        report.append({"id": level_id, "name": _name(level), "ordinal": _ordinal(level),
+                       "building_ids": buildings if isinstance(buildings, list) else None,
+                       "units": units[level_id], "result": what})  # fmt: skip
+    return chosen, report
 
 
 class _Projector:
@@ -181,48 +332,201 @@ class _Projector:
         return shapely.make_valid(shapely.transform(geom, self._to_metres, interleaved=False))
 
 
+@dataclass
+class _Report:
+    """What the conversion of one level made, and what it skipped and why."""
+
+    made: Counter[str] = field(default_factory=Counter)
+    skipped: list[dict[str, str]] = field(default_factory=list)
+    skipped_count: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def skip(self, file: str, fid: Any, why: str) -> None:
+        self.skipped_count += 1
+        if len(self.skipped) < REPORT_ITEMS:
+            self.skipped.append({"file": file, "id": str(fid), "why": why})
+
+    def as_json(self, level: dict[str, Any]) -> dict[str, Any]:
+        return {"level": str(level["id"]), "made": dict(sorted(self.made.items())), "notes": self.notes,
+                "skipped": self.skipped, "skipped_count": self.skipped_count}  # fmt: skip
+
+
+@dataclass
+class _Level:
+    """One level in metres: its outline, its units split into walkable space and obstacles."""
+
+    outline: Polygon
+    walkable: BaseGeometry  # the walkable units, as drawn
+    rooms: list[BaseGeometry]  # walkable space in walls: the open-plan units together, each other unit
+    obstacles: list[tuple[dict[str, Any], Polygon]]  # the other units, clipped to the outline
+    unit_category: dict[str, str]  # unit id -> category
+    unit_geometry: dict[str, BaseGeometry]
+
+
 def _outline(level: dict[str, Any], project: _Projector) -> Polygon:
     outline = project.metres(level, "level.geojson")
-    if outline.geom_type == "MultiPolygon":
-        outline = max(outline.geoms, key=lambda g: g.area)
+    if outline.geom_type in ("MultiPolygon", "GeometryCollection"):
+        parts = _polygons(outline)
+        if not parts:
+            raise _fail(f"level {level['id']}: its geometry has no area", pointer="/level.geojson")
+        outline = max(parts, key=lambda g: g.area)
     if outline.geom_type != "Polygon":
         message = f"level {level['id']}: its geometry must be a Polygon, not a {outline.geom_type}"
         raise _fail(message, pointer="/level.geojson")
     return outline
 
 
-def _obstacles(units: list[dict[str, Any]], outline: Polygon, project: _Projector) -> list[dict[str, Any]]:
+def _level(
+    level: dict[str, Any], units: list[dict[str, Any]], project: _Projector, mapping_: Mapping, report: _Report
+) -> _Level:
+    outline = _outline(level, project)
+    walkable_parts: list[BaseGeometry] = []
+    open_plan: list[BaseGeometry] = []
+    obstacles: list[tuple[dict[str, Any], Polygon]] = []
+    categories: dict[str, str] = {}
+    geometries: dict[str, BaseGeometry] = {}
+    for unit in units:
+        category = _category(unit) or "unspecified"
+        geom = project.metres(unit, "unit.geojson").intersection(outline)
+        categories[str(unit["id"])], geometries[str(unit["id"])] = category, geom
+        if category in mapping_.walkable_units:
+            (open_plan if category in OPEN_PLAN_UNITS else walkable_parts).append(geom)
+            report.made[f"walkable unit ({category})"] += 1
+        else:
+            polygons = _polygons(geom)
+            obstacles += [(unit, p) for p in polygons]
+            report.made[f"obstacle unit ({category})"] += 1
+    rooms = ([shapely.union_all(open_plan)] if open_plan else []) + walkable_parts
+    return _Level(outline, shapely.union_all(rooms), rooms, obstacles, categories, geometries)
+
+
+def _side(space: _Level, point: Point) -> str:
+    """What a point beside an opening is in: outside the level, a walkable unit, or another unit's
+    category (stairs, elevator, …); ``wall`` when it is in no unit."""
+    if not space.outline.covers(point):
+        return "outside"
+    if space.walkable.covers(point):
+        return "walkable"
+    for unit_id, geom in space.unit_geometry.items():
+        if geom.covers(point):
+            return space.unit_category[unit_id]
+    return "wall"
+
+
+def _openings(
+    openings: list[dict[str, Any]], space: _Level, project: _Projector, report: _Report
+) -> tuple[list[Polygon], list[dict[str, Any]]]:
+    """Door passages through the walls, and the entrances: pedestrian openings with walkable
+    space on one side and the outside of the level on the other."""
+    passages: list[Polygon] = []
+    entrances: list[dict[str, Any]] = []
+    for opening in openings:
+        category = _category(opening)
+        line = project.metres(opening, "opening.geojson")
+        if not isinstance(line, LineString) or line.length < 0.3:
+            report.skip("opening.geojson", opening["id"], "not a line at least 0.3 m long")
+            continue
+        (x0, y0), (x1, y1) = line.coords[0], line.coords[-1]
+        length = math.hypot(x1 - x0, y1 - y0) or 1.0
+        normal = ((y0 - y1) / length, (x1 - x0) / length)
+        middle = line.interpolate(0.5, normalized=True)
+        sides = {
+            _side(space, Point(middle.x + k * DOOR_REACH_M * normal[0], middle.y + k * DOOR_REACH_M * normal[1]))
+            for k in (1, -1)
+        }
+        if "walkable" not in sides:
+            report.skip("opening.geojson", opening["id"], f"no walkable unit beside it ({' / '.join(sorted(sides))})")
+            continue
+        other = (sides - {"walkable"}) or {"walkable"}
+        if other == {"outside"} and category.startswith("pedestrian"):
+            point = space.outline.exterior.interpolate(space.outline.exterior.project(middle))
+            entrances.append(v1_feature("entrance", point, id=str(opening["id"])))
+            report.made["entrance (pedestrian opening in the outer wall)"] += 1
+        elif other == {"outside"}:
+            report.skip("opening.geojson", opening["id"], f"an outer door of category {category!r} is no entrance")
+            continue
+        elif other != {"walkable"} and other != {"wall"}:
+            report.skip("opening.geojson", opening["id"], f"opens into {' / '.join(sorted(other))}, not walkable here")
+            continue
+        passages.append(line.buffer(DOOR_REACH_M, cap_style="flat"))
+        report.made["door between walkable units" if other != {"outside"} else "door cut in the outer wall"] += 1
+    return passages, entrances
+
+
+def _walls(space: _Level, passages: list[Polygon], report: _Report) -> list[dict[str, Any]]:
+    """Where no walkable unit is (walls between units, the level beyond its units), as fixtures;
+    the openings are the only ways between units. A level without openings joins its walkable
+    units where they touch."""
+    if passages:
+        walkable = shapely.union_all(
+            [room.buffer(-WALL_M / 2, join_style="mitre") for room in space.rooms]
+            + [shapely.intersection(p, space.outline) for p in passages]
+        )
+    else:
+        walkable = space.walkable
+        report.notes.append("the level has no usable openings: walkable units are joined where they touch")
+    taken = shapely.union_all([p for _, p in space.obstacles]) if space.obstacles else Polygon()
+    walls = space.outline.difference(walkable).difference(taken)
+    out = [v1_feature("fixture", p, id=f"wall-{i}", name="wall") for i, p in enumerate(_polygons(walls), start=1)]
+    report.made["wall fixture"] += len(out)
+    return out
+
+
+def _obstacle_units(space: _Level) -> list[dict[str, Any]]:
     """Units a shopper does not walk through, as fixtures."""
     out = []
-    for unit in units:
-        category = str(_props(unit).get("category", "unspecified"))
-        if category not in WALKABLE_UNITS:
-            for poly in _polygons(project.metres(unit, "unit.geojson").intersection(outline)):
-                out.append(_feature("fixture", poly, id=f"unit-{unit['id']}", name=_name(unit) or category))
+    seen: Counter[str] = Counter()
+    for unit, poly in space.obstacles:
+        uid = f"unit-{unit['id']}"
+        seen[uid] += 1
+        fid = uid if seen[uid] == 1 else f"{uid}-{seen[uid] - 1}"
+        out.append(v1_feature("fixture", poly, id=fid, name=_name(unit) or _category(unit) or "unit"))
     return out
 
 
-def _fixtures(fixtures: list[dict[str, Any]], outline: Polygon, project: _Projector) -> list[dict[str, Any]]:
-    """Fixtures, and the long faces of shelving fixtures as shelves."""
-    out = []
+def _is_gondola(poly: Polygon) -> bool:
+    rect = shapely.minimum_rotated_rectangle(poly)
+    x, y = rect.exterior.xy
+    sides = sorted(math.hypot(x[i + 1] - x[i], y[i + 1] - y[i]) for i in range(2))
+    return sides[1] >= SHELF_MIN_LENGTH_M and sides[1] >= SHELF_MIN_ASPECT * max(sides[0], 1e-9)
+
+
+def _fixtures(
+    fixtures: list[dict[str, Any]], space: _Level, project: _Projector, mapping_: Mapping, report: _Report
+) -> tuple[list[dict[str, Any]], list[Polygon]]:
+    """Fixtures (with their polygons), and the long faces of the ones that hold products as shelves: by category or id
+    (the mapping's, else the shelving categories); without any, by shape (see SHAPED_SHELF_FIXTURES)."""
+    placed = []
     for fixture in fixtures:
-        category = str(_props(fixture).get("category", "")).lower()
-        for i, poly in enumerate(_polygons(project.metres(fixture, "fixture.geojson").intersection(outline))):
-            fid = str(fixture["id"]) if i == 0 else f"{fixture['id']}-{i}"
-            out.append(_feature("fixture", poly, id=fid, name=_name(fixture)))
-            if category in SHELF_FIXTURES:
-                for side, face in _long_faces(poly):
-                    out.append(_feature("shelf", face, id=f"{fid}-{side}", label=f"{_name(fixture) or 'Shelf'} {side}"))
-    return out
-
-
-def _temperature(department: str) -> str:
-    lowered = department.lower()
-    if "frozen" in lowered:
-        return "frozen"
-    if "chill" in lowered or "dairy" in lowered or "refriger" in lowered:
-        return "chilled"
-    return "ambient"
+        parts = _polygons(project.metres(fixture, "fixture.geojson").intersection(space.outline))
+        if not parts:
+            report.skip("fixture.geojson", fixture["id"], "outside the level")
+        placed += [(fixture, i, poly) for i, poly in enumerate(parts)]
+    named = [f for f, _, _ in placed if _category(f) in mapping_.shelf_categories or f["id"] in mapping_.shelf_ids]
+    by_shape = not named
+    if by_shape and placed:
+        report.notes.append(
+            "no fixture has a shelving category: fixtures shaped like gondolas in walkable units hold products "
+            f"(or name them in {MAPPING_FILE})"
+        )
+    out = []
+    for fixture, i, poly in placed:
+        fid = str(fixture["id"]) if i == 0 else f"{fixture['id']}-{i}"
+        out.append(v1_feature("fixture", poly, id=fid, name=_name(fixture)))
+        if by_shape:
+            holds = (
+                _category(fixture) in SHAPED_SHELF_FIXTURES
+                and space.walkable.covers(poly.representative_point())
+                and _is_gondola(poly)
+            )
+        else:
+            holds = _category(fixture) in mapping_.shelf_categories or fixture["id"] in mapping_.shelf_ids
+        if holds:
+            for side, face in long_faces(poly):
+                out.append(v1_feature("shelf", face, id=f"{fid}-{side}", label=f"{_name(fixture) or 'Shelf'} {side}"))
+                report.made["shelf face"] += 1
+    report.made["fixture"] += len(placed)
+    return out, [poly for _, _, poly in placed]
 
 
 def _zones(sections: list[dict[str, Any]], outline: Polygon, project: _Projector) -> list[dict[str, Any]]:
@@ -232,69 +536,74 @@ def _zones(sections: list[dict[str, Any]], outline: Polygon, project: _Projector
         name = _name(section) or str(_props(section).get("category", "section"))
         for i, poly in enumerate(_polygons(project.metres(section, "section.geojson").intersection(outline))):
             zid = f"{section['id']}" + (f"-{i}" if i else "")
-            out.append(_feature("zone", poly, id=zid, department=name, temperature=_temperature(name)))
+            out.append(v1_feature("zone", poly, id=zid, department=name, temperature=temperature_of(name)))
     return out
 
 
-def _entrances(openings: list[dict[str, Any]], outline: Polygon, project: _Projector) -> list[dict[str, Any]]:
-    """Pedestrian openings in the outer wall, as entrances on the boundary."""
-    boundary = outline.exterior
-    out = []
-    for opening in openings:
-        if not str(_props(opening).get("category", "")).startswith("pedestrian"):
-            continue
-        line = project.metres(opening, "opening.geojson")
-        if line.distance(boundary) <= 0.5:  # a door in the outer wall is a way in
-            point = boundary.interpolate(boundary.project(line.interpolate(0.5, normalized=True)))
-            out.append(_feature("entrance", point, id=str(opening["id"])))
-    return out
-
-
-def _checkouts(amenities: list[dict[str, Any]], unit_ids: set[Any], project: _Projector) -> list[dict[str, Any]]:
-    """Places to pay in the level's units, as checkouts."""
+def _amenities(
+    amenities: list[dict[str, Any]],
+    space: _Level,
+    free: BaseGeometry,
+    project: _Projector,
+    mapping_: Mapping,
+    report: _Report,
+) -> list[dict[str, Any]]:
+    """Places to pay in the level's units, as checkouts (moved into walkable space when drawn in
+    a counter); other amenities are counted, not imported."""
     out = []
     for amenity in amenities:
         props = _props(amenity)
-        if str(props.get("category", "")).lower() not in CHECKOUT_AMENITIES:
-            continue
         linked = props.get("unit_ids") or []
         if not isinstance(linked, list) or not all(isinstance(u, str) for u in linked):
             raise _fail(f"amenity {amenity['id']}: unit_ids must be a list of ids", pointer="/amenity.geojson")
-        if set(linked) & unit_ids:
-            geom = project.metres(amenity, "amenity.geojson")
-            out.append(_feature("checkout", geom, id=str(amenity["id"]), type=props.get("category")))
+        if not set(linked) & set(space.unit_category):
+            continue  # another level's
+        category = _category(amenity)
+        if category not in mapping_.checkout_amenities:
+            report.made[f"amenity not imported ({category or 'no category'})"] += 1
+            continue
+        geom = project.metres(amenity, "amenity.geojson")
+        spot = snap_into(free, (geom.x, geom.y), AMENITY_REACH_M) if isinstance(geom, Point) else None
+        if spot is None:
+            report.skip("amenity.geojson", amenity["id"], f"no walkable space within {AMENITY_REACH_M:g} m")
+            continue
+        out.append(v1_feature("checkout", Point(spot), id=str(amenity["id"]), type=category))
+        report.made["checkout"] += 1
     return out
 
 
-def _convert(level: dict[str, Any], venue: _Venue) -> dict[str, Any]:
+def _convert(level: dict[str, Any], venue: _Venue, mapping_: Mapping) -> dict[str, Any]:
     """The v1 document of one level, from features whose structure has been checked."""
 
     def on_level(features: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return [f for f in features if _props(f).get("level_id") == level["id"]]
 
+    report = _Report()
     project = _Projector(_origin(venue.venues[0] if venue.venues else level))
-    outline = _outline(level, project)
-    units = on_level(venue.units)
+    space = _level(level, on_level(venue.units), project, mapping_, report)
+    passages, entrances = _openings(on_level(venue.openings), space, project, report)
+    zones = _zones(on_level(venue.sections), space.outline, project)
+    report.made["zone"] += len(zones)
+    fixtures, footprints = _fixtures(on_level(venue.fixtures), space, project, mapping_, report)
+    free = space.walkable.difference(shapely.union_all(footprints)) if footprints else space.walkable
     features = [
-        _feature("outline", outline),
-        *_obstacles(units, outline, project),
-        *_fixtures(on_level(venue.fixtures), outline, project),
-        *_zones(on_level(venue.sections), outline, project),
-        *_entrances(on_level(venue.openings), outline, project),
-        *_checkouts(venue.amenities, {u.get("id") for u in units}, project),
+        v1_feature("outline", space.outline),
+        *_walls(space, passages, report),
+        *_obstacle_units(space),
+        *fixtures,
+        *zones,
+        *entrances,
+        *_amenities(venue.amenities, space, free, project, mapping_, report),
     ]
     origin = project.origin
     return {"type": "FeatureCollection", "features": features,
-            "georef": {"lat": origin[1], "lon": origin[0], "bearing_deg": 0.0}}  # fmt: skip
+            "georef": {"lat": origin[1], "lon": origin[0], "bearing_deg": 0.0},
+            "import": report.as_json(level)}  # fmt: skip
 
 
-def _read_manifest(archive: zipfile.ZipFile) -> None:
-    try:
-        manifest = orjson.loads(archive.read("manifest.json"))
-    except KeyError:
-        raise _fail("manifest.json is missing", "imdf_missing_file", "/manifest.json") from None
-    except orjson.JSONDecodeError as exc:
-        raise _fail(f"manifest.json is not JSON: {exc}", "malformed_json", "/manifest.json") from exc
+def _check_manifest(manifest: Any) -> None:
+    if manifest is None:
+        raise _fail("manifest.json is missing", "imdf_missing_file", "/manifest.json")
     if not isinstance(manifest, dict) or not str(manifest.get("version", "")).startswith("1."):
         raise _fail("manifest.json must declare IMDF version 1.x", "bad_imdf", "/manifest.json")
 
@@ -326,21 +635,10 @@ def _origin(feature: dict[str, Any]) -> tuple[float, float]:
 
 def _polygons(geom: Any) -> list[Polygon]:
     parts = getattr(geom, "geoms", [geom])
-    return [p for p in parts if isinstance(p, Polygon) and p.area > 0.01]
-
-
-def _long_faces(polygon: Polygon) -> list[tuple[str, LineString]]:
-    """The two long sides of the fixture's minimum rotated rectangle (the faces shoppers pick from)."""
-    rect = shapely.minimum_rotated_rectangle(polygon)
-    coords = list(rect.exterior.coords)[:4]
-    edges = [LineString([coords[i], coords[(i + 1) % 4]]) for i in range(4)]
-    long_edges = sorted(range(4), key=lambda i: -edges[i].length)[:2]
-    return [(side, edges[i]) for side, i in zip("ab", sorted(long_edges), strict=True) if edges[i].length >= 0.5]
-
-
-def _feature(kind: str, geometry: Any, **props: Any) -> dict[str, Any]:
-    return {
-        "type": "Feature",
-        "geometry": orjson.loads(orjson.dumps(mapping(geometry))),
-        "properties": {"kind": kind, **{k: v for k, v in props.items() if v is not None}},
-    }
+    out: list[Polygon] = []
+    for p in parts:
+        if isinstance(p, Polygon) and p.area > 0.01:
+            out.append(p)
+        elif hasattr(p, "geoms"):
+            out += _polygons(p)
+    return out

@@ -55,6 +55,8 @@ class FloorPlan:
     entrances: list[Spot] = field(default_factory=list)
     checkouts: list[Spot] = field(default_factory=list)
     georef: dict[str, float] | None = None
+    #: What an import (IMDF, DXF) made of its source, for the upload's report; not part of the plan.
+    imported: dict[str, Any] | None = None
 
     @cached_property
     def walkable(self) -> BaseGeometry:

@@ -21,7 +21,8 @@ def kinds(document: dict) -> dict[str, int]:
 
 def test_mapping_of_a_grocery_archive() -> None:
     document = imdf_to_v1(grocery_imdf())
-    assert kinds(document) == {"outline": 1, "fixture": 6, "shelf": 8, "zone": 2, "entrance": 1, "checkout": 2}
+    # Fixtures: four gondolas, the desk, the storeroom, and the wall along the walkway's edge.
+    assert kinds(document) == {"outline": 1, "fixture": 7, "shelf": 8, "zone": 2, "entrance": 1, "checkout": 2}
     plan = parse_plan(document)
     assert plan.outline.area == pytest.approx(600.0, rel=0.005)  # 30 m x 20 m survives the projection
     assert {z.department: z.temperature for z in plan.zones} == {"Bakery": "ambient", "Frozen foods": "frozen"}
@@ -49,14 +50,16 @@ def test_not_a_zip() -> None:
 def test_imdf_upload_over_http(client: TestClient) -> None:
     client.post("/v1/stores", json={"id": "imdf", "name": "I", "lat": ORIGIN[1], "lon": ORIGIN[0]}, headers=ADMIN)
     response = client.put(
-        "/v1/stores/imdf/floorplan", content=grocery_imdf(), headers={**ADMIN, "content-type": "application/zip"}
+        "/v1/stores/imdf/floorplan?publish=true",
+        content=grocery_imdf(),
+        headers={**ADMIN, "content-type": "application/zip"},
     )
     assert response.status_code == 201, response.text
     versions = client.get("/v1/stores/imdf/floorplan/versions", headers=ADMIN).json()["versions"]
     assert versions[0]["source_format"] == "imdf"
     assert kinds(client.get("/v1/stores/imdf/floorplan").json())["shelf"] == 8
     broken = client.put(
-        "/v1/stores/imdf/floorplan",
+        "/v1/stores/imdf/floorplan?publish=true",
         content=grocery_imdf(drop=("unit.geojson",)),
         headers={**ADMIN, "content-type": "application/zip"},
     )

@@ -137,10 +137,13 @@ def test_a_self_intersecting_unit_is_repaired_not_a_crash() -> None:
 def test_every_damaged_archive_is_a_422_over_http_and_changes_nothing(client: TestClient) -> None:
     client.post("/v1/stores", json={"id": "venue", "name": "V", "lat": 1, "lon": 1}, headers=ADMIN)
     for case, make in CASES.items():
-        response = client.put("/v1/stores/venue/floorplan", content=make(), headers=ZIP)
+        response = client.put("/v1/stores/venue/floorplan?publish=true", content=make(), headers=ZIP)
         assert response.status_code == 422, (case, response.status_code, response.text[:300])
         assert response.headers["content-type"].startswith("application/problem+json")
     assert client.get("/v1/stores/venue").json()["floorplan_version"] is None
     assert (
-        client.put("/v1/stores/venue/floorplan", content=zip_imdf(grocery_imdf_files()), headers=ZIP).status_code == 201
+        client.put(
+            "/v1/stores/venue/floorplan?publish=true", content=zip_imdf(grocery_imdf_files()), headers=ZIP
+        ).status_code
+        == 201
     )
