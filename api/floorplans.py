@@ -4,27 +4,35 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 import orjson
 from litestar import Controller, Request, Response, get, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 
 from api.dependencies import Session
-from api.guards import MANAGER_READ, MANAGER_UPLOAD
+from api.guards import MANAGER_PUBLISH, MANAGER_READ, MANAGER_UPLOAD
+from api.routes import RouteIn, route_on_version
 from api.schemas import encoded
 from api.wiring import Wiring
 from catalog.publish import activate_plan, publish_plan
+from catalog.route import Route
 from stores.floorplan import service
 from stores.floorplan.parse import parse_plan
 from stores.floorplan.svg import render_svg
+
+VersionStatus = Literal["draft", "live", "published"]
+#: A version number in a path (a 32-bit integer in the database).
+Version = Annotated[int, Parameter(ge=1, le=2**31 - 1)]
 
 
 class UploadResult(msgspec.Struct):
     version: int
     report: dict[str, Any]
+    #: ``draft``: stored with its report and diff, not live; ``live``: published (``?publish=true``).
+    status: VersionStatus
 
 
 class VersionOut(msgspec.Struct):
@@ -34,6 +42,9 @@ class VersionOut(msgspec.Struct):
     created_by: str | None
     created_at: datetime
     live: bool
+    #: ``draft`` (never live), ``live``, or ``published`` (live before).
+    status: VersionStatus
+    published_at: datetime | None
 
 
 class VersionList(msgspec.Struct):
@@ -53,7 +64,14 @@ class FloorplanController(Controller):
         "/",
         guards=MANAGER_UPLOAD,
         status_code=201,
-        summary="Upload a floor plan (GeoJSON v1 or an IMDF zip); valid plans go live at once",
+        summary="Upload a floor plan (GeoJSON v1, IMDF zip) as a draft, or publish it at once",
+        description=(
+            "A valid plan is stored as a draft with its validation report and its diff against the live plan "
+            "(`report.diff`: shelves, entrances and checkouts added, removed, moved; placements it would drop). "
+            "`activate` publishes it. With `publish=true` it goes live at once instead (and counts against the "
+            "hourly upload limit; drafts have their own, larger one). Publishing a plan that drops placed products "
+            "needs `confirm_drops=true`, else 409 `drops_placements` and nothing changes."
+        ),
     )
     async def upload(
         self,
@@ -61,32 +79,94 @@ class FloorplanController(Controller):
         request: Request[Any, Any, Any],
         db: Session,
         services: NamedDependency[Wiring],
+        publish: FromQuery[bool] = False,
+        confirm_drops: FromQuery[bool] = False,
     ) -> UploadResult:
         body = await request.body()
         principal = getattr(request.state, "principal", None)
         content_type = request.headers.get("content-type", "")
         created_by = getattr(principal, "token_id", None)
-        uploaded = await publish_plan(db, services.compiler, store_id, body, content_type, created_by)
-        return UploadResult(uploaded.version, uploaded.report)
+        uploaded = await publish_plan(
+            db, services.compiler, store_id, body, content_type, created_by, publish, confirm_drops
+        )
+        return UploadResult(uploaded.version, uploaded.report, "live" if uploaded.live else "draft")
 
     @get("/", summary="The live floor plan as v1 GeoJSON")
     async def show(self, store_id: FromPath[str], db: Session) -> Response[dict[str, Any]]:
         version, source = await service.plan_source(db, store_id)
         return Response(encoded(source), media_type="application/json", headers={"X-Floorplan-Version": str(version)})
 
-    @get("/versions", guards=MANAGER_READ, summary="Every uploaded version, with its report (managers)")
+    @get("/versions", guards=MANAGER_READ, summary="Every stored version (drafts too), with its report (managers)")
     async def versions(self, store_id: FromPath[str], db: Session) -> VersionList:
         live, rows = await service.list_versions(db, store_id)
         return VersionList(
             [
-                VersionOut(r.version, r.source_format, r.report, r.created_by, r.created_at, r.version == live)
+                VersionOut(
+                    r.version, r.source_format, r.report, r.created_by, r.created_at, r.version == live,
+                    _status(r.version == live, r.published_at), r.published_at,
+                )
                 for r in rows
             ]
-        )
+        )  # fmt: skip
 
-    @post("/versions/{version:int}/activate", guards=MANAGER_UPLOAD, status_code=200, summary="Roll back or forward")
-    async def activate(self, store_id: FromPath[str], version: FromPath[int], db: Session) -> Activated:
-        return Activated(store_id, await activate_plan(db, store_id, version))
+    @get("/versions/{version:int}", guards=MANAGER_READ, summary="One version (a draft too) as v1 GeoJSON (managers)")
+    async def show_version(self, store_id: FromPath[str], version: Version, db: Session) -> Response[dict[str, Any]]:
+        _, source = await service.plan_source(db, store_id, version)
+        return Response(encoded(source), media_type="application/json", headers={"X-Floorplan-Version": str(version)})
+
+    @get(
+        "/versions/{version:int}/plan.svg",
+        guards=MANAGER_READ,
+        media_type="image/svg+xml",
+        summary="A picture of one version (a draft too; managers)",
+    )
+    async def version_svg(
+        self, store_id: FromPath[str], version: Version, db: Session, services: NamedDependency[Wiring]
+    ) -> Response[str]:
+        _, source = await service.plan_source(db, store_id, version)
+        return Response(await _picture(services, store_id, version, source), media_type="image/svg+xml")
+
+    @post(
+        "/versions/{version:int}/route",
+        guards=MANAGER_READ,
+        status_code=200,
+        summary="A route on one version (a draft's preview; managers)",
+        description="The same request and answer as `POST /stores/{store_id}/route`, on this version of the plan "
+        "with today's planogram; closures are not applied.",
+    )
+    async def version_route(
+        self,
+        store_id: FromPath[str],
+        version: Version,
+        data: JSONBody[RouteIn],
+        services: NamedDependency[Wiring],
+    ) -> Route:
+        return await route_on_version(services, store_id, version, data)
+
+    @post(
+        "/versions/{version:int}/activate",
+        guards=MANAGER_PUBLISH,
+        status_code=200,
+        summary="Publish a draft, or roll back or forward",
+        description="A version that drops placed products (their shelves are not in it) needs `confirm_drops=true`, "
+        "else 409 `drops_placements` and nothing changes.",
+    )
+    async def activate(
+        self, store_id: FromPath[str], version: Version, db: Session, confirm_drops: FromQuery[bool] = False
+    ) -> Activated:
+        return Activated(store_id, await activate_plan(db, store_id, version, confirm_drops))
+
+
+def _status(live: bool, published_at: datetime | None) -> VersionStatus:
+    return "live" if live else "draft" if published_at is None else "published"
+
+
+async def _picture(services: Wiring, store_id: str, version: int, source: bytes) -> str:
+    svg = services.pictures.get((store_id, version))
+    if svg is None:
+        title = f"{store_id} floor plan v{version}"
+        svg = services.pictures.put((store_id, version), await asyncio.to_thread(_plan_picture, source, title))
+    return svg
 
 
 def _plan_picture(source: bytes, title: str) -> str:
@@ -102,8 +182,5 @@ def _plan_picture(source: bytes, title: str) -> str:
 )
 async def floorplan_svg(store_id: FromPath[str], db: Session, services: NamedDependency[Wiring]) -> Response[str]:
     version, source = await service.plan_source(db, store_id)
-    svg = services.pictures.get((store_id, version))
-    if svg is None:
-        title = f"{store_id} floor plan v{version}"
-        svg = services.pictures.put((store_id, version), await asyncio.to_thread(_plan_picture, source, title))
+    svg = await _picture(services, store_id, version, source)
     return Response(svg, media_type="image/svg+xml", headers={"X-Floorplan-Version": str(version)})

@@ -8,7 +8,7 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 
-from api.ratelimit import RateLimits, client_address, rate_limited
+from api.ratelimit import RateLimits, client_address, publishing_or_draft, rate_limited
 from api.wiring import wiring_of
 from stores.tokens import Principal, authenticate
 
@@ -60,6 +60,7 @@ async def store_manager(connection: ASGIConnection[Any, Any, Any, Any], _: BaseR
 
 ADMIN_WRITE = [admin_only, rate_limited("write")]
 MANAGER_WRITE = [store_manager, rate_limited("write")]
-MANAGER_UPLOAD = [store_manager, rate_limited("upload")]
+MANAGER_UPLOAD = [store_manager, rate_limited(publishing_or_draft)]
+MANAGER_PUBLISH = [store_manager, rate_limited("upload")]
 MANAGER_READ = [store_manager, rate_limited("expensive")]
 SHOPPER_EXPENSIVE = [rate_limited("expensive")]

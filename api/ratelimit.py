@@ -49,6 +49,7 @@ class RateLimits:
             "expensive": _parse(settings.rate_limit_expensive),
             "write": _parse(settings.rate_limit_write),
             "upload": _parse(settings.rate_limit_upload),
+            "draft": _parse(settings.rate_limit_draft),
         }
         self._per_address = _parse(settings.rate_limit_per_address)
 
@@ -91,13 +92,19 @@ def client_key(connection: ASGIConnection[Any, Any, Any, Any]) -> tuple[str, str
     return f"address:{address}", address
 
 
-def rate_limited(name: str) -> Guard:
-    """A guard counting requests of class ``name``. Put it after the auth guards."""
+def rate_limited(name: str | Callable[[ASGIConnection[Any, Any, Any, Any]], str]) -> Guard:
+    """A guard counting requests of class ``name`` (or of the class it names for the request).
+    Put it after the auth guards."""
 
     async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         limits: RateLimits = connection.app.state.wiring.rate_limits
         client, address = client_key(connection)
-        await limits.check(name, client, address)
+        await limits.check(name if isinstance(name, str) else name(connection), client, address)
 
-    guard.__name__ = f"rate_limited_{name}"
+    guard.__name__ = f"rate_limited_{name if isinstance(name, str) else name.__name__}"
     return guard
+
+
+def publishing_or_draft(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """An upload that publishes at once counts as ``upload``; one that makes a draft, as ``draft``."""
+    return "upload" if connection.query_params.get("publish", "").lower() in ("true", "1") else "draft"

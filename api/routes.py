@@ -96,6 +96,16 @@ async def _route(services: Wiring, store_id: str, data: RouteIn) -> Route:
     return await plan_route(index, await services.search.get(), route_table, items, options)
 
 
+async def route_on_version(services: Wiring, store_id: str, version: int, data: RouteIn) -> Route:
+    """The route use case on another version of the store's plan (a draft's preview): nothing
+    closed, nothing held."""
+    options = _options(data, services.settings)
+    index = await services.locations.preview(store_id, version)
+    return await plan_route(
+        index, await services.search.get(), closures.open_table(index.artifact), to_items(data.items), options
+    )
+
+
 def _route_picture(source: bytes, path: list[list[float]], title: str) -> str:
     """The route over the plan (parsing and drawing a big plan takes a quarter of a second: run
     it in a thread; the parsed geometries stay in it)."""

@@ -227,6 +227,17 @@ class LocationIndexes:
     async def get(self, store_id: str) -> StoreIndex:
         return (await self.get_versioned(store_id))[0]
 
+    async def preview(self, store_id: str, floorplan_version: int) -> StoreIndex:
+        """The store's index on another version of its floor plan (a draft), built for this one
+        request and not held: today's planogram and catalog on that plan."""
+        versions = await self._probe.store_versions(store_id)
+        if versions is None:
+            raise NotFound(f"No store with id {store_id!r}.")
+        catalog_version = await self._probe.catalog_version()
+        async with self._sessions() as session:
+            artifact = await self._artifacts.preview(session, store_id, floorplan_version)
+            return await build_index(session, store_id, versions[1], artifact, self._doubt_threshold, catalog_version)
+
     def peek(self, store_id: str) -> StoreIndex | None:
         """The store's index this worker holds, whatever its versions."""
         held = self._held.peek(store_id)

@@ -24,15 +24,23 @@ async def publish_plan(
     body: bytes,
     content_type: str,
     created_by: str | None,
+    publish: bool = True,
+    confirm_drops: bool = False,
 ) -> service.Uploaded:
-    """Compile the upload (in the compile process), store it as the next version and make it
-    live, with the placements it drops in its report and the moves it causes recorded."""
+    """Compile the upload (in the compile process) and store it as the next version: a draft
+    with its diff against the live plan, or (``publish``) live at once with the moves it causes
+    recorded. Either way its report lists the placements it drops; publishing a plan that drops
+    any needs ``confirm_drops``."""
     return await service.upload_plan(
         session, store_id, body, content_type, created_by,
         dropped_placements=placements_on_shelves, switched=record_plan_switch, compiler=compiler,
+        publish=publish, confirm_drops=confirm_drops,
     )  # fmt: skip
 
 
-async def activate_plan(session: AsyncSession, store_id: str, version: int) -> int:
-    """Make a stored version live again (roll back or forward), recording the moves it causes."""
-    return await service.activate_version(session, store_id, version, record_plan_switch)
+async def activate_plan(session: AsyncSession, store_id: str, version: int, confirm_drops: bool = False) -> int:
+    """Make a stored version live (publish a draft, roll back or forward), recording the moves it
+    causes; one that drops placed products needs ``confirm_drops``."""
+    return await service.activate_version(
+        session, store_id, version, record_plan_switch, placements_on_shelves, confirm_drops
+    )

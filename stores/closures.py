@@ -114,6 +114,11 @@ class RouteTable:
     closure_ids: tuple[str, ...]
 
 
+def open_table(artifact: NavArtifact) -> RouteTable:
+    """The compiled table with nothing closed (a draft's preview routes)."""
+    return RouteTable(artifact.table, np.zeros(len(artifact.table.points), dtype=bool), frozenset(), ())
+
+
 class RouteTables:
     """Per-worker route tables: per store, the active closures of its closures version, and the
     table for (floor plan version, active closure ids)."""

@@ -69,6 +69,8 @@ class FloorplanVersion(Base):
     artifact_sha256: Mapped[str] = mapped_column(String(64))
     created_by: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    #: When it was first made live; None while it is a draft.
+    published_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class Closure(Base):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,12 +27,13 @@ from stores.floorplan.artifact import (
 )
 from stores.floorplan.build import build, build_upload, upload_format
 from stores.floorplan.compile import Compiled
+from stores.floorplan.diff import plan_diff
 from stores.floorplan.plan import FloorPlan
 from stores.floorplan.worker import CompilePool
 from stores.infra.db import transaction
-from stores.infra.errors import Conflict, NotFound
+from stores.infra.errors import Conflict, NotFound, Problem
 from stores.infra.versioned import VersionedCache
-from stores.models import FloorplanVersion, Store
+from stores.models import FloorplanVersion, Store, utcnow
 from stores.service import get_store
 
 _UPLOAD_ATTEMPTS = 8
@@ -47,6 +48,7 @@ class NoFloorPlan(Conflict):
 class Uploaded:
     version: int
     report: dict[str, Any]
+    live: bool = True
 
 
 def _report(plan: FloorPlan, compiled: Compiled, seconds: float, previous_shelves: set[str]) -> dict[str, Any]:
@@ -69,21 +71,59 @@ def _report(plan: FloorPlan, compiled: Compiled, seconds: float, previous_shelve
         "compile_ms": round(seconds * 1000, 1),
         "dropped_shelves": sorted(previous_shelves - shelves),
         "added_shelves": sorted(shelves - previous_shelves) if previous_shelves else [],
+        **({"import": plan.imported} if plan.imported is not None else {}),
     }
 
 
-async def _live_shelf_ids(session: AsyncSession, store: Store) -> set[str]:
-    if store.floorplan_version is None:
-        return set()
+async def _document(session: AsyncSession, store_id: str, version: int | None) -> dict[str, Any] | None:
+    """The canonical v1 document of a version (None for none)."""
+    if version is None:
+        return None
     source = await session.scalar(
         select(FloorplanVersion.source).where(
-            FloorplanVersion.store_id == store.id, FloorplanVersion.version == store.floorplan_version
+            FloorplanVersion.store_id == store_id, FloorplanVersion.version == version
         )
     )
-    if source is None:
+    document: dict[str, Any] | None = None if source is None else orjson.loads(source)
+    return document
+
+
+def _shelf_ids(document: dict[str, Any] | None) -> set[str]:
+    if document is None:
         return set()
-    document = orjson.loads(source)
     return {str(f["properties"]["id"]) for f in document["features"] if f["properties"].get("kind") == "shelf"}
+
+
+#: Drafts a store keeps (the newest); older drafts that were never published are purged.
+KEEP_DRAFTS = 10
+
+
+class DropsPlacements(Conflict):
+    """Publishing would drop placed products (their shelves are gone) and was not confirmed."""
+
+
+async def _check_drops(
+    session: AsyncSession,
+    store_id: str,
+    dropped_shelves: list[str],
+    dropped_placements: DroppedPlacements | None,
+    version: int | None,
+) -> list[dict[str, Any]]:
+    """The placements publishing would drop; DropsPlacements when there are any and ``version``
+    (the version to publish, None when only counting) was not confirmed."""
+    if dropped_placements is None or not dropped_shelves:
+        return []
+    dropped = await dropped_placements(session, store_id, dropped_shelves)
+    if dropped and version is not None:
+        what = f"version {version}" if version else "this plan"
+        message = (f"publishing {what} drops {len(dropped)} placed product(s) on {len(dropped_shelves)} shelf/shelves "
+                   "it no longer has; send confirm_drops=true to publish anyway")  # fmt: skip
+        raise DropsPlacements(
+            "Publishing would drop placed products.",
+            [Problem("drops_placements", message, pointer="/confirm_drops",
+                     extra={"placements": len(dropped), "shelves": sorted(dropped_shelves)[:100]})],
+        )  # fmt: skip
+    return dropped
 
 
 #: Given (session, store id, dropped shelf ids), the placements on them; supplied by the catalog,
@@ -161,32 +201,66 @@ async def upload_plan(
     dropped_placements: DroppedPlacements | None = None,
     switched: PlanSwitched | None = None,
     compiler: CompilePool | None = None,
+    publish: bool = True,
+    confirm_drops: bool = False,
 ) -> Uploaded:
-    """Validate, compile, store and activate a new floor plan version."""
+    """Validate, compile and store a new floor plan version: live at once (``publish``), or a
+    draft with its diff against the live plan. Publishing a plan that drops placed products needs
+    ``confirm_drops``; without it nothing is stored (DropsPlacements)."""
     store = await get_store(session, store_id)
     source_format = upload_format(body, content_type)
     if compiler is not None:
         plan, compiled, seconds = await compiler.build(body, source_format)
     else:
         plan, compiled, seconds = await asyncio.to_thread(build_upload, body, source_format)
-    report = _report(plan, compiled, seconds, await _live_shelf_ids(session, store))
+    if plan.imported is not None:  # a zip is IMDF or a DXF drawing: the importer knows which
+        source_format = str(plan.imported.get("format", source_format))
+    live = await _document(session, store_id, store.floorplan_version)
+    report = _report(plan, compiled, seconds, _shelf_ids(live))
+    report["diff"] = await asyncio.to_thread(plan_diff, plan, live)
     if dropped_placements is not None:
-        report["dropped_placements"] = (
-            await dropped_placements(session, store_id, report["dropped_shelves"]) if report["dropped_shelves"] else []
+        check = 0 if publish and not confirm_drops else None
+        report["dropped_placements"] = await _check_drops(
+            session, store_id, report["dropped_shelves"], dropped_placements, check
         )
+        report["diff"]["placements_dropped"] = len(report["dropped_placements"])
     source = orjson.dumps(plan.to_geojson())
     for attempt in range(_UPLOAD_ATTEMPTS):
         try:
             version = await _store_version(
-                session, store_id, plan, compiled, source_format, source, report, created_by, switched
-            )
+                session, store_id, plan, compiled, source_format, source, report, created_by,
+                switched if publish else None, publish,
+            )  # fmt: skip
         except (IntegrityError, OperationalError):
             # Another upload took this version number (or held SQLite's write lock): try the next.
             await session.rollback()
             await asyncio.sleep(0.02 * (attempt + 1))
             continue
-        return Uploaded(version, report)
+        if not publish:
+            await _purge_drafts(session, store_id)
+        return Uploaded(version, report, live=publish)
     raise Conflict("Too many concurrent uploads to this store; try again.")
+
+
+async def _purge_drafts(session: AsyncSession, store_id: str) -> None:
+    """Delete the store's drafts (never published) beyond the newest KEEP_DRAFTS."""
+    drafts = (
+        await session.scalars(
+            select(FloorplanVersion.version)
+            .where(FloorplanVersion.store_id == store_id, FloorplanVersion.published_at.is_(None))
+            .order_by(FloorplanVersion.version.desc())
+            .offset(KEEP_DRAFTS)
+        )
+    ).all()
+    if drafts:
+        async with transaction(session):
+            await session.execute(
+                delete(FloorplanVersion).where(
+                    FloorplanVersion.store_id == store_id,
+                    FloorplanVersion.version.in_(drafts),
+                    FloorplanVersion.published_at.is_(None),
+                )
+            )
 
 
 async def _store_version(
@@ -199,8 +273,9 @@ async def _store_version(
     report: dict[str, Any],
     created_by: str | None,
     switched: PlanSwitched | None,
+    publish: bool = True,
 ) -> int:
-    """Insert the next version and point the store at it, in one transaction."""
+    """Insert the next version and (``publish``) point the store at it, in one transaction."""
     latest = await session.scalar(
         select(func.coalesce(func.max(FloorplanVersion.version), 0)).where(FloorplanVersion.store_id == store_id)
     )
@@ -216,12 +291,14 @@ async def _store_version(
             artifact=artifact,
             artifact_sha256=read_header(artifact)["sha256"],
             created_by=created_by,
+            published_at=utcnow() if publish else None,
         )
     )
     if switched is not None:
         old = await _load(session, store_id, await live_version_or_none(session, store_id))
         await switched(session, store_id, old, await asyncio.to_thread(load_artifact, artifact, store_id, version))
-    await session.execute(update(Store).where(Store.id == store_id).values(floorplan_version=version))
+    if publish:
+        await session.execute(update(Store).where(Store.id == store_id).values(floorplan_version=version))
     await session.commit()
     return version
 
@@ -231,21 +308,38 @@ async def live_version_or_none(session: AsyncSession, store_id: str) -> int | No
 
 
 async def activate_version(
-    session: AsyncSession, store_id: str, version: int, switched: PlanSwitched | None = None
+    session: AsyncSession,
+    store_id: str,
+    version: int,
+    switched: PlanSwitched | None = None,
+    dropped_placements: DroppedPlacements | None = None,
+    confirm_drops: bool = False,
 ) -> int:
-    """Point the store at an existing version (roll back or forward) in one UPDATE."""
+    """Make a version live (publish a draft, roll back or forward) in one transaction; one that
+    drops placed products needs ``confirm_drops`` (else DropsPlacements, nothing changes)."""
     store = await get_store(session, store_id)
     exists = await session.scalar(
         select(FloorplanVersion.id).where(FloorplanVersion.store_id == store_id, FloorplanVersion.version == version)
     )
     if exists is None:
         raise NotFound(f"Store {store_id!r} has no floor plan version {version}.")
+    if store.floorplan_version != version:
+        live = await _document(session, store_id, store.floorplan_version)
+        target = await _document(session, store_id, version)
+        dropped = sorted(_shelf_ids(live) - _shelf_ids(target))
+        await _check_drops(session, store_id, dropped, dropped_placements, None if confirm_drops else version)
     async with transaction(session):
         if switched is not None and store.floorplan_version != version:
             new = await _load(session, store_id, version)
             assert new is not None
             await switched(session, store_id, await _load(session, store_id, store.floorplan_version), new)
         await session.execute(update(Store).where(Store.id == store_id).values(floorplan_version=version))
+        await session.execute(
+            update(FloorplanVersion)
+            .where(FloorplanVersion.store_id == store_id, FloorplanVersion.version == version)
+            .where(FloorplanVersion.published_at.is_(None))
+            .values(published_at=utcnow())
+        )
     return version
 
 
@@ -259,6 +353,7 @@ async def list_versions(session: AsyncSession, store_id: str) -> tuple[int | Non
             FloorplanVersion.report,
             FloorplanVersion.created_by,
             FloorplanVersion.created_at,
+            FloorplanVersion.published_at,
         )
         .where(FloorplanVersion.store_id == store_id)
         .order_by(FloorplanVersion.version)
@@ -315,6 +410,17 @@ class ArtifactCache:
             return artifact
 
         return await self._held.get(store_id, version, load)
+
+    async def preview(self, session: AsyncSession, store_id: str, version: int) -> NavArtifact:
+        """A version's artifact without holding it (a draft looked at by its manager must not push
+        the live plan out of the worker's memory)."""
+        held = self._held.peek(store_id)
+        if held is not None and held[0] == version:
+            return held[1]
+        artifact = await _load(session, store_id, version)
+        if artifact is None:
+            raise NotFound(f"Store {store_id!r} has no floor plan version {version}.")
+        return artifact
 
     async def live(self, session: AsyncSession, store_id: str) -> NavArtifact:
         return await self.get(session, store_id, await live_version(session, store_id))

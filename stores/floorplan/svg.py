@@ -1,5 +1,12 @@
 """A picture of a floor plan: outline, fixtures, zones by temperature, labelled shelves,
-entrances and checkouts; optionally a route drawn on top."""
+entrances and checkouts; optionally a route drawn on top.
+
+Sizes follow the plan's extent, so a 300 m² shop and a 100,000 m² hypermarket both read: the
+image is about 1,600 px on its long side (2 to 40 px a metre), and lines, labels and markers are
+sized for a 60 m store and grow (or shrink, to 0.4 of it) with the plan. Every shelf, fixture,
+zone, entrance and checkout is an element with an id (``shelf-<id>``, ``fixture-<id>``, …) and a
+``class``, for a console to style, hover and click.
+"""
 
 from __future__ import annotations
 
@@ -22,38 +29,61 @@ def _polygon_path(polygon: Polygon, height: float) -> str:
     return " ".join(_ring(list(r.coords), height) for r in rings)
 
 
+#: The store size the base sizes below are drawn for (metres across).
+BASE_SPAN_M = 60.0
+#: The long side of the image (pixels), and the bounds on its scale (pixels a metre).
+IMAGE_PX = 1600.0
+PX_PER_M = (2.0, 40.0)
+
+
+def _id(kind: str, value: str) -> str:
+    return escape(f"{kind}-{value}", {'"': "&quot;"})
+
+
+def scale_of(span_m: float) -> float:
+    """How much larger than for a BASE_SPAN_M store lines, labels and markers are drawn.
+
+    >>> scale_of(60.0), scale_of(600.0), scale_of(5.0)
+    (1.0, 10.0, 0.4)
+    """
+    return max(0.4, span_m / BASE_SPAN_M)
+
+
 def render_svg(plan: FloorPlan, route: Sequence[tuple[float, float]] | None = None, title: str = "") -> str:
-    """SVG text, 10 px per metre, north up."""
+    """SVG text in metres, north up, sized from the plan's extent."""
     minx, miny, maxx, maxy = plan.outline.bounds
-    margin = 1.0
+    k = scale_of(max(maxx - minx, maxy - miny))
+    margin = 1.0 * k
     width, height = maxx - minx + 2 * margin, maxy - miny + 2 * margin
+    px = min(max(IMAGE_PX / max(width, height), PX_PER_M[0]), PX_PER_M[1])
     h = maxy + margin  # flip y: SVG grows downwards
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{minx - margin:.2f} {h - maxy - margin:.2f} '
-        f'{width:.2f} {height:.2f}" width="{width * 10:.0f}" height="{height * 10:.0f}" '
+        f'{width:.2f} {height:.2f}" width="{width * px:.0f}" height="{height * px:.0f}" '
         'font-family="sans-serif">',
         f"<title>{escape(title)}</title>",
-        f'<path d="{_polygon_path(plan.outline, h)}" fill="#ffffff" stroke="#333" stroke-width="0.25" '
-        'fill-rule="evenodd"/>',
+        f'<path id="outline" d="{_polygon_path(plan.outline, h)}" fill="#ffffff" stroke="#333" '
+        f'stroke-width="{0.25 * k:.3g}" fill-rule="evenodd"/>',
     ]
     for zone in plan.zones:
         fill = ZONE_FILL.get(zone.temperature, "#eeeeee")
         parts.append(
-            f'<path d="{_polygon_path(zone.polygon, h)}" fill="{fill}" fill-opacity="0.7" stroke="none">'
-            f"<title>{escape(zone.department)} ({zone.temperature})</title></path>"
+            f'<path id="{_id("zone", zone.id)}" class="zone" d="{_polygon_path(zone.polygon, h)}" fill="{fill}" '
+            f'fill-opacity="0.7" stroke="none"><title>{escape(zone.department)} ({zone.temperature})</title></path>'
         )
     for fixture in plan.fixtures:
         parts.append(
-            f'<path d="{_polygon_path(fixture.polygon, h)}" fill="#b8b8b8" stroke="#666" stroke-width="0.05">'
+            f'<path id="{_id("fixture", fixture.id)}" class="fixture" d="{_polygon_path(fixture.polygon, h)}" '
+            f'fill="#b8b8b8" stroke="#666" stroke-width="{0.05 * k:.3g}">'
             f"<title>{escape(fixture.name or fixture.id)}</title></path>"
         )
     for shelf in plan.shelves:
         coords = list(shelf.line.coords)
         d = "M" + " L".join(f"{x:.2f},{h - y:.2f}" for x, y, *_ in coords)
         parts.append(
-            f'<path d="{d}" stroke="#8b5a2b" stroke-width="0.18" fill="none">'
-            f"<title>{escape(shelf.label or shelf.id)}</title></path>"
+            f'<path id="{_id("shelf", shelf.id)}" class="shelf" d="{d}" stroke="#8b5a2b" '
+            f'stroke-width="{0.18 * k:.3g}" fill="none"><title>{escape(shelf.label or shelf.id)}</title></path>'
         )
     labelled: set[str] = set()
     for shelf in plan.shelves:
@@ -61,24 +91,30 @@ def render_svg(plan: FloorPlan, route: Sequence[tuple[float, float]] | None = No
             labelled.add(shelf.aisle)
             x, y = shelf.line.interpolate(0.5, normalized=True).coords[0]
             parts.append(
-                f'<text x="{x:.2f}" y="{h - y:.2f}" font-size="0.9" fill="#5a3a1a">{escape(shelf.aisle)}</text>'
+                f'<text class="aisle" x="{x:.2f}" y="{h - y:.2f}" font-size="{0.9 * k:.3g}" fill="#5a3a1a">'
+                f"{escape(shelf.aisle)}</text>"
             )
     for spot in plan.entrances:
         x, y = spot.point.x, spot.point.y
+        a, b = 0.8 * k, 0.6 * k
         parts.append(
-            f'<path d="M{x - 0.8:.2f},{h - y + 0.6:.2f} L{x + 0.8:.2f},{h - y + 0.6:.2f} L{x:.2f},{h - y - 0.8:.2f} Z" '
-            f'fill="#2e8b57"><title>Entrance {escape(spot.id)}</title></path>'
+            f'<path id="{_id("entrance", spot.id)}" class="entrance" d="M{x - a:.2f},{h - y + b:.2f} '
+            f'L{x + a:.2f},{h - y + b:.2f} L{x:.2f},{h - y - a:.2f} Z" fill="#2e8b57">'
+            f"<title>Entrance {escape(spot.id)}</title></path>"
         )
     for spot in plan.checkouts:
         x, y = spot.point.x, spot.point.y
         parts.append(
-            f'<rect x="{x - 0.5:.2f}" y="{h - y - 0.5:.2f}" width="1" height="1" fill="#c0392b">'
-            f"<title>Checkout {escape(spot.id)}</title></rect>"
+            f'<rect id="{_id("checkout", spot.id)}" class="checkout" x="{x - 0.5 * k:.2f}" y="{h - y - 0.5 * k:.2f}" '
+            f'width="{k:.3g}" height="{k:.3g}" fill="#c0392b"><title>Checkout {escape(spot.id)}</title></rect>'
         )
     if route:
         d = "M" + " L".join(f"{x:.2f},{h - y:.2f}" for x, y in route)
-        parts.append(f'<path d="{d}" stroke="#e67e22" stroke-width="0.35" fill="none" stroke-linejoin="round"/>')
+        parts.append(
+            f'<path id="route" d="{d}" stroke="#e67e22" stroke-width="{0.35 * k:.3g}" fill="none" '
+            'stroke-linejoin="round"/>'
+        )
         for x, y in (route[0], route[-1]):
-            parts.append(f'<circle cx="{x:.2f}" cy="{h - y:.2f}" r="0.5" fill="#e67e22"/>')
+            parts.append(f'<circle cx="{x:.2f}" cy="{h - y:.2f}" r="{0.5 * k:.3g}" fill="#e67e22"/>')
     parts.append("</svg>")
     return "\n".join(parts)

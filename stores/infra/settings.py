@@ -88,6 +88,7 @@ class Settings:
     rate_limit_expensive: str = _setting("300/minute", blank_is_off=True)
     rate_limit_write: str = _setting("300/minute", blank_is_off=True)
     rate_limit_upload: str = _setting("20/hour", blank_is_off=True)
+    rate_limit_draft: str = _setting("120/hour", blank_is_off=True)
     #: Ceiling per network address, whatever client ids it sends (stops id rotation).
     rate_limit_per_address: str = _setting("6000/minute", blank_is_off=True)
     rate_limit_storage: str = "async+memory://"

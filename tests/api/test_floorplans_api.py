@@ -25,7 +25,7 @@ def setup_store(client: TestClient, store_id: str = "s1") -> None:
 def upload(client: TestClient, plan: dict, store_id: str = "s1", headers: dict | None = None):  # type: ignore[no-untyped-def]
     auth = ADMIN if headers is None else headers
     return client.put(
-        f"/v1/stores/{store_id}/floorplan",
+        f"/v1/stores/{store_id}/floorplan?publish=true",
         content=orjson.dumps(plan),
         headers={"content-type": "application/json", **auth},
     )
@@ -93,9 +93,13 @@ def test_who_may_upload(client: TestClient) -> None:
 
 def test_bad_media_and_bad_json(client: TestClient) -> None:
     setup_store(client)
-    text = client.put("/v1/stores/s1/floorplan", content=b"hello", headers={**ADMIN, "content-type": "text/plain"})
+    text = client.put(
+        "/v1/stores/s1/floorplan?publish=true", content=b"hello", headers={**ADMIN, "content-type": "text/plain"}
+    )
     assert text.status_code == 415
-    bad = client.put("/v1/stores/s1/floorplan", content=b"{oops", headers={**ADMIN, "content-type": "application/json"})
+    bad = client.put(
+        "/v1/stores/s1/floorplan?publish=true", content=b"{oops", headers={**ADMIN, "content-type": "application/json"}
+    )
     assert bad.status_code == 422 and bad.json()["errors"][0]["code"] == "malformed_json"
     assert upload(client, PLAN, "ghost").status_code == 404
 

@@ -36,6 +36,6 @@ def store(client: TestClient) -> TestClient:
     assert (
         client.post("/v1/stores", json={"id": "s1", "name": "S", "lat": 1, "lon": 1}, headers=ADMIN).status_code == 201
     )
-    assert put_json(client, "/v1/stores/s1/floorplan", PLAN).status_code == 201
+    assert put_json(client, "/v1/stores/s1/floorplan?publish=true", PLAN).status_code == 201
     assert put_json(client, "/v1/products", PRODUCTS).json() == {"upserted": len(PRODUCTS)}
     return client

@@ -216,7 +216,7 @@ def test_what_moved_across_a_floor_plan_change_and_planogram_edits(store: TestCl
 E............C
 """
     )
-    assert put_json(store, "/v1/stores/s1/floorplan", reset).status_code == 201
+    assert put_json(store, "/v1/stores/s1/floorplan?publish=true", reset).status_code == 201
     changes = store.get("/v1/stores/s1/changes", params={"since": start.isoformat()}).json()
     moved = {c["sku"]: c for c in changes["changes"]}
     assert set(moved) == {"bread-1", "milk-1"}  # peas (s16) stayed; rice is not placed

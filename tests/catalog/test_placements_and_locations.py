@@ -10,6 +10,7 @@ from sqlalchemy import delete
 
 from api.app import create_app
 from catalog.models import PlanogramChange
+from stores.floorplan.service import KEEP_DRAFTS
 from stores.infra.settings import Settings
 from tests.catalog.conftest import PLAN, PRODUCTS, put_json
 from tests.conftest import ADMIN
@@ -56,7 +57,7 @@ def test_carried_but_unplaced_is_located_by_department(store: TestClient) -> Non
     plan["features"].append(
         {"type": "Feature", "properties": {"kind": "zone", "id": "z1", "department": "Pantry"}, "geometry": zone}
     )
-    assert put_json(store, "/v1/stores/s1/floorplan", plan).status_code == 201
+    assert put_json(store, "/v1/stores/s1/floorplan?publish=true", plan).status_code == 201
     put_json(store, "/v1/stores/s1/placements", PLANOGRAM)
     rice = locations(store, "rice-1")
     assert rice["carried"] and len(rice["locations"]) == 1
@@ -97,12 +98,77 @@ def test_a_new_floor_plan_keeps_shelf_ids_and_reports_dropped_placements(store: 
     put_json(store, "/v1/stores/s1/placements", PLANOGRAM)
     smaller = copy.deepcopy(PLAN)
     smaller["features"] = [f for f in PLAN["features"] if f["properties"].get("id") != "s9"]
-    report = put_json(store, "/v1/stores/s1/floorplan", smaller).json()["report"]
+    refused = put_json(store, "/v1/stores/s1/floorplan?publish=true", smaller)
+    assert refused.status_code == 409 and refused.json()["errors"][0]["code"] == "drops_placements"
+    assert len(store.get("/v1/stores/s1/floorplan/versions", headers=ADMIN).json()["versions"]) == 1  # nothing stored
+    report = put_json(store, "/v1/stores/s1/floorplan?publish=true&confirm_drops=true", smaller).json()["report"]
     assert report["dropped_shelves"] == ["s9"]
     assert report["dropped_placements"] == [{"sku": "bread-1", "shelf": "s9", "position_m": 0.2}]
     assert [loc["shelf"] for loc in locations(store, "bread-1")["locations"]] == ["s1"]
     assert store.post("/v1/stores/s1/floorplan/versions/1/activate", headers=ADMIN).status_code == 200
     assert [loc["shelf"] for loc in locations(store, "bread-1")["locations"]] == ["s1", "s9"]
+
+
+def statuses(store: TestClient) -> dict[int, str]:
+    versions = store.get("/v1/stores/s1/floorplan/versions", headers=ADMIN).json()["versions"]
+    return {v["version"]: v["status"] for v in versions}
+
+
+def test_an_upload_is_a_draft_until_published_with_its_diff_and_a_preview(store: TestClient) -> None:
+    put_json(store, "/v1/stores/s1/placements", PLANOGRAM)
+    draft_plan = copy.deepcopy(PLAN)  # its own features: the door is moved below
+    draft_plan["features"] = [f for f in draft_plan["features"] if f["properties"].get("id") != "s9"]
+    for feature in draft_plan["features"]:
+        if feature["properties"].get("kind") == "entrance":
+            feature["geometry"]["coordinates"][0] += 2.0  # the door moves 2 m along the wall
+    uploaded = put_json(store, "/v1/stores/s1/floorplan", draft_plan)
+    assert uploaded.status_code == 201 and uploaded.json()["status"] == "draft"
+    diff = uploaded.json()["report"]["diff"]
+    assert diff["shelves"] == {"added": [], "removed": ["s9"], "moved": []}
+    assert diff["entrances"]["moved"] == ["e1"] and diff["placements_dropped"] == 1
+    # Not live: shoppers still see version 1 and both places of the bread.
+    assert store.get("/v1/stores/s1/floorplan").headers["x-floorplan-version"] == "1"
+    before = [loc["shelf"] for loc in locations(store, "bread-1")["locations"]]
+    assert before == ["s1", "s9"]
+    # The manager previews the draft: its plan, its picture, a route on it.
+    shown = store.get("/v1/stores/s1/floorplan/versions/2", headers=ADMIN).json()
+    assert "s9" not in {f["properties"].get("id") for f in shown["features"]}
+    picture = store.get("/v1/stores/s1/floorplan/versions/2/plan.svg", headers=ADMIN)
+    assert picture.status_code == 200 and picture.text.startswith("<svg")
+    route = store.post("/v1/stores/s1/floorplan/versions/2/route", json={"items": [{"sku": "bread-1"}]}, headers=ADMIN)
+    assert route.status_code == 200 and [s.get("shelf") for s in route.json()["stops"][1:-1]] == ["s1"]
+    assert route.json()["floorplan_version"] == 2
+    assert store.get("/v1/stores/s1/floorplan/versions/2").status_code == 401  # drafts are the managers'
+    versions = {
+        v["version"]: v["status"]
+        for v in store.get("/v1/stores/s1/floorplan/versions", headers=ADMIN).json()["versions"]
+    }
+    assert versions == {1: "live", 2: "draft"}
+    # Publishing drops a placement: refused without confirmation, nothing changes.
+    refused = store.post("/v1/stores/s1/floorplan/versions/2/activate", headers=ADMIN)
+    assert refused.status_code == 409 and refused.json()["errors"][0]["placements"] == 1
+    assert store.get("/v1/stores/s1/floorplan").headers["x-floorplan-version"] == "1"
+    published = store.post("/v1/stores/s1/floorplan/versions/2/activate?confirm_drops=true", headers=ADMIN)
+    assert published.status_code == 200
+    after = [loc["shelf"] for loc in locations(store, "bread-1")["locations"]]
+    assert len(before) - len(after) == diff["placements_dropped"]  # the diff said what would happen
+    versions = {
+        v["version"]: v["status"]
+        for v in store.get("/v1/stores/s1/floorplan/versions", headers=ADMIN).json()["versions"]
+    }
+    assert versions == {1: "published", 2: "live"}
+    # Rolling back drops nothing (version 1 has every shelf): no confirmation needed.
+    assert store.post("/v1/stores/s1/floorplan/versions/1/activate", headers=ADMIN).status_code == 200
+
+
+def test_old_drafts_are_purged(store: TestClient) -> None:
+    for _ in range(KEEP_DRAFTS + 3):
+        assert put_json(store, "/v1/stores/s1/floorplan", PLAN).status_code == 201
+    versions = store.get("/v1/stores/s1/floorplan/versions", headers=ADMIN).json()["versions"]
+    drafts = [v["version"] for v in versions if v["status"] == "draft"]
+    assert len(drafts) == KEEP_DRAFTS and drafts == sorted(drafts)[-KEEP_DRAFTS:]
+    assert drafts[-1] == KEEP_DRAFTS + 4  # the newest are kept (version 1 is the live plan)
+    assert [v["version"] for v in versions if v["status"] == "live"] == [1]
 
 
 def test_managers_write_only_their_store(store: TestClient) -> None:

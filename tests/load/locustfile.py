@@ -162,7 +162,7 @@ def _plan_change_mid_test(environment: Any, **_: Any) -> None:
         store = next(s for s in MANIFEST["stores"] if s["id"] == "load-super")
         body = orjson.dumps(MANIFEST["upload_plan"])
         headers = {**ADMIN, "content-type": "application/json"}
-        session.request("PUT", f"/v1/stores/{store['id']}/floorplan", data=body, headers=headers,
+        session.request("PUT", f"/v1/stores/{store['id']}/floorplan?publish=true", data=body, headers=headers,
                         name="floor plan upload")  # fmt: skip
         session.request("POST", f"/v1/stores/{store['id']}/floorplan/versions/1/activate", headers=ADMIN,
                         name="floor plan activate")  # fmt: skip

@@ -52,7 +52,9 @@ def seed(base_url: str, admin_token: str, products: int = 5000) -> dict[str, Any
             response = http.post("/v1/stores", json={"id": store_id, "name": store_id, "lat": lat, "lon": lon})
             response.raise_for_status()
             plan = synthetic_store(area, seed=20 + i)
-            http.put(f"/v1/stores/{store_id}/floorplan", content=orjson.dumps(plan), headers=JSON).raise_for_status()
+            http.put(
+                f"/v1/stores/{store_id}/floorplan?publish=true", content=orjson.dumps(plan), headers=JSON
+            ).raise_for_status()
             rows = planogram(plan, catalog, seed=30 + i)
             http.put(f"/v1/stores/{store_id}/placements", json=rows).raise_for_status()
             placed = sorted({r["sku"] for r in rows if r["shelf"]})

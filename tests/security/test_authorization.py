@@ -21,6 +21,9 @@ PRIVATE_READS = {
     ("GET", "/v1/stores/{store_id}/insights"),
     ("GET", "/v1/stores/{store_id}/insights.csv"),
     ("GET", "/v1/stores/{store_id}/floorplan/versions"),
+    ("GET", "/v1/stores/{store_id}/floorplan/versions/{version}"),
+    ("GET", "/v1/stores/{store_id}/floorplan/versions/{version}/plan.svg"),
+    ("POST", "/v1/stores/{store_id}/floorplan/versions/{version}/route"),
     ("GET", "/v1/tokens"),
 }
 VALUES = {"store_id": "s1", "sku": "bread-1", "closure_id": "c0", "version": "1", "token_id": "t0"}

@@ -26,6 +26,7 @@ from tests.support.postgres import TempPostgres
 from tests.support.server import ADMIN, Server
 
 AUTH = {"Authorization": f"Bearer {ADMIN}"}
+PUBLISH = "/v1/stores/s1/floorplan?publish=true&confirm_drops=true"  # a bigger plan drops placements
 JSON = {"content-type": "application/json"}
 _names = iter(range(10_000))
 
@@ -55,7 +56,7 @@ def start(url: str, **env: str) -> tuple[Server, httpx.Client]:
 
 def seed_small(http: httpx.Client) -> None:
     assert http.post("/v1/stores", json={"id": "s1", "name": "S", "lat": 1, "lon": 1}).status_code == 201
-    assert http.put("/v1/stores/s1/floorplan", content=orjson.dumps(PLAN), headers=JSON).status_code == 201
+    assert http.put("/v1/stores/s1/floorplan?publish=true", content=orjson.dumps(PLAN), headers=JSON).status_code == 201
     assert http.put("/v1/products", content=orjson.dumps(PRODUCTS), headers=JSON).status_code == 200
     assert http.put("/v1/stores/s1/placements", json=[{"sku": "bread-1", "shelf": "s1"}]).status_code == 200
 
@@ -152,7 +153,7 @@ def test_sigkill_during_a_floor_plan_upload_leaves_one_whole_version_live(
     try:
         seed_small(http)
         started = time.perf_counter()
-        assert http.put("/v1/stores/s1/floorplan", content=big, headers=JSON).status_code == 201  # version 2
+        assert http.put(PUBLISH, content=big, headers=JSON).status_code == 201  # version 2
         upload_s = time.perf_counter() - started
         assert http.post("/v1/stores/s1/floorplan/versions/1/activate").status_code == 200
         live_source = http.get("/v1/stores/s1/floorplan").content
@@ -161,7 +162,7 @@ def test_sigkill_during_a_floor_plan_upload_leaves_one_whole_version_live(
 
     outcomes = []
     for fraction in (0.3, 0.9, 1.02):
-        kill_during(url, lambda h: h.put("/v1/stores/s1/floorplan", content=big, headers=JSON), upload_s * fraction)
+        kill_during(url, lambda h: h.put(PUBLISH, content=big, headers=JSON), upload_s * fraction)
         server, http = start(url)
         try:
             store = http.get("/v1/stores/s1").json()
@@ -195,7 +196,10 @@ def test_sigkill_during_a_planogram_replace_keeps_the_previous_planogram(
     server, http = start(url)
     try:
         assert http.post("/v1/stores", json={"id": "s1", "name": "S", "lat": 1, "lon": 1}).status_code == 201
-        assert http.put("/v1/stores/s1/floorplan", content=orjson.dumps(plan), headers=JSON).status_code == 201
+        assert (
+            http.put("/v1/stores/s1/floorplan?publish=true", content=orjson.dumps(plan), headers=JSON).status_code
+            == 201
+        )
         assert http.put("/v1/products", content=orjson.dumps(products), headers=JSON).status_code == 200
         assert http.put("/v1/stores/s1/placements", json=first).json()["planogram_version"] == 1
         started = time.perf_counter()

@@ -41,7 +41,12 @@ def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
         with httpx.Client(base_url=server.url, headers=AUTH) as http:
             assert http.post("/v1/stores", json={"id": "s1", "name": "S", "lat": 1, "lon": 1}).status_code == 201
             headers = {"content-type": "application/json"}
-            assert http.put("/v1/stores/s1/floorplan", content=orjson.dumps(PLAN), headers=headers).status_code == 201
+            assert (
+                http.put(
+                    "/v1/stores/s1/floorplan?publish=true", content=orjson.dumps(PLAN), headers=headers
+                ).status_code
+                == 201
+            )
             assert http.put("/v1/products", content=orjson.dumps(PRODUCTS), headers=headers).status_code == 200
             placed = [{"sku": "bread-1", "shelf": "s1"}, {"sku": "milk-1", "shelf": "s5"}]
             assert http.put("/v1/stores/s1/placements", json=placed).status_code == 200

@@ -45,7 +45,11 @@ def is_problem(response, status: int, code: str) -> bool:  # type: ignore[no-unt
         ("PUT", "/v1/stores/s1/placements", lambda deep: deep),
         ("POST", "/v1/stores/s1/placements", lambda deep: deep),
         ("POST", "/v1/stores/s1/closures", lambda deep: b'{"polygon": {"coordinates": ' + deep + b"}}"),
-        ("PUT", "/v1/stores/s1/floorplan", lambda deep: b'{"type": "FeatureCollection", "features": ' + deep + b"}"),
+        (
+            "PUT",
+            "/v1/stores/s1/floorplan?publish=true",
+            lambda deep: b'{"type": "FeatureCollection", "features": ' + deep + b"}",
+        ),
         ("PUT", "/v1/products", lambda deep: deep),
     ],
 )
@@ -155,13 +159,13 @@ def test_text_a_database_cannot_hold_in_a_plan_is_refused_at_the_first_upload(
     store: TestClient, name: str, escaped: bytes
 ) -> None:
     body = orjson.dumps(plan_with(**{name: "PLACEHOLDER"})).replace(b"PLACEHOLDER", escaped)
-    response = store.put("/v1/stores/s1/floorplan", content=body, headers={**JSON, **ADMIN})
+    response = store.put("/v1/stores/s1/floorplan?publish=true", content=body, headers={**JSON, **ADMIN})
     assert response.status_code == 422, response.text[:300]
     codes = {e["code"] for e in response.json()["errors"]}
     assert codes <= {"invalid_id", "invalid_text", "malformed_json"}, response.text[:300]  # orjson refuses surrogates
     # Nothing changed, and the next (good) upload is not blocked.
     assert store.get("/v1/stores/s1").json()["floorplan_version"] == 1
-    assert put_json(store, "/v1/stores/s1/floorplan", plan_with()).status_code == 201
+    assert put_json(store, "/v1/stores/s1/floorplan?publish=true", plan_with()).status_code == 201
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,7 @@ from tests.conftest import ADMIN
 
 def put_plan(client: TestClient, store: str, plan: dict) -> object:
     headers = {"content-type": "application/json", **ADMIN}
-    return client.put(f"/v1/stores/{store}/floorplan", content=orjson.dumps(plan), headers=headers)
+    return client.put(f"/v1/stores/{store}/floorplan?publish=true", content=orjson.dumps(plan), headers=headers)
 
 
 def test_a_compile_past_its_budget_is_stopped_and_changes_nothing(settings: Settings) -> None:
@@ -202,7 +202,7 @@ def test_imdf_conversion_runs_inside_the_compile_budget(settings: Settings) -> N
 
     with TestClient(app=create_app(dataclasses.replace(settings, compile_timeout_s=0.001))) as client:
         client.post("/v1/stores", json={"id": "venue", "name": "V", "lat": 1, "lon": 1}, headers=ADMIN)
-        response = client.put("/v1/stores/venue/floorplan", content=grocery_imdf(),
+        response = client.put("/v1/stores/venue/floorplan?publish=true", content=grocery_imdf(),
                               headers={"content-type": "application/zip", **ADMIN})  # fmt: skip
         assert response.status_code == 422 and response.json()["errors"][0]["code"] == "too_complex"
 

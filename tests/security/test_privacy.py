@@ -42,7 +42,7 @@ def test_no_token_secret_or_search_words_in_the_logs(settings: Settings, caplog:
     caplog.set_level(logging.DEBUG)
     with TestClient(app=create_app(dataclasses.replace(settings, access_log=True))) as client:
         client.post("/v1/stores", json={"id": "s1", "name": "S", "lat": 1, "lon": 1}, headers=ADMIN)
-        put_json(client, "/v1/stores/s1/floorplan", PLAN)
+        put_json(client, "/v1/stores/s1/floorplan?publish=true", PLAN)
         put_json(client, "/v1/products", PRODUCTS)
         secret = client.post("/v1/tokens", json={"role": "manager", "stores": ["s1"]}, headers=ADMIN).json()["token"]
         manager = {"Authorization": f"Bearer {secret}"}

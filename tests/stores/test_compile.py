@@ -92,7 +92,7 @@ def test_an_artifact_of_an_older_format_is_recompiled_and_plans_keep_answering(
 
     for store in ("s1", "s2"):
         client.post("/v1/stores", json={"id": store, "name": store, "lat": 1, "lon": 1}, headers=ADMIN)
-        assert put_json(client, f"/v1/stores/{store}/floorplan", PLAN).status_code == 201
+        assert put_json(client, f"/v1/stores/{store}/floorplan?publish=true", PLAN).status_code == 201
     monkeypatch.setattr(artifact_format, "FORMAT_VERSION", artifact_format.FORMAT_VERSION + 1)
     with TestClient(app=create_app(settings)) as upgraded:  # a new worker, of the new code
         route = upgraded.post("/v1/stores/s1/route", json={"items": [{"sku": "nothing-here"}]})
