@@ -14,6 +14,7 @@ import io
 import math
 import zipfile
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -183,15 +184,25 @@ def _scale(doc: Any, layer_mapping: LayerMapping) -> float:
     return UNITS_M[code]
 
 
-def _flattened(entity: DXFGraphic, report: _Report) -> list[DXFGraphic]:
-    """The entity, or a block reference's contents in the drawing's frame (nested blocks too)."""
+#: Blocks nested deeper than this are not exploded (a block that inserts itself would never end).
+MAX_BLOCK_DEPTH = 8
+
+
+def _flattened(entity: DXFGraphic, report: _Report, depth: int = 0) -> Iterator[DXFGraphic]:
+    """The entity, or a block reference's contents in the drawing's frame, nested blocks too."""
     if entity.dxftype() != "INSERT":
-        return [entity]
+        yield entity
+        return
+    if depth >= MAX_BLOCK_DEPTH:
+        report.note(entity.dxf.handle, entity.dxf.layer, f"blocks nested more than {MAX_BLOCK_DEPTH} deep")
+        return
     try:
-        return [e for e in entity.virtual_entities() if e.dxftype() != "INSERT"]  # type: ignore[attr-defined]
+        parts = list(entity.virtual_entities())  # type: ignore[attr-defined]
     except (DXFError, ValueError, ZeroDivisionError) as exc:
         report.note(entity.dxf.handle, entity.dxf.layer, f"block reference cannot be exploded ({exc})")
-        return []
+        return
+    for part in parts:
+        yield from _flattened(part, report, depth + 1)
 
 
 class _Shapes:

@@ -49,8 +49,9 @@ SHELF_FIXTURES = frozenset({"shelving", "shelf", "gondola", "rack", "display", "
 SHAPED_SHELF_FIXTURES = frozenset({"furniture", "obstruction", "kiosk", "unspecified", ""})
 SHELF_MIN_LENGTH_M = 1.5
 SHELF_MIN_ASPECT = 2.0
-#: Walls are drawn where units meet, this thick (half on each side of the shared boundary),
-#: except between units of these open-plan categories, which join where they touch.
+#: Walls are drawn where walkable units with a door between them meet, this thick (half on each
+#: side of the shared boundary); units that meet without a door, and units of these open-plan
+#: categories, are one space.
 WALL_M = 0.1
 OPEN_PLAN_UNITS = frozenset({"walkway", "unenclosedarea", "lobby", "footbridge", "platform", "ramp",
                              "opentobelow_walkable"})  # fmt: skip
@@ -151,13 +152,15 @@ def _check_feature(feature: Any, name: str, index: int) -> None:
 class Mapping:
     """What the manager says about the archive (``aislepath.json``), each entry optional:
     ``level`` (the level's id), ``walkable_unit_categories``, ``shelf_fixture_categories``,
-    ``shelf_fixture_ids`` (alone, exactly these fixtures hold products), ``checkout_amenity_categories``."""
+    ``shelf_fixture_ids`` (alone, exactly these fixtures hold products), ``checkout_amenity_categories``,
+    ``entrance_opening_ids``."""
 
     level: str | None = None
     walkable_units: frozenset[str] = WALKABLE_UNITS
     shelf_categories: frozenset[str] = SHELF_FIXTURES
     shelf_ids: frozenset[str] = frozenset()
     checkout_amenities: frozenset[str] = CHECKOUT_AMENITIES
+    entrance_ids: frozenset[str] = frozenset()
 
     @classmethod
     def read(cls, document: Any) -> Mapping:
@@ -165,7 +168,7 @@ class Mapping:
             return cls()
         pointer = f"/{MAPPING_FILE}"
         known = {"level", "walkable_unit_categories", "shelf_fixture_categories", "shelf_fixture_ids",
-                 "checkout_amenity_categories"}  # fmt: skip
+                 "checkout_amenity_categories", "entrance_opening_ids"}  # fmt: skip
         if not isinstance(document, dict) or set(document) - known:
             extra = sorted(set(document) - known) if isinstance(document, dict) else []
             message = f"{MAPPING_FILE} must be an object with keys {sorted(known)}" + (
@@ -193,6 +196,7 @@ class Mapping:
             ),
             shelf_ids=strings("shelf_fixture_ids", frozenset()),
             checkout_amenities=strings("checkout_amenity_categories", CHECKOUT_AMENITIES),
+            entrance_ids=strings("entrance_opening_ids", frozenset()),
         )
 
 
@@ -209,6 +213,15 @@ def _name(feature: dict[str, Any]) -> str | None:
     if isinstance(names, dict) and names:
         return str(names.get("en") or next(iter(names.values())))
     return None
+
+
+def _names(feature: dict[str, Any]) -> dict[str, str] | None:
+    """Every language the feature's name is given in (IMDF LABELS), as v1 ``names``."""
+    names = _props(feature).get("name")
+    if not isinstance(names, dict):
+        return None
+    kept = {str(k)[:35]: str(v)[:200] for k, v in list(names.items())[:50] if isinstance(v, str) and v}
+    return kept or None
 
 
 def _ordinal(level: dict[str, Any]) -> int:
@@ -377,11 +390,15 @@ def _outline(level: dict[str, Any], project: _Projector) -> Polygon:
 
 
 def _level(
-    level: dict[str, Any], units: list[dict[str, Any]], project: _Projector, mapping_: Mapping, report: _Report
+    level: dict[str, Any],
+    units: list[dict[str, Any]],
+    project: _Projector,
+    mapping_: Mapping,
+    report: _Report,
+    doors: list[Point],
 ) -> _Level:
     outline = _outline(level, project)
-    walkable_parts: list[BaseGeometry] = []
-    open_plan: list[BaseGeometry] = []
+    walkable: list[tuple[str, BaseGeometry]] = []
     obstacles: list[tuple[dict[str, Any], Polygon]] = []
     categories: dict[str, str] = {}
     geometries: dict[str, BaseGeometry] = {}
@@ -390,14 +407,45 @@ def _level(
         geom = project.metres(unit, "unit.geojson").intersection(outline)
         categories[str(unit["id"])], geometries[str(unit["id"])] = category, geom
         if category in mapping_.walkable_units:
-            (open_plan if category in OPEN_PLAN_UNITS else walkable_parts).append(geom)
+            walkable.append((category, geom))
             report.made[f"walkable unit ({category})"] += 1
         else:
             polygons = _polygons(geom)
             obstacles += [(unit, p) for p in polygons]
             report.made[f"obstacle unit ({category})"] += 1
-    rooms = ([shapely.union_all(open_plan)] if open_plan else []) + walkable_parts
+    rooms = _rooms(walkable, doors)
     return _Level(outline, shapely.union_all(rooms), rooms, obstacles, categories, geometries)
+
+
+def _rooms(walkable: list[tuple[str, BaseGeometry]], doors: list[Point]) -> list[BaseGeometry]:
+    """Walkable units joined into rooms: two that share a boundary with no opening on it are one
+    space (a corridor drawn in pieces, a lobby open to it), as are open-plan units that touch;
+    units with a door between them stay apart, walled, and the door joins them."""
+    parent = list(range(len(walkable)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    geoms = [g for _, g in walkable]
+    tree = shapely.STRtree(geoms)
+    door_tree = shapely.STRtree(doors) if doors else None
+    for i, j in zip(*tree.query(geoms, predicate="intersects"), strict=True):
+        if i >= j:
+            continue
+        shared = geoms[i].boundary.intersection(geoms[j].boundary)
+        if shared.length < 0.5:
+            continue
+        open_plan = walkable[i][0] in OPEN_PLAN_UNITS and walkable[j][0] in OPEN_PLAN_UNITS
+        doored = door_tree is not None and len(door_tree.query(shared, predicate="dwithin", distance=0.3)) > 0
+        if open_plan or not doored:
+            parent[root(int(i))] = root(int(j))
+    groups: dict[int, list[BaseGeometry]] = {}
+    for i, geom in enumerate(geoms):
+        groups.setdefault(root(i), []).append(geom)
+    return [shapely.union_all(group) for group in groups.values()]
 
 
 def _side(space: _Level, point: Point) -> str:
@@ -414,10 +462,11 @@ def _side(space: _Level, point: Point) -> str:
 
 
 def _openings(
-    openings: list[dict[str, Any]], space: _Level, project: _Projector, report: _Report
+    openings: list[dict[str, Any]], space: _Level, project: _Projector, report: _Report, named: frozenset[str]
 ) -> tuple[list[Polygon], list[dict[str, Any]]]:
     """Door passages through the walls, and the entrances: pedestrian openings with walkable
-    space on one side and the outside of the level on the other."""
+    space on one side and the outside of the level on the other, and the openings the mapping
+    names (``entrance_opening_ids``: exports whose ground floor has no outer door drawn)."""
     passages: list[Polygon] = []
     entrances: list[dict[str, Any]] = []
     for opening in openings:
@@ -438,7 +487,10 @@ def _openings(
             report.skip("opening.geojson", opening["id"], f"no walkable unit beside it ({' / '.join(sorted(sides))})")
             continue
         other = (sides - {"walkable"}) or {"walkable"}
-        if other == {"outside"} and category.startswith("pedestrian"):
+        if opening["id"] in named:  # on the wall line, in the door cut below
+            entrances.append(v1_feature("entrance", middle, id=str(opening["id"])))
+            report.made[f"entrance (named in {MAPPING_FILE})"] += 1
+        elif other == {"outside"} and category.startswith("pedestrian"):
             point = space.outline.exterior.interpolate(space.outline.exterior.project(middle))
             entrances.append(v1_feature("entrance", point, id=str(opening["id"])))
             report.made["entrance (pedestrian opening in the outer wall)"] += 1
@@ -480,7 +532,9 @@ def _obstacle_units(space: _Level) -> list[dict[str, Any]]:
         uid = f"unit-{unit['id']}"
         seen[uid] += 1
         fid = uid if seen[uid] == 1 else f"{uid}-{seen[uid] - 1}"
-        out.append(v1_feature("fixture", poly, id=fid, name=_name(unit) or _category(unit) or "unit"))
+        out.append(
+            v1_feature("fixture", poly, id=fid, name=_name(unit) or _category(unit) or "unit", names=_names(unit))
+        )
     return out
 
 
@@ -512,7 +566,7 @@ def _fixtures(
     out = []
     for fixture, i, poly in placed:
         fid = str(fixture["id"]) if i == 0 else f"{fixture['id']}-{i}"
-        out.append(v1_feature("fixture", poly, id=fid, name=_name(fixture)))
+        out.append(v1_feature("fixture", poly, id=fid, name=_name(fixture), names=_names(fixture)))
         if by_shape:
             holds = (
                 _category(fixture) in SHAPED_SHELF_FIXTURES
@@ -536,7 +590,8 @@ def _zones(sections: list[dict[str, Any]], outline: Polygon, project: _Projector
         name = _name(section) or str(_props(section).get("category", "section"))
         for i, poly in enumerate(_polygons(project.metres(section, "section.geojson").intersection(outline))):
             zid = f"{section['id']}" + (f"-{i}" if i else "")
-            out.append(v1_feature("zone", poly, id=zid, department=name, temperature=temperature_of(name)))
+            out.append(v1_feature("zone", poly, id=zid, department=name, temperature=temperature_of(name),
+                                  names=_names(section)))  # fmt: skip
     return out
 
 
@@ -559,10 +614,15 @@ def _amenities(
         if not set(linked) & set(space.unit_category):
             continue  # another level's
         category = _category(amenity)
-        if category not in mapping_.checkout_amenities:
-            report.made[f"amenity not imported ({category or 'no category'})"] += 1
-            continue
         geom = project.metres(amenity, "amenity.geojson")
+        if category not in mapping_.checkout_amenities:
+            if isinstance(geom, Point) and space.outline.covers(geom):
+                out.append(v1_feature("poi", geom, id=str(amenity["id"]), category=(category or "amenity")[:64],
+                                      name=_name(amenity), names=_names(amenity)))  # fmt: skip
+                report.made[f"point of interest ({category or 'no category'})"] += 1
+            else:
+                report.skip("amenity.geojson", amenity["id"], "not a point on the level")
+            continue
         spot = snap_into(free, (geom.x, geom.y), AMENITY_REACH_M) if isinstance(geom, Point) else None
         if spot is None:
             report.skip("amenity.geojson", amenity["id"], f"no walkable space within {AMENITY_REACH_M:g} m")
@@ -580,8 +640,9 @@ def _convert(level: dict[str, Any], venue: _Venue, mapping_: Mapping) -> dict[st
 
     report = _Report()
     project = _Projector(_origin(venue.venues[0] if venue.venues else level))
-    space = _level(level, on_level(venue.units), project, mapping_, report)
-    passages, entrances = _openings(on_level(venue.openings), space, project, report)
+    doors = [project.metres(o, "opening.geojson").representative_point() for o in on_level(venue.openings)]
+    space = _level(level, on_level(venue.units), project, mapping_, report, doors)
+    passages, entrances = _openings(on_level(venue.openings), space, project, report, mapping_.entrance_ids)
     zones = _zones(on_level(venue.sections), space.outline, project)
     report.made["zone"] += len(zones)
     fixtures, footprints = _fixtures(on_level(venue.fixtures), space, project, mapping_, report)

@@ -9,6 +9,7 @@ the navigation space and is checked by the compiler.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 import shapely
 from shapely.geometry import Polygon, shape
 
-from stores.floorplan.plan import TEMPERATURES, Fixture, FloorPlan, Shelf, Spot, Zone
+from stores.floorplan.plan import TEMPERATURES, Fixture, FloorPlan, Poi, Shelf, Spot, Zone
 from stores.infra.errors import Invalid, Problem
 from stores.infra.text import text_problem
 
@@ -49,7 +50,11 @@ GEOMETRY_OF = {
     "zone": "Polygon",
     "entrance": "Point",
     "checkout": "Point",
+    "poi": "Point",
 }
+#: A label in other languages: at most this many, each a language tag and a text.
+MAX_NAMES = 50
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8}){0,4}")
 
 
 def _coordinates(value: Any) -> Iterator[Any]:
@@ -90,7 +95,27 @@ def _check_coordinates(geometry: dict[str, Any], limits: PlanLimits) -> tuple[st
 
 
 #: The text properties a plan keeps (labels, names, departments shown to shoppers).
-_TEXT_PROPERTIES = ("name", "aisle", "label", "department", "type", "temperature")
+_TEXT_PROPERTIES = ("name", "aisle", "label", "department", "type", "temperature", "category")
+
+
+def _names_problem(value: Any) -> str | None:
+    """Why ``names`` ({language tag: text}) cannot be kept, or None."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or len(value) > MAX_NAMES:
+        return f"names must be an object of at most {MAX_NAMES} language tags and texts"
+    for tag, text in value.items():
+        if not _LANGUAGE_TAG.fullmatch(tag):
+            return f"names: {tag[:40]!r} is not a language tag (such as de, zh-Hant, pt-BR)"
+        if not isinstance(text, str) or not 0 < len(text) <= 200:
+            return f"names.{tag} must be a text of 1 to 200 characters"
+        if (bad := text_problem(text)) is not None:
+            return f"names.{tag} cannot be stored: {bad}"
+    return None
+
+
+def _names(props: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((props.get("names") or {}).items()))
 
 
 def _text_properties_problem(props: dict[str, Any]) -> str | None:
@@ -154,6 +179,8 @@ def _shape_problem(kind: str, geom: Any, props: dict[str, Any]) -> tuple[str, st
         return "bad_temperature", f"temperature must be one of {', '.join(TEMPERATURES)}"
     if (bad := _text_properties_problem(props)) is not None:
         return "invalid_text", bad
+    if (bad := _names_problem(props.get("names"))) is not None:
+        return "bad_names", bad
     return None
 
 
@@ -229,16 +256,20 @@ def _assemble(reading: _Reading, outline: Polygon, georef: dict[str, float] | No
     parsed = reading.parsed
     return FloorPlan(
         outline=outline,
-        fixtures=[Fixture(fid, g, _text(p, "name")) for fid, g, p in parsed["fixture"]],
+        fixtures=[Fixture(fid, g, _text(p, "name"), _names(p)) for fid, g, p in parsed["fixture"]],
         shelves=[
             Shelf(fid, g, _text(p, "aisle", 64), _text(p, "label"), _text(p, "department", 100))
             for fid, g, p in parsed["shelf"]
         ],
         zones=[
-            Zone(fid, g, str(p["department"])[:100], p.get("temperature", "ambient")) for fid, g, p in parsed["zone"]
+            Zone(fid, g, str(p["department"])[:100], p.get("temperature", "ambient"), _names(p))
+            for fid, g, p in parsed["zone"]
         ],
         entrances=[Spot(fid, g) for fid, g, _ in parsed["entrance"]],
         checkouts=[Spot(fid, g, _text(p, "type", 64)) for fid, g, p in parsed["checkout"]],
+        pois=[
+            Poi(fid, g, _text(p, "category", 64) or "poi", _text(p, "name"), _names(p)) for fid, g, p in parsed["poi"]
+        ],
         georef=georef,
     )
 
@@ -310,6 +341,11 @@ def geometric_problems(plan: FloorPlan, limits: PlanLimits) -> list[Problem]:
         for spot in spots:
             if not shapely.dwithin(walkable, spot.point, POINT_TOLERANCE_M):
                 problems.append(Problem("not_walkable", f"the {kind} is not in walkable space", feature_id=spot.id))
+    for poi in plan.pois:
+        if not shapely.dwithin(outline, poi.point, POINT_TOLERANCE_M):
+            problems.append(
+                Problem("poi_outside_outline", "the point of interest is not on the floor", feature_id=poi.id)
+            )
     if not plan.entrances:
         problems.append(Problem("missing_entrance", "a plan needs at least one entrance", pointer="/features"))
     if not plan.checkouts:

@@ -13,11 +13,16 @@ from shapely.geometry.base import BaseGeometry
 TEMPERATURES = ("ambient", "chilled", "frozen")
 
 
+#: A label in several languages: (language tag, text) pairs, as given.
+Names = tuple[tuple[str, str], ...]
+
+
 @dataclass(frozen=True, slots=True)
 class Fixture:
     id: str
     polygon: Polygon
     name: str | None = None
+    names: Names = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +40,7 @@ class Zone:
     polygon: Polygon
     department: str
     temperature: str = "ambient"
+    names: Names = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +52,17 @@ class Spot:
     type: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Poi:
+    """A point of interest: a restroom, the service desk, a pharmacy counter (shown, not routed to)."""
+
+    id: str
+    point: Point
+    category: str
+    name: str | None = None
+    names: Names = ()
+
+
 @dataclass
 class FloorPlan:
     outline: Polygon
@@ -54,6 +71,7 @@ class FloorPlan:
     zones: list[Zone] = field(default_factory=list)
     entrances: list[Spot] = field(default_factory=list)
     checkouts: list[Spot] = field(default_factory=list)
+    pois: list[Poi] = field(default_factory=list)
     georef: dict[str, float] | None = None
     #: What an import (IMDF, DXF) made of its source, for the upload's report; not part of the plan.
     imported: dict[str, Any] | None = None
@@ -73,16 +91,24 @@ class FloorPlan:
             return {"type": "Feature", "geometry": shapely.geometry.mapping(geometry), "properties": properties}
 
         features = [feature("outline", self.outline)]
-        features += [feature("fixture", f.polygon, id=f.id, name=f.name) for f in self.fixtures]
+        features += [
+            feature("fixture", f.polygon, id=f.id, name=f.name, names=dict(f.names) or None) for f in self.fixtures
+        ]
         features += [
             feature("shelf", s.line, id=s.id, aisle=s.aisle, label=s.label, department=s.department)
             for s in self.shelves
         ]
         features += [
-            feature("zone", z.polygon, id=z.id, department=z.department, temperature=z.temperature) for z in self.zones
-        ]
+            feature("zone", z.polygon, id=z.id, department=z.department, temperature=z.temperature,
+                    names=dict(z.names) or None)
+            for z in self.zones
+        ]  # fmt: skip
         features += [feature("entrance", e.point, id=e.id) for e in self.entrances]
         features += [feature("checkout", c.point, id=c.id, type=c.type) for c in self.checkouts]
+        features += [
+            feature("poi", p.point, id=p.id, category=p.category, name=p.name, names=dict(p.names) or None)
+            for p in self.pois
+        ]
         doc: dict[str, Any] = {"type": "FeatureCollection", "features": _plain(features)}
         if self.georef is not None:
             doc["georef"] = dict(self.georef)

@@ -108,6 +108,13 @@ def render_svg(plan: FloorPlan, route: Sequence[tuple[float, float]] | None = No
             f'<rect id="{_id("checkout", spot.id)}" class="checkout" x="{x - 0.5 * k:.2f}" y="{h - y - 0.5 * k:.2f}" '
             f'width="{k:.3g}" height="{k:.3g}" fill="#c0392b"><title>Checkout {escape(spot.id)}</title></rect>'
         )
+    for poi in plan.pois:
+        x, y = poi.point.x, poi.point.y
+        category = escape(poi.category, {'"': "&quot;"})
+        parts.append(
+            f'<circle id="{_id("poi", poi.id)}" class="poi {category}" cx="{x:.2f}" cy="{h - y:.2f}" '
+            f'r="{0.45 * k:.3g}" fill="#6c3483"><title>{escape(poi.name or poi.category)}</title></circle>'
+        )
     if route:
         d = "M" + " L".join(f"{x:.2f},{h - y:.2f}" for x, y in route)
         parts.append(

@@ -82,3 +82,45 @@ def test_a_drawing_over_http_becomes_a_draft(client: TestClient) -> None:
         "/v1/stores/cad/floorplan", content=zipped_body, headers={**ADMIN, "content-type": "application/zip"}
     )
     assert response.status_code == 201 and response.json()["report"]["import"]["format"] == "dxf"
+
+
+def self_inserting_block(branches: int) -> bytes:
+    """A drawing whose block inserts itself ``branches`` times: exploded naively, it never ends."""
+    import io
+
+    import ezdxf
+
+    doc = ezdxf.new(units=6)
+    msp = doc.modelspace()
+    msp.add_lwpolyline([(0, 0), (50, 0), (50, 30), (0, 30)], close=True, dxfattribs={"layer": "OUTLINE"})
+    block = doc.blocks.new("LOOP")
+    block.add_lwpolyline([(0, 0), (1, 0), (1, 3), (0, 3)], close=True)
+    for i in range(branches):
+        block.add_blockref("LOOP", (i * 0.1, 0.0))
+    msp.add_blockref("LOOP", (10, 10), dxfattribs={"layer": "FIXTURES"})
+    out = io.StringIO()
+    doc.write(out)
+    return out.getvalue().encode()
+
+
+def test_a_block_that_inserts_itself_ends(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nested blocks are exploded to a bounded depth, and every part counts against the limit."""
+    document = dxf_to_v1(self_inserting_block(1))
+    assert any("nested more than" in why for why in document["import"]["skipped"])
+    monkeypatch.setattr("stores.floorplan.dxf.MAX_ENTITIES", 1_000)
+    with pytest.raises(PlanInvalid) as caught:
+        dxf_to_v1(self_inserting_block(4))  # 4^8 parts
+    assert caught.value.problems[0].code == "dxf_too_large"
+
+
+def test_an_archive_must_hold_one_drawing() -> None:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("a.dxf", dxf_drawing())
+        archive.writestr("b.dxf", dxf_drawing())
+    with pytest.raises(PlanInvalid) as caught:
+        dxf_to_v1(buffer.getvalue())
+    assert caught.value.problems[0].code == "bad_archive" and "not 2" in caught.value.problems[0].message

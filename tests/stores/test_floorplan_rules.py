@@ -161,3 +161,42 @@ def test_canonical_geojson_round_trips() -> None:
     again = parse_plan(plan.to_geojson())
     assert again.to_geojson() == plan.to_geojson()
     assert len(again.shelves) == len(plan.shelves) and again.walkable.area == pytest.approx(plan.walkable.area)
+
+
+def test_points_of_interest_and_names_in_every_language_round_trip() -> None:
+    doc = ascii_plan(GOOD)
+    names = {"en": "Service desk", "de": "Kundendienst", "ar": "خدمة العملاء", "zh-Hant": "服務台"}
+    props = {"kind": "poi", "id": "desk", "category": "information", "names": names}
+    doc["features"].append(
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [2.5, 0.5]}, "properties": props}
+    )
+    feature(doc, "fixture", "f1")["properties"]["names"] = {"fr": "Gondole", "ja": "ゴンドラ"}
+    plan = parse_plan(doc)
+    [poi] = plan.pois
+    assert (poi.category, dict(poi.names)) == ("information", names)
+    again = parse_plan(plan.to_geojson())  # the canonical form keeps them
+    assert dict(again.pois[0].names) == names and dict(next(f for f in again.fixtures if f.id == "f1").names)["ja"]
+
+
+@pytest.mark.parametrize(
+    ("names", "code"),
+    [
+        ({"not a tag!": "x"}, "bad_names"),
+        ({"de": ""}, "bad_names"),
+        ({"de": "a\x00b"}, "bad_names"),
+        ("de", "bad_names"),
+    ],
+)
+def test_bad_names_are_named(names: object, code: str) -> None:
+    doc = ascii_plan(GOOD)
+    feature(doc, "fixture", "f1")["properties"]["names"] = names
+    [p] = problems_of(doc)
+    assert p["feature_id"] == "f1" and p["code"] == code
+
+
+def test_a_point_of_interest_off_the_floor() -> None:
+    doc = ascii_plan(GOOD)
+    doc["features"].append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [500.0, 500.0]},
+                            "properties": {"kind": "poi", "id": "far", "category": "restroom"}})  # fmt: skip
+    [p] = problems_of(doc)
+    assert p["feature_id"] == "far" and p["code"] == "poi_outside_outline"

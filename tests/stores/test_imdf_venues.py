@@ -14,7 +14,7 @@ from stores.floorplan.imdf import imdf_to_v1
 from stores.floorplan.parse import PlanInvalid, parse_plan
 from stores.floorplan.plan import FloorPlan
 from tests.conftest import ADMIN
-from tests.support.imdf_venue import BASE, ROOM_DOORS, Venue, local, uid, venue_imdf
+from tests.support.imdf_venue import BASE, ROOM_DOORS, TOILETS, Venue, local, uid, venue_imdf
 
 VENUES = [
     Venue(),
@@ -34,6 +34,10 @@ def imported(venue: Venue) -> tuple[FloorPlan, dict]:  # type: ignore[type-arg]
 def test_a_venue_export_imports_to_a_routable_store(venue: Venue) -> None:
     plan, report = imported(venue)
     compile_plan(plan)  # every shelf and checkout reachable from the entrance
+    [toilets] = plan.pois  # a point of interest, named in every language given
+    assert (toilets.id, toilets.category, dict(toilets.names)) == (uid("toilets"), "restroom", TOILETS)
+    sales = next(f for f in plan.fixtures if f.name == "Storeroom")
+    assert sales.names == (("en", "Storeroom"),)
     assert (len(plan.entrances), len(plan.checkouts), len(plan.shelves)) == (1, 3, 10)
     walkable = plan.walkable
     # Walls where the units meet, doors through them; the stairs and the storeroom are closed.
@@ -61,7 +65,22 @@ def test_the_report_says_per_level_what_was_imported_and_why_the_rest_was_not() 
     assert "stairs" in why[uid("stairs-door")] and "nonpublic" in why[uid("store-door")]
     assert "emergencyexit" in why[uid("emergency")]
     assert report["made"]["entrance (pedestrian opening in the outer wall)"] == 1
-    assert report["made"]["amenity not imported (restroom)"] == 1
+    assert report["made"]["point of interest (restroom)"] == 1
+
+
+def test_units_meeting_without_a_door_are_one_space() -> None:
+    """The front is a walkway and an 'unspecified' hall with no opening between them: the tills in
+    the hall are reached along the front, not through a wall that is not there."""
+    plan, _ = imported(Venue())
+    assert plan.walkable.covers(Point(local(Venue(), (20.0, 3.0))))
+    compile_plan(plan)
+
+
+def test_the_mapping_names_an_entrance_an_export_did_not_draw() -> None:
+    plan, report = imported(Venue(mapping={"entrance_opening_ids": [uid("room-door-1")]}))
+    assert {e.id for e in plan.entrances} == {uid("entrance"), uid("room-door-1")}
+    assert report["made"]["entrance (named in aislepath.json)"] == 1
+    compile_plan(plan)
 
 
 def test_without_shelving_categories_gondola_shaped_fixtures_hold_products() -> None:

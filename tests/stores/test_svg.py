@@ -30,7 +30,10 @@ def test_sizes_follow_the_extent_of_the_plan(area_m2: float) -> None:
 
 
 def test_every_feature_is_an_element_with_an_id() -> None:
-    plan = parse_plan(synthetic_store(1_000, seed=1))
+    document = synthetic_store(1_000, seed=1)
+    document["features"].append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [3.0, 3.0]},
+                                 "properties": {"kind": "poi", "id": "wc", "category": "restroom"}})  # fmt: skip
+    plan = parse_plan(document)
     root = ET.fromstring(render_svg(plan))
     ids = {element.attrib.get("id") for element in root.iter()}
     expected = (
@@ -39,6 +42,7 @@ def test_every_feature_is_an_element_with_an_id() -> None:
         | {f"zone-{z.id}" for z in plan.zones}
         | {f"entrance-{e.id}" for e in plan.entrances}
         | {f"checkout-{c.id}" for c in plan.checkouts}
+        | {"poi-wc"}
     )
     assert expected <= ids
     assert {e.attrib["class"] for e in root.iter() if "class" in e.attrib} >= {"shelf", "fixture", "zone"}

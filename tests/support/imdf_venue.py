@@ -25,6 +25,7 @@ GONDOLA_X = (4.0, 8.0, 12.0, 16.0, 20.0)
 #: The doors between the corridor and the sales room, on y = 6.
 ROOM_DOORS = ((10.0, 12.0), (21.5, 23.5))
 ENTRANCE = ((2.0, 4.0), 0.0)  # x range on the level's front wall, y = 0
+TOILETS = {"en": "Toilets", "de": "Toiletten", "ar": "دورات المياه", "zh-Hans": "厕所"}
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,9 @@ def venue_files(venue: Venue) -> dict[str, Any]:
         return feature("unit", key, geom, category=category, level_id=level, **props)
 
     units = [
-        unit("corridor", box(0, 0, 40, 6), "walkway"),
+        # The front is drawn in two units with no opening between them: one space, as exports draw it.
+        unit("corridor", box(0, 0, 20, 6), "walkway"),
+        unit("hall", box(20, 0, 40, 6), "unspecified"),
         unit("sales", box(0, 6, 28, 24), "room", name={"en": "Sales floor", "de": "Verkaufsfläche"}),
         unit("store", box(28, 6, 40, 16), "nonpublic", name={"en": "Storeroom"}),
         unit("stairs", box(28, 16, 34, 24), "stairs"),
@@ -123,11 +126,11 @@ def venue_files(venue: Venue) -> dict[str, Any]:
         feature("fixture", "bench", box(24.5, 20, 25.5, 21), category="furniture", level_id=ground),
     ]  # fmt: skip
 
-    def amenity(key: str, xy: tuple[float, float], category: str) -> dict[str, Any]:
-        return feature("amenity", key, Point(xy), category=category, unit_ids=[uid("corridor")])
+    def amenity(key: str, xy: tuple[float, float], category: str, **props: Any) -> dict[str, Any]:
+        return feature("amenity", key, Point(xy), category=category, unit_ids=[uid("hall")], **props)
 
-    amenities = [amenity("till-1", (20, 3), "cashier"), amenity("till-2", (24, 3), "cashier"),
-                 amenity("till-3", (30, 3), "cashier"), amenity("toilets", (38, 3), "restroom")]  # fmt: skip
+    amenities = [amenity(f"till-{i}", (x, 3), "cashier") for i, x in ((1, 20), (2, 24), (3, 30))]
+    amenities.append(amenity("toilets", (38, 3), "restroom", name=TOILETS))
     sections = [
         feature("section", key, geom, category="retail", level_id=ground, name={"en": title})
         for key, title, geom in (("bakery", "Bakery", box(2, 8, 14, 22)),
