@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 import time
 from typing import Any
 
@@ -18,6 +17,7 @@ from litestar.enums import ScopeType
 from litestar.exceptions import HTTPException
 from litestar.types import ASGIApp, Message, Receive, ReceiveMessage, Scope, Send
 
+from api.http import REQUEST_ID
 from api.problems import on_domain_error
 from stores.infra.errors import BadText, Problem
 
@@ -86,28 +86,26 @@ def body_deadline_middleware(app: ASGIApp, timeout_s: float) -> ASGIApp:
 
 
 def access_log_middleware(app: ASGIApp) -> ASGIApp:
+    """One JSON line per request, with its id (``api.http.request_id_middleware`` sets it)."""
+
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP or not access.isEnabledFor(logging.INFO):
             await app(scope, receive, send)
             return
         started = time.perf_counter()
-        request_id = secrets.token_hex(8)
         status = 500
 
         async def send_wrapper(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = list(message.get("headers", []))
-                headers.append((b"x-request-id", request_id.encode()))
-                message["headers"] = headers
             await send(message)
 
         try:
             await app(scope, receive, send_wrapper)
         finally:
             record: dict[str, Any] = {
-                "request_id": request_id,
+                "request_id": REQUEST_ID.get(),
                 "method": scope.get("method"),
                 "path": scope.get("path"),
                 "status": status,

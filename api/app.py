@@ -9,6 +9,8 @@ import time
 from typing import Any
 
 from litestar import Litestar, Router
+from litestar.config.compression import CompressionConfig
+from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
@@ -20,6 +22,7 @@ from api.catalog import ProductController, StoreCatalogController
 from api.dependencies import provide_session
 from api.feedback import FeedbackController
 from api.floorplans import FloorplanController, floorplan_svg
+from api.http import platform_middleware
 from api.openapi import document_problems
 from api.ops import health, ready
 from api.problems import EXCEPTION_HANDLERS
@@ -132,6 +135,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
             DefineMiddleware(body_deadline_middleware, timeout_s=settings.body_timeout_s),
         ],
         request_max_body_size=settings.max_body_bytes,
+        # Brotli for clients that take it, else gzip; answers under a kilobyte go as they are (the
+        # hot lookups: compressing them costs more than it saves).
+        compression_config=CompressionConfig(
+            backend="brotli",
+            brotli_quality=4,
+            gzip_compress_level=6,
+            minimum_size=1024,
+            brotli_gzip_fallback=True,
+            exclude_opt_key="uncompressed",
+        ),
+        cors_config=cors_config(settings),
         logging_config=None,  # plain stdlib logging, configured above
         state=State({"settings": settings}),  # read before start-up (behind_proxy)
         openapi_config=OpenAPIConfig(
@@ -143,7 +157,22 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
     )
     document_problems(app)
+    # Around routing itself (route middleware runs after it): every answer has a request id, a
+    # 404 for an unknown path too, and HEAD reaches the GET route.
+    app.asgi_handler = platform_middleware(app.asgi_handler)
     return app
+
+
+def cors_config(settings: Settings) -> CORSConfig | None:
+    """Browsers on the configured origins may call the API (the console on another host, a web
+    app); the headers a client sends and reads are allowed and exposed."""
+    origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
+    if not origins:
+        return None
+    sent = ["Authorization", "Content-Type", "Idempotency-Key", "If-None-Match", "X-Client-Id", "X-Request-Id",
+            "Accept-Language", "traceparent"]  # fmt: skip
+    read = ["ETag", "X-Request-Id", "Retry-After", "RateLimit", "RateLimit-Policy", "X-Floorplan-Version"]
+    return CORSConfig(allow_origins=origins, allow_methods=["*"], allow_headers=sent, expose_headers=read, max_age=600)
 
 
 def behind_proxy(app: Litestar) -> Any:

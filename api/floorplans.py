@@ -14,6 +14,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 
 from api.dependencies import Session
 from api.guards import MANAGER_PUBLISH, MANAGER_READ, MANAGER_UPLOAD
+from api.http import conditional_async, strong_etag
 from api.routes import RouteIn, route_on_version
 from api.schemas import encoded
 from api.wiring import Wiring
@@ -24,6 +25,8 @@ from stores.floorplan.parse import parse_plan
 from stores.floorplan.svg import render_svg
 
 VersionStatus = Literal["draft", "live", "published"]
+#: How long a client may use the live plan without asking again (then it revalidates: 304).
+MAX_AGE_S = 60
 #: A version number in a path (a 32-bit integer in the database).
 Version = Annotated[int, Parameter(ge=1, le=2**31 - 1)]
 
@@ -92,9 +95,17 @@ class FloorplanController(Controller):
         return UploadResult(uploaded.version, uploaded.report, "live" if uploaded.live else "draft")
 
     @get("/", summary="The live floor plan as v1 GeoJSON")
-    async def show(self, store_id: FromPath[str], db: Session) -> Response[dict[str, Any]]:
-        version, source = await service.plan_source(db, store_id)
-        return Response(encoded(source), media_type="application/json", headers={"X-Floorplan-Version": str(version)})
+    async def show(
+        self, store_id: FromPath[str], db: Session, request: Request[Any, Any, Any]
+    ) -> Response[dict[str, Any]]:
+        version = await service.live_version_for_read(db, store_id)
+        etag = strong_etag("plan", store_id, version)
+
+        async def source() -> Response[dict[str, Any]]:
+            _, data = await service.plan_source(db, store_id, version)
+            return Response(encoded(data), media_type="application/json")
+
+        return await conditional_async(request, etag, source, MAX_AGE_S, {"X-Floorplan-Version": str(version)})
 
     @get("/versions", guards=MANAGER_READ, summary="Every stored version (drafts too), with its report (managers)")
     async def versions(self, store_id: FromPath[str], db: Session) -> VersionList:
@@ -180,7 +191,14 @@ def _plan_picture(source: bytes, title: str) -> str:
     media_type="image/svg+xml",
     summary="A picture of the live floor plan",
 )
-async def floorplan_svg(store_id: FromPath[str], db: Session, services: NamedDependency[Wiring]) -> Response[str]:
-    version, source = await service.plan_source(db, store_id)
-    svg = await _picture(services, store_id, version, source)
-    return Response(svg, media_type="image/svg+xml", headers={"X-Floorplan-Version": str(version)})
+async def floorplan_svg(
+    store_id: FromPath[str], db: Session, services: NamedDependency[Wiring], request: Request[Any, Any, Any]
+) -> Response[str]:
+    version = await service.live_version_for_read(db, store_id)
+
+    async def picture() -> Response[str]:
+        _, source = await service.plan_source(db, store_id, version)
+        return Response(await _picture(services, store_id, version, source), media_type="image/svg+xml")
+
+    etag = strong_etag("plan.svg", store_id, version)
+    return await conditional_async(request, etag, picture, MAX_AGE_S, {"X-Floorplan-Version": str(version)})

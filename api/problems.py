@@ -13,6 +13,7 @@ from litestar.exceptions import HTTPException, NotAuthorizedException, Validatio
 from litestar.utils.scope.state import ScopeState
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 
+from api.http import REQUEST_ID
 from api.validation import TooDeep, struct_problems
 from stores.infra.errors import BadText, Conflict, DomainError, Invalid, NotFound, Unavailable, UnsupportedMedia
 
@@ -36,6 +37,8 @@ def problem(
         "status": status,
         "detail": detail,
     }
+    if (request_id := REQUEST_ID.get()) is not None:
+        body["instance"] = f"urn:aislepath:request:{request_id}"
     if errors:
         body["errors"] = errors
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)

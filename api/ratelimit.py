@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import Any
 
 from limits import RateLimitItem, parse_many
@@ -54,10 +55,15 @@ class RateLimits:
         self._per_address = _parse(settings.rate_limit_per_address)
 
     async def check(self, name: str, client: str, address: str) -> None:
-        """Count one request of class ``name``; raise 429 if any limit is exhausted."""
+        """Count one request of class ``name``; raise 429 if any limit is exhausted. The class's
+        first limit and what is left of it are announced on the answer (:data:`RATE_LIMIT`)."""
         checks = [(item, (name, client)) for item in self._classes[name]]
         checks += [(item, ("address", address)) for item in self._per_address]
         await self._hit(checks)
+        if self._classes[name]:
+            item = self._classes[name][0]
+            stats = await self._limiter.get_window_stats(item, name, client)
+            RATE_LIMIT.set(_headers(name, item, stats.remaining, stats.reset_time))
 
     async def check_address(self, address: str) -> None:
         """Count one request against the per-address ceiling only; 429 if it is exhausted. For
@@ -72,8 +78,24 @@ class RateLimits:
                 raise TooManyRequestsException(
                     f"Too many requests: at most {item.amount} per {item.get_expiry()} s here. "
                     f"Try again in {retry_after} s.",
-                    headers={"Retry-After": str(retry_after)},
+                    headers={
+                        "Retry-After": str(retry_after),
+                        **dict(_headers(identifiers[0], item, 0, stats.reset_time)),
+                    },
                 )
+
+
+#: The RateLimit and RateLimit-Policy headers (IETF draft-ietf-httpapi-ratelimit-headers) of the
+#: request being answered, set by its guard; api.http.platform_middleware puts them on the answer.
+RATE_LIMIT: ContextVar[dict[str, str] | None] = ContextVar("rate_limit", default=None)
+
+
+def _headers(name: str, item: RateLimitItem, remaining: int, reset_time: float) -> dict[str, str]:
+    reset = max(0, math.ceil(reset_time - time.time()))
+    return {
+        "RateLimit-Policy": f'"{name}";q={item.amount};w={item.get_expiry()}',
+        "RateLimit": f'"{name}";r={max(0, remaining)};t={reset}',
+    }
 
 
 def client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str:

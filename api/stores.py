@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, get, patch, post
+from litestar import Controller, Request, Response, get, patch, post
 from litestar.params import FromPath, JSONBody, Parameter
 
 from api.dependencies import Session
 from api.guards import ADMIN_WRITE, MANAGER_WRITE
+from api.http import conditional, strong_etag
 from stores import service
 from stores.models import Store
 from stores.service import STORE_ID_PATTERN
@@ -128,5 +129,7 @@ class StoreController(Controller):
         return StoreOut.of(await service.update_store(db, store_id, **changes))
 
     @get("/{store_id:str}", summary="One store, with its live floor plan version")
-    async def show(self, store_id: FromPath[str], db: Session) -> StoreOut:
-        return StoreOut.of(await service.get_store(db, store_id))
+    async def show(self, store_id: FromPath[str], db: Session, request: Request[Any, Any, Any]) -> Response[StoreOut]:
+        store = StoreOut.of(await service.get_store(db, store_id))
+        body = msgspec.json.encode(store)  # small: its own bytes are its version
+        return conditional(request, strong_etag(body), lambda: body, max_age_s=60)

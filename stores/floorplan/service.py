@@ -369,6 +369,14 @@ async def live_version(session: AsyncSession, store_id: str) -> int:
     return int(version)
 
 
+async def live_version_for_read(session: AsyncSession, store_id: str) -> int:
+    """The live version, or NotFound (a store without a plan has nothing to read)."""
+    try:
+        return await live_version(session, store_id)
+    except NoFloorPlan as exc:
+        raise NotFound(exc.detail) from exc
+
+
 async def plan_source(session: AsyncSession, store_id: str, version: int | None = None) -> tuple[int, bytes]:
     """(version, canonical v1 GeoJSON bytes) of the live plan, or of ``version``."""
     if version is None:

@@ -73,6 +73,9 @@ class Settings:
     #: Behind a load balancer: its addresses (comma-separated), whose X-Forwarded-For is trusted
     #: (``aislepath serve --forwarded-allow-ips`` sets it for its workers).
     forwarded_allow_ips: str | None = None
+    #: Web origins (comma-separated, such as ``https://console.example.com``) whose pages may call
+    #: the API from a browser (CORS); empty: none. ``*`` allows any origin (no credentials).
+    cors_origins: str = ""
     #: Seconds a client may take between two parts of a request body before it gets 408.
     body_timeout_s: float = 30.0
     #: A floor plan compile past this many seconds is stopped (422 too_complex).

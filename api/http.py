@@ -1,0 +1,171 @@
+"""HTTP as clients expect it: request ids, HEAD on every GET, and validators on versioned reads.
+
+- **Request ids.** The incoming ``X-Request-Id`` (letters, digits, ``.-_:``, at most 64) or the
+  trace id of a W3C ``traceparent`` is used; else one is made. It is echoed on every answer, logged
+  with it, and named in every problem's ``instance``.
+- **HEAD.** A HEAD request is answered as its GET, without the body (headers, status and length
+  as the GET's), so every GET has HEAD.
+- **ETags.** A versioned read names what its answer is made of (the store, the floor plan version,
+  the planogram and catalog versions) in a strong ETag. An answer that is costly to make checks
+  ``If-None-Match`` first (:func:`conditional`); for one already in memory (a product's
+  locations), :func:`platform_middleware` turns a matching answer into ``304 Not Modified``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import re
+import secrets
+from collections.abc import Awaitable, Callable, Iterable
+from contextvars import ContextVar
+from typing import Any, TypeVar
+
+from litestar import Request, Response
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.ratelimit import RATE_LIMIT
+
+#: The request being answered (its id), for problem details and logs.
+REQUEST_ID: ContextVar[str | None] = ContextVar("request_id", default=None)
+
+_CLIENT_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+_TRACEPARENT = re.compile(r"[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}")
+
+
+#: Request ids this process makes: a random prefix per process and a counter (no system call
+#: per request, unique across workers and hosts).
+_PREFIX = secrets.token_hex(4)
+_COUNTER = itertools.count(1)
+
+
+def request_id_of(headers: Iterable[tuple[bytes, bytes]]) -> str:
+    """The request's id: the client's ``X-Request-Id`` if it is sane, else the trace id of its
+    ``traceparent``, else a new one."""
+    incoming = traceparent = None
+    for name, value in headers:
+        if name == b"x-request-id":
+            incoming = value.decode("latin-1")
+        elif name == b"traceparent":
+            traceparent = value.decode("latin-1")
+    if incoming is not None and _CLIENT_ID.fullmatch(incoming):
+        return incoming
+    if traceparent is not None and (match := _TRACEPARENT.fullmatch(traceparent.strip())):
+        return match.group(1)
+    return f"{_PREFIX}{next(_COUNTER):08x}"
+
+
+def platform_middleware(app: ASGIApp) -> ASGIApp:
+    """Around the whole app (routing included): every answer gets the request's id
+    (``X-Request-Id``); HEAD is answered as GET without the body; a GET whose answer carries an
+    ETag the client's ``If-None-Match`` names becomes ``304 Not Modified`` without its body."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await app(scope, receive, send)
+            return
+        headers = scope["headers"]
+        request_id = request_id_of(headers)
+        token = REQUEST_ID.set(request_id)
+        limits = RATE_LIMIT.set(None)
+        head = scope["method"] == "HEAD"
+        if head:
+            scope = {**scope, "method": "GET"}
+        if_none_match = (
+            next((v for k, v in headers if k == b"if-none-match"), None) if scope["method"] == "GET" else None
+        )
+        drop_body = head
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal drop_body
+            if message["type"] == "http.response.start":
+                out = [*message.get("headers", ()), (b"x-request-id", request_id.encode())]
+                if (announced := RATE_LIMIT.get()) is not None and not any(k == b"ratelimit" for k, _ in out):
+                    out += [(k.lower().encode(), v.encode()) for k, v in announced.items()]
+                if if_none_match is not None and message["status"] == 200:
+                    etag = next((v for k, v in out if k.lower() == b"etag"), None)
+                    if etag is not None and _matches(if_none_match.decode("latin-1"), etag.decode("latin-1")):
+                        drop_body = True
+                        keep = (b"etag", b"cache-control", b"x-request-id", b"vary", b"x-floorplan-version")
+                        out = [(k, v) for k, v in out if k.lower() in keep]
+                        message = {**message, "status": 304}
+                message["headers"] = out
+            elif message["type"] == "http.response.body" and drop_body:
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        try:
+            await app(scope, receive, send_wrapper)
+        finally:
+            RATE_LIMIT.reset(limits)
+            REQUEST_ID.reset(token)
+
+    return middleware
+
+
+T = TypeVar("T")
+
+
+def strong_etag(*parts: object) -> str:
+    """A strong ETag for an answer made of ``parts`` (versions, ids, options)."""
+    digest = hashlib.blake2b(repr(parts).encode(), digest_size=12).hexdigest()
+    return f'"{digest}"'
+
+
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    if not if_none_match:
+        return False
+    if if_none_match.strip() == "*":
+        return True
+    candidates = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+    return etag in candidates
+
+
+async def conditional_async(
+    request: Request[Any, Any, Any],
+    etag: str,
+    make: Callable[[], Awaitable[Response[T]]],
+    max_age_s: int = 0,
+    headers: dict[str, str] | None = None,
+) -> Response[T]:
+    """:func:`conditional` for answers made by a coroutine (read from the database)."""
+    extra = {**_validators(etag, max_age_s, False), **(headers or {})}
+    if _matches(request.headers.get("if-none-match"), etag):
+        return not_modified(extra)
+    response = await make()
+    response.headers.update(extra)
+    return response
+
+
+def not_modified(headers: dict[str, str]) -> Response[Any]:
+    """``304 Not Modified``: no body, the validators."""
+    return Response(b"", status_code=304, headers=headers)
+
+
+#: Cache-Control of an answer that may change at any time: use it, but ask first (a 304 is cheap).
+REVALIDATE = "public, max-age=0, must-revalidate"
+
+
+def _validators(etag: str, max_age_s: int, private: bool) -> dict[str, str]:
+    cache_control = f"{'private' if private else 'public'}, max-age={max_age_s}, must-revalidate"
+    return {"ETag": etag, "Cache-Control": cache_control}
+
+
+def conditional(
+    request: Request[Any, Any, Any],
+    etag: str,
+    content: Callable[[], Any],
+    media_type: str = "application/json",
+    max_age_s: int = 0,
+    private: bool = False,
+) -> Response[Any]:
+    """``304`` when ``If-None-Match`` names ``etag``, else the answer ``content()`` makes; both
+    with the ETag and a ``Cache-Control`` (``max-age`` seconds without asking again, then
+    revalidate). The content is made only when it is sent."""
+    headers = _validators(etag, max_age_s, private)
+    if _matches(request.headers.get("if-none-match"), etag):
+        return not_modified(headers)
+    return Response(content(), media_type=media_type, headers=headers)
