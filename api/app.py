@@ -23,6 +23,7 @@ from api.dependencies import provide_session
 from api.feedback import FeedbackController
 from api.floorplans import FloorplanController, floorplan_svg
 from api.http import platform_middleware
+from api.idempotency import idempotency_middleware
 from api.openapi import document_problems
 from api.ops import health, ready
 from api.problems import EXCEPTION_HANDLERS
@@ -133,6 +134,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             access_log_middleware,
             reject_nul_middleware,
             DefineMiddleware(body_deadline_middleware, timeout_s=settings.body_timeout_s),
+            idempotency_middleware,
         ],
         request_max_body_size=settings.max_body_bytes,
         # Brotli for clients that take it, else gzip; answers under a kilobyte go as they are (the

@@ -6,16 +6,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Controller, Response, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 
 from api.dependencies import Session
 from api.guards import MANAGER_READ, MANAGER_WRITE
-from api.ratelimit import rate_limited
+from api.ratelimit import client_key, rate_limited
 from api.wiring import Wiring
 from catalog import insights, moves, placements
-from catalog.feedback import Report, record_feedback
+from catalog.feedback import Report, record_feedback, reporter_of
 from catalog.placements import PlacementRow
 from stores.infra.errors import Invalid, Problem
 
@@ -94,13 +94,16 @@ class FeedbackController(Controller):
         data: JSONBody[FeedbackIn],
         db: Session,
         services: NamedDependency[Wiring],
+        request: Request[Any, Any, Any],
     ) -> Accepted:
         index = await services.locations.get(store_id)
         report = Report(
             data.kind, data.sku, data.shelf, data.position_m, data.x, data.y, data.rating, data.comment,
             data.listed_shelf,
         )  # fmt: skip
-        await record_feedback(db, store_id, report, index, services.settings.wrong_location_reports)
+        # One phone, or one token, counts once however often it reports the same product.
+        reporter = reporter_of(services.settings.reporter_secret, store_id, data.sku, client_key(request)[0])
+        await record_feedback(db, store_id, report, index, services.settings.wrong_location_reports, reporter)
         return Accepted()
 
     @get(

@@ -10,12 +10,15 @@ same way. Nothing else on the hot path changes.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, cast
 
 import shapely
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, String, and_, func, or_, select
+from sqlalchemy import cast as sa_cast
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.models import Feedback, Placement
@@ -124,8 +127,21 @@ def _resolve(report: Report, index: StoreIndex) -> tuple[str | None, str | None,
     return _reported_shelf(report, carried, placed), None, None
 
 
+#: Reports count once per reporter (reports from before reporters were kept count each).
+DISTINCT_REPORTERS = func.count(func.distinct(func.coalesce(Feedback.reporter, sa_cast(Feedback.id, String))))
+
+
+def reporter_of(secret: bytes, store_id: str, sku: str | None, client: str) -> str:
+    """The report's reporter: an HMAC of the client, keyed by the deployment's secret and the
+    store and product. One client's reports about one product count once; nothing links two of
+    its reports about different products, nor names the client."""
+    message = "\x1f".join((store_id, sku or "", client)).encode()
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()[:32]
+
+
 async def wrong_reports(session: AsyncSession, store_id: str, sku: str, shelf: str) -> int:
-    """Wrong-location reports against one placement since it was last set or confirmed."""
+    """Distinct reporters of a wrong location against one placement since it was last set or
+    confirmed."""
     placement = (
         await session.execute(
             select(Placement.id, Placement.located_at).where(
@@ -136,7 +152,7 @@ async def wrong_reports(session: AsyncSession, store_id: str, sku: str, shelf: s
     if placement is None:
         return 0
     located_at = placement.located_at
-    query = select(func.count()).where(
+    query = select(DISTINCT_REPORTERS).where(
         Feedback.store_id == store_id,
         Feedback.sku == sku,
         Feedback.shelf == shelf,
@@ -150,7 +166,7 @@ async def wrong_reports(session: AsyncSession, store_id: str, sku: str, shelf: s
 def wrong_reports_since_located(store_id: str) -> Select[str, str, int, datetime]:
     """Per placement: wrong-location reports since it was last set or confirmed, and the latest."""
     query = (
-        select(Feedback.sku, Feedback.shelf, func.count(), func.max(Feedback.created_at))
+        select(Feedback.sku, Feedback.shelf, DISTINCT_REPORTERS, func.max(Feedback.created_at))
         .join(
             Placement,
             and_(
@@ -172,12 +188,12 @@ def wrong_reports_since_located(store_id: str) -> Select[str, str, int, datetime
 
 async def doubtful_placements(session: AsyncSession, store_id: str, threshold: int) -> set[tuple[str, str]]:
     """(sku, shelf) of every placement with ``threshold`` or more wrong reports since it was located."""
-    query = wrong_reports_since_located(store_id).having(func.count() >= threshold)
+    query = wrong_reports_since_located(store_id).having(threshold <= DISTINCT_REPORTERS)
     return {(r.sku, r.shelf) for r in await session.execute(query)}
 
 
 async def record_feedback(
-    session: AsyncSession, store_id: str, report: Report, index: StoreIndex, threshold: int
+    session: AsyncSession, store_id: str, report: Report, index: StoreIndex, threshold: int, reporter: str | None = None
 ) -> int:
     """Validate and append one report; returns its id. Bad input: 422 naming each field."""
     problems = _check_shape(report)
@@ -191,6 +207,7 @@ async def record_feedback(
         kind=report.kind,
         sku=report.sku,
         shelf=shelf,
+        reporter=reporter,
         found_shelf=found_shelf,
         found_position_m=found_position,
         x=report.x,

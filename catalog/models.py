@@ -67,7 +67,8 @@ FEEDBACK_KINDS = ("not_at_location", "out_of_stock", "found_elsewhere", "route_r
 
 
 class Feedback(Base):
-    """One shopper report, append-only. No client id, address or device is ever stored."""
+    """One shopper report, append-only. No client id, address or device is ever stored (the
+    reporter is a keyed hash that names no client)."""
 
     __tablename__ = "feedback"
     __table_args__ = (
@@ -81,6 +82,9 @@ class Feedback(Base):
     sku: Mapped[str | None] = mapped_column(String(64))
     #: The placement the report is about: the shelf the app showed the product on.
     shelf: Mapped[str | None] = mapped_column(String(64))
+    #: Who reported, as an HMAC of the client and the store and product (catalog.feedback.reporter_of):
+    #: reports of one client about one product count once; two products' reporters cannot be linked.
+    reporter: Mapped[str | None] = mapped_column(String(32))
     #: found_elsewhere: where the shopper found it (a shelf and a place along it, and x, y).
     found_shelf: Mapped[str | None] = mapped_column(String(64))
     found_position_m: Mapped[float | None] = mapped_column(Float)

@@ -15,6 +15,7 @@ from geoalchemy2 import alembic_helpers
 from sqlalchemy.engine import Connection
 
 import catalog.models  # noqa: F401  (registers the tables on the metadata)
+import stores.infra.idempotency
 import stores.models  # noqa: F401
 from stores.infra.db import Base
 from stores.infra.migrate import run_locked, settings_for_url

@@ -8,6 +8,7 @@ Nothing else in the code base reads ``os.environ``.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,6 +77,16 @@ class Settings:
     #: Web origins (comma-separated, such as ``https://console.example.com``) whose pages may call
     #: the API from a browser (CORS); empty: none. ``*`` allows any origin (no credentials).
     cors_origins: str = ""
+    #: The key of the HMAC that turns a reporting client into an anonymous reporter (feedback
+    #: counts distinct clients). Set the same secret on every host; unset, it is derived from
+    #: the database URL (the same on every host of one deployment).
+    reporter_key: str | None = None
+
+    @property
+    def reporter_secret(self) -> bytes:
+        seed = self.reporter_key if self.reporter_key else f"aislepath-reporter:{self.database_url}"
+        return hashlib.sha256(seed.encode()).digest()
+
     #: Seconds a client may take between two parts of a request body before it gets 408.
     body_timeout_s: float = 30.0
     #: A floor plan compile past this many seconds is stopped (422 too_complex).
