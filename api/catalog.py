@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -12,12 +13,14 @@ from litestar.params import FromPath, JSONBody, Parameter
 
 from api.dependencies import Session
 from api.guards import ADMIN_WRITE, MANAGER_WRITE, SHOPPER_EXPENSIVE
-from api.http import REVALIDATE
+from api.http import REVALIDATE, conditional_async
 from api.schemas import LocationsOut, encoded
 from api.wiring import Wiring
 from catalog import placements, products
+from catalog.bundle import delta, full_bundle, version_of
 from catalog.locate import Item, locate_list
 from catalog.placements import PlacementRow
+from stores.floorplan import service
 from stores.infra.errors import Invalid, NotFound, Problem, UnsupportedMedia
 
 MAX_IMPORT_BYTES = 128 * 1024 * 1024
@@ -127,6 +130,39 @@ class StoreCatalogController(Controller):
         rows = [PlacementRow(r.sku, r.shelf, r.position_m, r.level, r.stock) for r in data]
         version = await placements.upsert_placements(db, store_id, rows, artifact)
         return PlanogramResult(store_id, version, len(rows))
+
+    @get(
+        "/bundle",
+        summary="The store for offline use: its plan and where every carried product is",
+        description=(
+            "One document per store version (`version`: floor plan, planogram, catalog): the live plan as v1 "
+            "GeoJSON and, per carried product, the answer of `…/products/{sku}/locations`. Send `If-None-Match` "
+            "for a 304 while nothing changed, or `since=<version>` for what changed since (`complete: false`: "
+            "`products` to replace, `dropped` skus); when only a whole bundle will do, it is sent."
+        ),
+    )
+    async def bundle(
+        self,
+        store_id: FromPath[str],
+        db: Session,
+        services: NamedDependency[Wiring],
+        request: Request[Any, Any, Any],
+        since: Annotated[str | None, Parameter(max_length=64)] = None,
+    ) -> Response[dict[str, Any]]:
+        index = await services.locations.get(store_id)
+        version = version_of(index)
+        if since is not None and (part := await delta(db, index, since)) is not None:
+            return Response(encoded(part), media_type="application/json", headers={"Cache-Control": "no-store"})
+
+        async def whole() -> Response[dict[str, Any]]:
+            async def build(_previous: bytes | None) -> bytes:
+                _, plan_bytes = await service.plan_source(db, store_id, index.floorplan_version)
+                return await asyncio.to_thread(full_bundle, index, plan_bytes)
+
+            key = (index.floorplan_version, index.planogram_version, index.catalog_version)
+            return Response(encoded(await services.bundles.get(store_id, key, build)), media_type="application/json")
+
+        return await conditional_async(request, f'"{version}"', whole)
 
     # A few hundred bytes, the hottest read: compressing it would cost more than it saves.
     @get("/products/{sku:str}/locations", summary="Where a product is in this store", opt={"uncompressed": True})

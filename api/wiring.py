@@ -28,6 +28,7 @@ from stores.infra.db import Database
 from stores.infra.lru import Lru
 from stores.infra.probe import ANNOUNCED_TABLES, VersionProbe
 from stores.infra.settings import Settings
+from stores.infra.versioned import VersionedCache
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +46,8 @@ class Wiring:
     search_misses: SearchMisses
     #: Drawn plans and routes (SVG text), keyed by store and versions.
     pictures: Lru[tuple[Any, ...], str]
+    #: Each store's offline bundle (catalog.bundle), built once per version.
+    bundles: VersionedCache[str, bytes]
 
     @classmethod
     def build(cls, settings: Settings) -> Wiring:
@@ -72,6 +75,7 @@ class Wiring:
             rate_limits=RateLimits(settings),
             search_misses=SearchMisses(database.sessionmaker),
             pictures=Lru(32, settle=False),
+            bundles=VersionedCache(settings.artifact_cache_entries, max_bytes=cache_bytes, weigh=len, settle=False),
         )
 
 

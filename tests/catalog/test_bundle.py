@@ -1,0 +1,48 @@
+"""The offline store bundle: everything a phone needs without signal, versioned, with deltas."""
+
+from __future__ import annotations
+
+import gzip
+
+from litestar.testing import TestClient
+
+from tests.catalog.conftest import put_json
+from tests.catalog.test_feedback import PLANOGRAM
+from tests.conftest import ADMIN
+
+
+def test_the_bundle_holds_the_plan_and_every_carried_products_answer(store: TestClient) -> None:
+    put_json(store, "/v1/stores/s1/placements", PLANOGRAM)
+    response = store.get("/v1/stores/s1/bundle")
+    assert response.status_code == 200
+    bundle = response.json()
+    assert bundle["complete"] and bundle["plan"] == store.get("/v1/stores/s1/floorplan").json()
+    carried = {p["sku"] for p in PLANOGRAM}
+    assert {p["sku"] for p in bundle["products"]} == carried
+    for product in bundle["products"]:  # byte for byte the locations answer
+        assert product == store.get(f"/v1/stores/s1/products/{product['sku']}/locations").json()
+    assert response.headers["etag"] == f'"{bundle["version"]}"'
+    again = store.get("/v1/stores/s1/bundle", headers={"If-None-Match": response.headers["etag"]})
+    assert again.status_code == 304 and again.content == b""
+    assert len(gzip.compress(response.content)) < len(response.content) / 2  # it travels compressed
+
+
+def test_a_phone_resyncs_with_what_changed(store: TestClient) -> None:
+    put_json(store, "/v1/stores/s1/placements", PLANOGRAM)
+    first = store.get("/v1/stores/s1/bundle").json()
+    rows = [{"sku": "bread-1", "shelf": "s1", "stock": "out"}]
+    assert store.post("/v1/stores/s1/placements", json=rows, headers=ADMIN).status_code == 200
+    delta = store.get("/v1/stores/s1/bundle", params={"since": first["version"]}).json()
+    assert not delta["complete"] and delta["since"] == first["version"] and delta["version"] != first["version"]
+    assert [p["sku"] for p in delta["products"]] == ["bread-1"]
+    assert delta["products"][0] == store.get("/v1/stores/s1/products/bread-1/locations").json()
+    assert {loc["shelf"]: loc["stock"] for loc in delta["products"][0]["locations"]}["s1"] == "out"
+    assert delta["dropped"] == []
+    # Nothing changed since: an empty delta. Another plan: the whole bundle again.
+    same = store.get("/v1/stores/s1/bundle", params={"since": delta["version"]}).json()
+    assert same["products"] == [] and not same["complete"]
+    plan = store.get("/v1/stores/s1/floorplan").json()
+    assert put_json(store, "/v1/stores/s1/floorplan?publish=true", plan).status_code == 201
+    whole = store.get("/v1/stores/s1/bundle", params={"since": delta["version"]}).json()
+    assert whole["complete"] and len(whole["products"]) == len({p["sku"] for p in PLANOGRAM})
+    assert store.get("/v1/stores/s1/bundle", params={"since": "nonsense"}).json()["complete"]
