@@ -18,7 +18,7 @@ from litestar.exceptions import HTTPException
 from litestar.types import ASGIApp, Message, Receive, ReceiveMessage, Scope, Send
 
 from api.http import REQUEST_ID
-from api.problems import on_domain_error
+from api.problems import on_domain_error, send_early
 from stores.infra.errors import BadText, Problem
 
 access = logging.getLogger("aislepath.access")
@@ -42,12 +42,11 @@ def reject_nul_middleware(app: ASGIApp) -> ASGIApp:
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == ScopeType.HTTP and _has_nul(scope):
-            request: Request[Any, Any, Any] = Request(scope)
             refusal = BadText(
                 "The path or query contains a NUL character.",
                 [Problem("invalid_text", "remove NUL (%00) characters")],
             )
-            await on_domain_error(request, refusal).to_asgi_response(None, request)(scope, receive, send)
+            await send_early(on_domain_error(Request(scope), refusal), scope, receive, send)
             return
         await app(scope, receive, send)
 

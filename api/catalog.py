@@ -13,11 +13,11 @@ from litestar.params import FromPath, JSONBody, Parameter
 
 from api.dependencies import Session
 from api.guards import ADMIN_WRITE, MANAGER_WRITE, SHOPPER_EXPENSIVE
-from api.http import REVALIDATE, conditional_async
+from api.http import conditional, validators
 from api.schemas import LocationsOut, encoded
 from api.wiring import Wiring
 from catalog import placements, products
-from catalog.bundle import delta, full_bundle, version_of
+from catalog.bundle import delta, full_bundle
 from catalog.locate import Item, locate_list
 from catalog.placements import PlacementRow
 from stores.floorplan import service
@@ -150,7 +150,6 @@ class StoreCatalogController(Controller):
         since: Annotated[str | None, Parameter(max_length=64)] = None,
     ) -> Response[dict[str, Any]]:
         index = await services.locations.get(store_id)
-        version = version_of(index)
         if since is not None and (part := await delta(db, index, since)) is not None:
             return Response(encoded(part), media_type="application/json", headers={"Cache-Control": "no-store"})
 
@@ -159,10 +158,11 @@ class StoreCatalogController(Controller):
                 _, plan_bytes = await service.plan_source(db, store_id, index.floorplan_version)
                 return await asyncio.to_thread(full_bundle, index, plan_bytes)
 
-            key = (index.floorplan_version, index.planogram_version, index.catalog_version)
-            return Response(encoded(await services.bundles.get(store_id, key, build)), media_type="application/json")
+            return Response(
+                encoded(await services.bundles.get(store_id, index.version, build)), media_type="application/json"
+            )
 
-        return await conditional_async(request, f'"{version}"', whole)
+        return await conditional(request, f'"{index.version}"', whole)
 
     # A few hundred bytes, the hottest read: compressing it would cost more than it saves.
     @get("/products/{sku:str}/locations", summary="Where a product is in this store", opt={"uncompressed": True})
@@ -175,10 +175,9 @@ class StoreCatalogController(Controller):
         # The hot path: a version probe and a dict lookup; the answer is encoded once per index.
         index = await services.locations.get(store_id)
         # The answer is made of the store's plan, planogram (stock and reports bump it) and catalog:
-        # their versions are its validator (an ETag names one URL's answer; no hash needed). The
+        # the index's version is its validator (an ETag names one URL's answer; no hash needed). The
         # answer is in memory: api.http.platform_middleware answers If-None-Match with a 304.
-        headers = {"ETag": f'"{index.floorplan_version}.{index.planogram_version}.{index.catalog_version}"',
-                   "Cache-Control": REVALIDATE}  # fmt: skip
+        headers = validators(f'"{index.version}"')
         carried = index.products.get(sku)
         if carried is not None:
             return Response(encoded(carried.body()), media_type="application/json", headers=headers)

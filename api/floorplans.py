@@ -14,7 +14,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 
 from api.dependencies import Session
 from api.guards import MANAGER_PUBLISH, MANAGER_READ, MANAGER_UPLOAD
-from api.http import conditional_async, strong_etag
+from api.http import conditional, strong_etag
 from api.routes import RouteIn, route_on_version
 from api.schemas import encoded
 from api.wiring import Wiring
@@ -105,7 +105,7 @@ class FloorplanController(Controller):
             _, data = await service.plan_source(db, store_id, version)
             return Response(encoded(data), media_type="application/json")
 
-        return await conditional_async(request, etag, source, MAX_AGE_S, {"X-Floorplan-Version": str(version)})
+        return await conditional(request, etag, source, MAX_AGE_S, {"X-Floorplan-Version": str(version)})
 
     @get("/versions", guards=MANAGER_READ, summary="Every stored version (drafts too), with its report (managers)")
     async def versions(self, store_id: FromPath[str], db: Session) -> VersionList:
@@ -201,4 +201,4 @@ async def floorplan_svg(
         return Response(await _picture(services, store_id, version, source), media_type="image/svg+xml")
 
     etag = strong_etag("plan.svg", store_id, version)
-    return await conditional_async(request, etag, picture, MAX_AGE_S, {"X-Floorplan-Version": str(version)})
+    return await conditional(request, etag, picture, MAX_AGE_S, {"X-Floorplan-Version": str(version)})

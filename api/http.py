@@ -7,8 +7,8 @@
   as the GET's), so every GET has HEAD.
 - **ETags.** A versioned read names what its answer is made of (the store, the floor plan version,
   the planogram and catalog versions) in a strong ETag. An answer that is costly to make checks
-  ``If-None-Match`` first (:func:`conditional`); for one already in memory (a product's
-  locations), :func:`platform_middleware` turns a matching answer into ``304 Not Modified``.
+  ``If-None-Match`` first (:func:`conditional`); for one already made (a product's locations, a
+  store), :func:`platform_middleware` turns a matching answer into ``304 Not Modified``.
 """
 
 from __future__ import annotations
@@ -124,48 +124,27 @@ def _matches(if_none_match: str | None, etag: str) -> bool:
     return etag in candidates
 
 
-async def conditional_async(
+def validators(etag: str, max_age_s: int = 0) -> dict[str, str]:
+    """The ETag and ``Cache-Control`` of a versioned answer: use it ``max_age_s`` seconds without
+    asking, then ask again (a 304 is cheap). An answer already made gets its 304 from
+    :func:`platform_middleware`."""
+    return {"ETag": etag, "Cache-Control": f"public, max-age={max_age_s}, must-revalidate"}
+
+
+async def conditional(
     request: Request[Any, Any, Any],
     etag: str,
     make: Callable[[], Awaitable[Response[T]]],
     max_age_s: int = 0,
     headers: dict[str, str] | None = None,
 ) -> Response[T]:
-    """:func:`conditional` for answers made by a coroutine (read from the database)."""
-    extra = {**_validators(etag, max_age_s, False), **(headers or {})}
+    """For an answer costly to make (read from the database, built): ``304`` when
+    ``If-None-Match`` names ``etag``, before making it; else ``await make()``. Both carry the
+    :func:`validators` and ``headers``."""
+    extra = {**validators(etag, max_age_s), **(headers or {})}
     if _matches(request.headers.get("if-none-match"), etag):
-        return not_modified(extra)
+        not_modified: Response[Any] = Response(b"", status_code=304, headers=extra)
+        return not_modified
     response = await make()
     response.headers.update(extra)
     return response
-
-
-def not_modified(headers: dict[str, str]) -> Response[Any]:
-    """``304 Not Modified``: no body, the validators."""
-    return Response(b"", status_code=304, headers=headers)
-
-
-#: Cache-Control of an answer that may change at any time: use it, but ask first (a 304 is cheap).
-REVALIDATE = "public, max-age=0, must-revalidate"
-
-
-def _validators(etag: str, max_age_s: int, private: bool) -> dict[str, str]:
-    cache_control = f"{'private' if private else 'public'}, max-age={max_age_s}, must-revalidate"
-    return {"ETag": etag, "Cache-Control": cache_control}
-
-
-def conditional(
-    request: Request[Any, Any, Any],
-    etag: str,
-    content: Callable[[], Any],
-    media_type: str = "application/json",
-    max_age_s: int = 0,
-    private: bool = False,
-) -> Response[Any]:
-    """``304`` when ``If-None-Match`` names ``etag``, else the answer ``content()`` makes; both
-    with the ETag and a ``Cache-Control`` (``max-age`` seconds without asking again, then
-    revalidate). The content is made only when it is sent."""
-    headers = _validators(etag, max_age_s, private)
-    if _matches(request.headers.get("if-none-match"), etag):
-        return not_modified(headers)
-    return Response(content(), media_type=media_type, headers=headers)

@@ -14,11 +14,10 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-import orjson
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, ReceiveMessage, Scope, Send
 
-from api.problems import PROBLEM_JSON, problem
+from api.problems import problem, send_early
 from stores.infra import idempotency
 
 HEADER = b"idempotency-key"
@@ -37,15 +36,11 @@ def _client(scope: Scope, headers: dict[bytes, bytes]) -> bytes:
     return b"address=" + (client[0] if client else "unknown").encode()
 
 
-async def _send_problem(send: Send, status: int, code: str, message: str, retry: bool = False) -> None:
-    """The problem details ``api.problems.problem`` makes, sent from here (before any handler)."""
-    response = problem(status, message, [{"pointer": "/headers/Idempotency-Key", "code": code, "message": message}])
-    body = orjson.dumps(response.content)
-    headers = [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode())]
-    if retry:
-        headers.append((b"retry-after", b"1"))
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body, "more_body": False})
+async def _refuse(scope: Scope, receive: Receive, send: Send, status: int, code: str, message: str) -> None:
+    """Problem details naming the header, sent before any handler (a retry-later for 409)."""
+    errors = [{"pointer": "/headers/Idempotency-Key", "code": code, "message": message}]
+    response = problem(status, message, errors, headers={"Retry-After": "1"} if status == 409 else None)
+    await send_early(response, scope, receive, send)
 
 
 def idempotency_middleware(app: ASGIApp) -> ASGIApp:
@@ -61,7 +56,7 @@ def idempotency_middleware(app: ASGIApp) -> ASGIApp:
         key = raw_key.decode("latin-1").strip()
         if not key or len(key) > MAX_KEY or not key.isprintable():
             message = f"an Idempotency-Key is 1 to {MAX_KEY} printable characters"
-            await _send_problem(send, 400, "bad_idempotency_key", message)
+            await _refuse(scope, receive, send, 400, "bad_idempotency_key", message)
             return
         # The whole body, to fingerprint the request, bounded as every body is.
         limit = scope["app"].state.settings.max_body_bytes
@@ -74,7 +69,7 @@ def idempotency_middleware(app: ASGIApp) -> ASGIApp:
             chunks.append(event.get("body", b""))
             size += len(chunks[-1])
             if size > limit:
-                await _send_problem(send, 413, "too_large", f"the body is larger than {limit} bytes")
+                await _refuse(scope, receive, send, 413, "too_large", f"the body is larger than {limit} bytes")
                 return
             more = event.get("more_body", False)
         body = b"".join(chunks)
@@ -85,20 +80,20 @@ def idempotency_middleware(app: ASGIApp) -> ASGIApp:
         sessions = scope["app"].state.wiring.database.sessionmaker
         stored = await idempotency.claim(sessions, key_id, fingerprint)
         if stored is not None:
-            await _replay(stored, fingerprint, send)
+            await _replay(stored, fingerprint, scope, receive, send)
             return
         await _run_once(app, scope, body, send, sessions, key_id)
 
     return middleware
 
 
-async def _replay(stored: idempotency.Stored, fingerprint: str, send: Send) -> None:
+async def _replay(stored: idempotency.Stored, fingerprint: str, scope: Scope, receive: Receive, send: Send) -> None:
     if stored.fingerprint != fingerprint:
         message = "this Idempotency-Key was used for another request; use a new key for a new request"
-        await _send_problem(send, 422, "idempotency_key_reused", message)
+        await _refuse(scope, receive, send, 422, "idempotency_key_reused", message)
     elif stored.status is None:
-        await _send_problem(send, 409, "idempotency_key_in_use", "the first request with this key is still running",
-                            retry=True)  # fmt: skip
+        message = "the first request with this key is still running"
+        await _refuse(scope, receive, send, 409, "idempotency_key_in_use", message)
     else:
         body = stored.body or b""
         media_type = (stored.media_type or "application/json").encode()

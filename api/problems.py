@@ -10,6 +10,7 @@ from typing import Any
 import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar.types import Receive, Scope, Send
 from litestar.utils.scope.state import ScopeState
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 
@@ -42,6 +43,12 @@ def problem(
     if errors:
         body["errors"] = errors
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+async def send_early(response: Response[Any], scope: Scope, receive: Receive, send: Send) -> None:
+    """Send a response made before any handler ran (a middleware's refusal) the way a handler's
+    is sent, so that the layers around it (the access log, request ids) see it as any other."""
+    await response.to_asgi_response(None, Request(scope))(scope, receive, send)
 
 
 def _data_type(request: Request[Any, Any, Any]) -> type[msgspec.Struct] | None:

@@ -11,17 +11,15 @@ locations answer of ``GET …/products/{sku}/locations``, byte for byte.
 from __future__ import annotations
 
 import orjson
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.locations import StoreIndex
-from catalog.models import PlanogramChange
-from catalog.placements import PATCH_MAX_SKUS
+from catalog.placements import changed_skus
 
 
-def version_of(index: StoreIndex) -> str:
-    """The bundle's version: what it is made of."""
-    return f"{index.floorplan_version}.{index.planogram_version}.{index.catalog_version}"
+def _opening(index: StoreIndex, **members: object) -> bytes:
+    """The bundle's small members, up to the big ones (already encoded) that follow."""
+    return orjson.dumps({"store_id": index.store_id, "version": index.version, **members})[:-1] + b","
 
 
 def _products(index: StoreIndex, skus: list[str] | None = None) -> bytes:
@@ -31,8 +29,7 @@ def _products(index: StoreIndex, skus: list[str] | None = None) -> bytes:
 
 def full_bundle(index: StoreIndex, plan: bytes) -> bytes:
     """The whole bundle (``complete: true``): the live plan (v1 GeoJSON) and every carried product."""
-    head = f'{{"store_id":{_json_str(index.store_id)},"version":"{version_of(index)}","complete":true,"plan":'
-    return head.encode() + plan + b',"products":' + _products(index) + b"}"
+    return _opening(index, complete=True) + b'"plan":' + plan + b',"products":' + _products(index) + b"}"
 
 
 async def delta(session: AsyncSession, index: StoreIndex, since: str) -> bytes | None:
@@ -45,29 +42,10 @@ async def delta(session: AsyncSession, index: StoreIndex, since: str) -> bytes |
         return None
     if (floorplan, catalog) != (index.floorplan_version, index.catalog_version) or planogram > index.planogram_version:
         return None
-    changes = (
-        await session.scalars(
-            select(PlanogramChange.skus).where(
-                PlanogramChange.store_id == index.store_id,
-                PlanogramChange.version > planogram,
-                PlanogramChange.version <= index.planogram_version,
-            )
-        )
-    ).all()
-    if len(changes) != index.planogram_version - planogram or any(skus is None for skus in changes):
+    changed = await changed_skus(session, index.store_id, planogram, index.planogram_version)
+    if changed is None:
         return None
-    touched = sorted({sku for skus in changes for sku in (skus or [])})
-    if len(touched) > PATCH_MAX_SKUS:
-        return None
+    touched = sorted(changed)
     dropped = [sku for sku in touched if sku not in index.products]
-    head = (f'{{"store_id":{_json_str(index.store_id)},"version":"{version_of(index)}","complete":false,'
-            f'"since":"{since}","products":')  # fmt: skip
-    return head.encode() + _products(index, touched) + b',"dropped":' + _json_list(dropped) + b"}"
-
-
-def _json_str(value: str) -> str:
-    return orjson.dumps(value).decode()
-
-
-def _json_list(values: list[str]) -> bytes:
-    return orjson.dumps(values)
+    opening = _opening(index, complete=False, since=since)
+    return opening + b'"products":' + _products(index, touched) + b',"dropped":' + orjson.dumps(dropped) + b"}"

@@ -21,8 +21,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from catalog.feedback import doubtful_placements
-from catalog.models import UNPLACED, Placement, PlanogramChange, Product
-from catalog.placements import PATCH_MAX_SKUS, stock_of
+from catalog.models import UNPLACED, Placement, Product
+from catalog.placements import changed_skus, stock_of
 from stores.floorplan.artifact import NavArtifact
 from stores.floorplan.service import ArtifactCache, NoFloorPlan
 from stores.infra.db import in_chunks
@@ -89,6 +89,12 @@ class StoreIndex:
     catalog_version: int = 0
     #: Per department (case-folded), where an unplaced product is hinted (see _department_places).
     departments: dict[str, Location] = field(default_factory=dict)
+
+    @property
+    def version(self) -> str:
+        """What the index is made of (``<floor plan>.<planogram>.<catalog>``): the version of every
+        answer it gives, and their ETag."""
+        return f"{self.floorplan_version}.{self.planogram_version}.{self.catalog_version}"
 
 
 def _department_places(artifact: NavArtifact) -> dict[str, Location]:
@@ -181,19 +187,8 @@ async def patch_index(
 
     Entries of untouched products are shared with ``index``, encoded answers included.
     """
-    changes = (
-        await session.execute(
-            select(PlanogramChange.skus).where(
-                PlanogramChange.store_id == index.store_id,
-                PlanogramChange.version > index.planogram_version,
-                PlanogramChange.version <= planogram_version,
-            )
-        )
-    ).all()
-    if len(changes) != planogram_version - index.planogram_version or any(c.skus is None for c in changes):
-        return None
-    skus = {sku for c in changes for sku in c.skus}
-    if len(skus) > PATCH_MAX_SKUS:
+    skus = await changed_skus(session, index.store_id, index.planogram_version, planogram_version)
+    if skus is None:
         return None
     products = dict(index.products)
     for sku in skus:

@@ -120,6 +120,25 @@ async def bump_planogram_version(session: AsyncSession, store_id: str, skus: Col
     return version
 
 
+async def changed_skus(session: AsyncSession, store_id: str, after: int, upto: int) -> set[str] | None:
+    """The products the planogram versions after ``after`` up to ``upto`` changed, from their
+    records; None when that is not known (a record missing or saying "anything", or more than
+    PATCH_MAX_SKUS products)."""
+    changes = (
+        await session.scalars(
+            select(PlanogramChange.skus).where(
+                PlanogramChange.store_id == store_id,
+                PlanogramChange.version > after,
+                PlanogramChange.version <= upto,
+            )
+        )
+    ).all()
+    if len(changes) != upto - after or any(skus is None for skus in changes):
+        return None
+    skus = {sku for skus in changes for sku in (skus or [])}
+    return skus if len(skus) <= PATCH_MAX_SKUS else None
+
+
 async def _change(
     session: AsyncSession,
     store_id: str,

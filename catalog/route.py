@@ -195,19 +195,21 @@ def _named(spots: dict[str, int], wanted: str | None, kind: str, pointer: str) -
 def choose_ends(artifact: NavArtifact, table: CornerTable, options: RouteOptions) -> Ends:
     """The starts (the entrance asked for, every entrance, or the shopper's own spot linked into
     the table) and the ends (the checkout asked for, or every checkout)."""
-    if options.start_xy is not None:
+    snapped_m = None
+    if options.start_xy is None:
+        starts = _named(artifact.entrances, options.start_entrance, "entrance", "/start/entrance")
+    else:
         extended = with_point(table, options.start_xy, snap_m=START_SNAP_M)
         if extended is None:
             raise Invalid("The start is not in walkable space.",
                           [Problem("start_not_walkable", f"(x, y) is more than {START_SNAP_M:g} m from the walkable "
                                    "space, or in a closed area", pointer="/start")])  # fmt: skip
         table, start_point = extended
+        starts = [(None, start_point)]
         moved = math.dist(options.start_xy, table.points[start_point])
-        ends = _named(artifact.checkouts, options.end_checkout, "checkout", "/end/checkout")
-        return Ends(table, [(None, start_point)], ends, round(moved, 2) if moved > 0 else None)
-    starts = _named(artifact.entrances, options.start_entrance, "entrance", "/start/entrance")
+        snapped_m = round(moved, 2) if moved > 0 else None
     ends = _named(artifact.checkouts, options.end_checkout, "checkout", "/end/checkout")
-    return Ends(table, starts, ends)
+    return Ends(table, starts, ends, snapped_m)
 
 
 def measure_legs(ends: Ends, stops: list[Stop], closed: NDArray[np.bool_]) -> tuple[Measured, list[Unresolved]]:

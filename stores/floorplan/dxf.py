@@ -26,8 +26,9 @@ from ezdxf.entities.dxfgfx import DXFGraphic
 from ezdxf.lldxf.const import DXFError, DXFStructureError
 from shapely.geometry import LineString, Point, Polygon
 
-from stores.floorplan.importing import MAPPING_FILE, long_faces, temperature_of, v1_feature
+from stores.floorplan.importing import MAPPING_FILE, long_faces, temperature_of
 from stores.floorplan.parse import PlanInvalid
+from stores.floorplan.plan import v1_feature
 from stores.infra.errors import Problem
 
 #: Layers by kind, in the order they are tried (a shelf layer named like a furniture layer is a shelf).

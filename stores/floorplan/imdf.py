@@ -28,8 +28,9 @@ from shapely.geometry import LineString, Point, Polygon, shape
 from shapely.geometry.base import BaseGeometry
 
 from routing.visibility import snap_into
-from stores.floorplan.importing import MAPPING_FILE, long_faces, temperature_of, v1_feature
+from stores.floorplan.importing import MAPPING_FILE, long_faces, temperature_of
 from stores.floorplan.parse import PlanInvalid
+from stores.floorplan.plan import v1_feature
 from stores.infra.errors import Problem
 
 MAX_ARCHIVE_BYTES = 50 * 1024 * 1024

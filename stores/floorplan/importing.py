@@ -1,13 +1,10 @@
-"""What the importers (IMDF, DXF) share: the manager's mapping file, v1 features, the faces of a
-gondola, a department's temperature."""
+"""What the importers (IMDF, DXF) share: the manager's mapping file, the faces of a gondola, a
+department's temperature. (Their features are made by ``stores.floorplan.plan.v1_feature``.)"""
 
 from __future__ import annotations
 
-from typing import Any
-
-import orjson
 import shapely
-from shapely.geometry import LineString, Polygon, mapping
+from shapely.geometry import LineString, Polygon
 
 #: The manager's mapping, optional, beside the drawing or manifest.json in the archive.
 MAPPING_FILE = "aislepath.json"
@@ -29,11 +26,3 @@ def long_faces(polygon: Polygon) -> list[tuple[str, LineString]]:
     edges = [LineString([coords[i], coords[(i + 1) % 4]]) for i in range(4)]
     long_edges = sorted(range(4), key=lambda i: -edges[i].length)[:2]
     return [(side, edges[i]) for side, i in zip("ab", sorted(long_edges), strict=True) if edges[i].length >= 0.5]
-
-
-def v1_feature(kind: str, geometry: Any, **props: Any) -> dict[str, Any]:
-    return {
-        "type": "Feature",
-        "geometry": orjson.loads(orjson.dumps(mapping(geometry))),
-        "properties": {"kind": kind, **{k: v for k, v in props.items() if v is not None}},
-    }

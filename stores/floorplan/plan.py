@@ -86,10 +86,7 @@ class FloorPlan:
     def to_geojson(self) -> dict[str, Any]:
         """The plan as a canonical v1 GeoJSON FeatureCollection."""
 
-        def feature(kind: str, geometry: BaseGeometry, **props: Any) -> dict[str, Any]:
-            properties = {"kind": kind, **{k: v for k, v in props.items() if v is not None}}
-            return {"type": "Feature", "geometry": shapely.geometry.mapping(geometry), "properties": properties}
-
+        feature = v1_feature
         features = [feature("outline", self.outline)]
         features += [
             feature("fixture", f.polygon, id=f.id, name=f.name, names=dict(f.names) or None) for f in self.fixtures
@@ -109,10 +106,17 @@ class FloorPlan:
             feature("poi", p.point, id=p.id, category=p.category, name=p.name, names=dict(p.names) or None)
             for p in self.pois
         ]
-        doc: dict[str, Any] = {"type": "FeatureCollection", "features": _plain(features)}
+        doc: dict[str, Any] = {"type": "FeatureCollection", "features": features}
         if self.georef is not None:
             doc["georef"] = dict(self.georef)
         return doc
+
+
+def v1_feature(kind: str, geometry: BaseGeometry, **props: Any) -> dict[str, Any]:
+    """A v1 GeoJSON feature of ``kind``: the geometry as plain lists (it round-trips through JSON),
+    the properties given, those set to None left out."""
+    properties = {"kind": kind, **{k: v for k, v in props.items() if v is not None}}
+    return {"type": "Feature", "geometry": _plain(shapely.geometry.mapping(geometry)), "properties": properties}
 
 
 def _plain(value: Any) -> Any:

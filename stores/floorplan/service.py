@@ -79,12 +79,7 @@ async def _document(session: AsyncSession, store_id: str, version: int | None) -
     """The canonical v1 document of a version (None for none)."""
     if version is None:
         return None
-    source = await session.scalar(
-        select(FloorplanVersion.source).where(
-            FloorplanVersion.store_id == store_id, FloorplanVersion.version == version
-        )
-    )
-    document: dict[str, Any] | None = None if source is None else orjson.loads(source)
+    document: dict[str, Any] = orjson.loads((await plan_source(session, store_id, version))[1])
     return document
 
 
@@ -153,6 +148,13 @@ async def _load(session: AsyncSession, store_id: str, version: int | None) -> Na
     return await asyncio.to_thread(load_artifact, bytes(data), store_id, version)
 
 
+async def _load_existing(session: AsyncSession, store_id: str, version: int) -> NavArtifact:
+    artifact = await _load(session, store_id, version)
+    if artifact is None:
+        raise NotFound(f"Store {store_id!r} has no floor plan version {version}.")
+    return artifact
+
+
 def _rebuild(source: bytes, store_id: str, version: int) -> bytes:
     plan, compiled, _ = build(orjson.loads(source))
     return dump_artifact(store_id, version, plan, compiled)
@@ -163,13 +165,7 @@ async def recompile(session: AsyncSession, store_id: str, version: int) -> bytes
     from) and store the new artifact: an artifact of an older format is never a 500, and the
     next worker loads the stored one. Written in a transaction of its own, so the caller's
     session is left as it was; workers that race write the same bytes."""
-    source = await session.scalar(
-        select(FloorplanVersion.source).where(
-            FloorplanVersion.store_id == store_id, FloorplanVersion.version == version
-        )
-    )
-    if source is None:
-        raise NotFound(f"Store {store_id!r} has no floor plan version {version}.")
+    _, source = await plan_source(session, store_id, version)
     artifact = await asyncio.to_thread(_rebuild, bytes(source), store_id, version)
     async with AsyncSession(session.bind, expire_on_commit=False) as writer, writer.begin():
         await writer.execute(
@@ -380,10 +376,7 @@ async def live_version_for_read(session: AsyncSession, store_id: str) -> int:
 async def plan_source(session: AsyncSession, store_id: str, version: int | None = None) -> tuple[int, bytes]:
     """(version, canonical v1 GeoJSON bytes) of the live plan, or of ``version``."""
     if version is None:
-        try:
-            version = await live_version(session, store_id)
-        except NoFloorPlan as exc:
-            raise NotFound(exc.detail) from exc
+        version = await live_version_for_read(session, store_id)
     source = await session.scalar(
         select(FloorplanVersion.source).where(
             FloorplanVersion.store_id == store_id, FloorplanVersion.version == version
@@ -412,10 +405,7 @@ class ArtifactCache:
 
     async def get(self, session: AsyncSession, store_id: str, version: int) -> NavArtifact:
         async def load(_: NavArtifact | None) -> NavArtifact:
-            artifact = await _load(session, store_id, version)
-            if artifact is None:
-                raise NotFound(f"Store {store_id!r} has no floor plan version {version}.")
-            return artifact
+            return await _load_existing(session, store_id, version)
 
         return await self._held.get(store_id, version, load)
 
@@ -425,10 +415,7 @@ class ArtifactCache:
         held = self._held.peek(store_id)
         if held is not None and held[0] == version:
             return held[1]
-        artifact = await _load(session, store_id, version)
-        if artifact is None:
-            raise NotFound(f"Store {store_id!r} has no floor plan version {version}.")
-        return artifact
+        return await _load_existing(session, store_id, version)
 
     async def live(self, session: AsyncSession, store_id: str) -> NavArtifact:
         return await self.get(session, store_id, await live_version(session, store_id))
