@@ -184,6 +184,7 @@ def _csv_rows(body: bytes) -> Iterator[tuple[int, Any]]:
     the csv module's 128 KiB, a row with more or fewer fields than the header, or a header named
     twice is a problem naming the line, never a row silently read another way."""
     reader = csv.reader(io.StringIO(_csv_text(body)), strict=True)
+    start = 1  # the header's line, until it is read
     try:
         header = next(reader, None)
         if header is None:

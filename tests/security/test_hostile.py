@@ -102,6 +102,7 @@ def catalog_version(client: TestClient) -> int:
         ('sku,name\nq-1,"Bread\nq-2,Milk\n', "malformed_csv", 2),  # an unbalanced quote would swallow the rest
         ('sku,name\nq-1,"Bread\nq-2,Milk"\n', "invalid_text", 2),  # ... or the next line, into one name
         ("sku,name,name\nd-1,Bread,Milk\n", "duplicate_header", 1),
+        ("2\r\u00d1\u00b7", "malformed_csv", 1),  # a bare carriage return in the header (found by the fuzzer)
         ("sku,name\nx-1,Bread,extra\n", "field_count", 2),
         ("sku,name,names\nn-1,Bread,de;fr=Pain\n", "invalid", 2),
     ],
