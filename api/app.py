@@ -15,16 +15,16 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
 
 from api.access_log import access_log_middleware, body_deadline_middleware, reject_nul_middleware
-from api.catalog import ProductController, StoreCatalogController
+from api.catalog import ProductController, StoreCatalogController, import_products_csv
 from api.dependencies import provide_session
+from api.docs_ui import assets_router, render_plugins
 from api.feedback import FeedbackController
 from api.floorplans import FloorplanController, floorplan_svg
 from api.http import platform_middleware
 from api.idempotency import idempotency_middleware
-from api.openapi import document_problems
+from api.openapi import finish_document
 from api.ops import health, ready
 from api.problems import EXCEPTION_HANDLERS
 from api.routes import RouteController
@@ -118,13 +118,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
             FloorplanController,
             floorplan_svg,
             ProductController,
+            import_products_csv,
             StoreCatalogController,
             RouteController,
             FeedbackController,
         ],
     )
     app = Litestar(
-        route_handlers=[v1, health, ready],
+        route_handlers=[v1, health, ready, assets_router()],
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
         dependencies={"db": Provide(provide_session), **dependencies()},
@@ -155,10 +156,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             version="1.0.0",
             description="Where every item on a shopping list is, and the shortest walk through them.",
             path="/schema",
-            render_plugins=[SwaggerRenderPlugin()],
+            use_handler_docstrings=True,
+            render_plugins=render_plugins(),
         ),
     )
-    document_problems(app)
+    finish_document(app)
     # Around routing itself (route middleware runs after it): every answer has a request id, a
     # 404 for an unknown path too, and HEAD reaches the GET route.
     app.asgi_handler = platform_middleware(app.asgi_handler)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Any, Literal
+from functools import partial
+from typing import Annotated, Any, cast
 
 import msgspec
 import orjson
@@ -14,10 +15,11 @@ from litestar.params import FromPath, JSONBody, Parameter
 from api.dependencies import Session
 from api.guards import ADMIN_WRITE, MANAGER_WRITE, SHOPPER_EXPENSIVE
 from api.http import conditional, validators
-from api.schemas import LocationsOut, encoded
+from api.schemas import BundleOut, LocateOut, LocationsOut, SearchOut, Sku, Stock, Temperature, doc, encoded
 from api.wiring import Wiring
 from catalog import placements, products
 from catalog.bundle import delta, full_bundle
+from catalog.languages import preferred
 from catalog.locate import Item, locate_list
 from catalog.placements import PlacementRow
 from stores.floorplan import service
@@ -28,44 +30,79 @@ MAX_LIST_ITEMS = 200
 
 
 class Upserted(msgspec.Struct):
-    upserted: int
+    """How many products an import wrote."""
+
+    upserted: Annotated[int, doc("Products inserted or updated.")]
+
+
+class ProductIn(msgspec.Struct):
+    """A catalog row (CSV takes the same columns: `keywords` as `a;b;c`, `names` as `de=Brot;fr=Pain`,
+    booleans as `true`/`false`)."""
+
+    sku: Annotated[str, doc("The product's id in the chain's catalog.", min_length=1, max_length=64)]
+    name: Annotated[str, doc("The product's name.", min_length=1, max_length=200)]
+    brand: Annotated[str | None, doc("Its brand.")] = None
+    department: Annotated[str | None, doc("Its department (places an unplaced product in that zone).")] = None
+    gtin: Annotated[str | None, doc("Its barcode (GTIN-8, -12, -13 or -14).")] = None
+    keywords: Annotated[list[str] | None, doc("More words search should find it by.")] = None
+    names: Annotated[dict[str, str] | None, doc("Its name in other languages, by BCP 47 tag.")] = None
+    storage: Annotated[Temperature | None, doc("How it is kept (default ambient).")] = None
+    heavy: Annotated[bool | None, doc("Picked first when a route asks for heavy_first.")] = None
+    fragile: Annotated[bool | None, doc("Picked last when a route asks for fragile_last.")] = None
 
 
 class ProductOut(msgspec.Struct):
-    sku: str
-    name: str
-    brand: str | None
-    department: str | None
-    gtin: str | None
-    keywords: list[str]
-    names: dict[str, str]
-    storage: str
-    heavy: bool
-    fragile: bool
+    """A product of the chain's catalog."""
+
+    sku: Sku
+    name: Annotated[str, doc("Its name.")]
+    brand: Annotated[str | None, doc("Its brand.")]
+    department: Annotated[str | None, doc("Its department.")]
+    gtin: Annotated[str | None, doc("Its barcode.")]
+    keywords: Annotated[list[str], doc("More words search finds it by.")]
+    names: Annotated[dict[str, str], doc("Its name in other languages, by BCP 47 tag.")]
+    storage: Annotated[Temperature, doc("How it is kept.")]
+    heavy: Annotated[bool, doc("Heavy: picked first on request.")]
+    fragile: Annotated[bool, doc("Fragile: picked last on request.")]
 
 
 class PlacementIn(msgspec.Struct, forbid_unknown_fields=True):
-    sku: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
-    shelf: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | None = None
-    position_m: Annotated[float, msgspec.Meta(ge=0, le=10_000)] | None = None
-    level: Annotated[int, msgspec.Meta(ge=0, le=50)] | None = None
-    stock: Literal["in_stock", "low", "out"] | None = None
+    """A planogram row: a product on a shelf."""
+
+    sku: Annotated[str, doc("The product.", min_length=1, max_length=64)]
+    shelf: Annotated[str, doc("The shelf face (null: only the stock changes).", min_length=1, max_length=64)] | None = (
+        None
+    )
+    position_m: (
+        Annotated[float, doc("Metres along the shelf from its first vertex (default: its middle).", ge=0, le=10_000)]
+        | None
+    ) = None
+    level: Annotated[int, doc("The shelf level, from the floor (0).", ge=0, le=50)] | None = None
+    stock: Annotated[Stock | None, doc("How much is on the shelf (default in_stock).")] = None
 
 
 class PlanogramResult(msgspec.Struct):
-    store_id: str
-    planogram_version: int
-    rows: int
+    """The store's planogram after the write."""
+
+    store_id: Annotated[str, doc("The store.")]
+    planogram_version: Annotated[int, doc("The planogram's new version.")]
+    rows: Annotated[int, doc("Rows written.")]
 
 
 class ItemIn(msgspec.Struct, forbid_unknown_fields=True):
-    sku: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | None = None
-    query: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
-    quantity: Annotated[int, msgspec.Meta(ge=1, le=1000)] | None = None
+    """An item of a shopping list: exactly one of `sku` or `query`."""
+
+    sku: Annotated[str, doc("The product's sku.", min_length=1, max_length=64)] | None = None
+    query: Annotated[str, doc("Free text, resolved like the best search hit.", min_length=1, max_length=200)] | None = (
+        None
+    )
+    quantity: Annotated[int, doc("How many (shown on its stop).", ge=1, le=1000)] | None = None
 
 
 class LocateIn(msgspec.Struct, forbid_unknown_fields=True):
-    items: Annotated[list[ItemIn], msgspec.Meta(min_length=1, max_length=MAX_LIST_ITEMS)]
+    """A shopping list to locate."""
+
+    items: Annotated[list[ItemIn], doc("The items, 1 to 200.", min_length=1, max_length=MAX_LIST_ITEMS)]
 
 
 def to_items(items: list[ItemIn]) -> list[Item]:
@@ -84,20 +121,44 @@ class ProductController(Controller):
     path = "/products"
     tags = ["catalog"]
 
-    @put("/", guards=ADMIN_WRITE, request_max_body_size=MAX_IMPORT_BYTES, summary="Bulk upsert (JSON array or CSV)")
+    @put("/", guards=ADMIN_WRITE, request_max_body_size=MAX_IMPORT_BYTES, operation_id="importProducts",
+         summary="Insert or update catalog products (a JSON array)")  # fmt: skip
     async def import_products(self, request: Request[Any, Any, Any], db: Session) -> Upserted:
+        """Every row is checked first: any bad row is a 422 listing each (row, field), and nothing is
+        written. This path takes CSV too (`Content-Type: text/csv`), as `PUT /v1/products.csv` does."""
         media = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
         if media not in ("application/json", "text/csv"):
             raise UnsupportedMedia(f"Send products as application/json (an array) or text/csv, not {media!r}.")
-        body = await request.body()
-        return Upserted(await products.import_products(db, products.rows_from_body(body, media)))
+        return await _import(db, await request.body(), media)
 
-    @get("/{sku:str}", summary="One product")
+    @get("/{sku:str}", operation_id="getProduct", summary="One product")
     async def show(self, sku: FromPath[str], db: Session) -> ProductOut:
+        """The product as the catalog has it; 404 for an unknown sku."""
         p = await products.get_product(db, sku)
         return ProductOut(
-            p.sku, p.name, p.brand, p.department, p.gtin, p.keywords, p.names, p.storage, p.heavy, p.fragile
+            p.sku,
+            p.name,
+            p.brand,
+            p.department,
+            p.gtin,
+            p.keywords,
+            p.names,
+            cast(Temperature, p.storage),
+            p.heavy,
+            p.fragile,
         )
+
+
+@put("/products.csv", guards=ADMIN_WRITE, request_max_body_size=MAX_IMPORT_BYTES, tags=["catalog"],
+     operation_id="importProductsCsv", summary="Insert or update catalog products (CSV)")  # fmt: skip
+async def import_products_csv(request: Request[Any, Any, Any], db: Session) -> Upserted:
+    """CSV with a header row naming the columns of `ProductIn` (UTF-8). Every row is checked first: any
+    bad row is a 422 naming its line and field, and nothing is written."""
+    return await _import(db, await request.body(), "text/csv")
+
+
+async def _import(db: Session, body: bytes, media: str) -> Upserted:
+    return Upserted(await products.import_products(db, products.rows_from_body(body, media)))
 
 
 class StoreCatalogController(Controller):
@@ -105,7 +166,7 @@ class StoreCatalogController(Controller):
     tags = ["catalog"]
 
     @put("/placements", guards=MANAGER_WRITE, request_max_body_size=MAX_IMPORT_BYTES, status_code=200,
-         summary="Replace the store's planogram")  # fmt: skip
+         operation_id="replacePlacements", summary="Replace the store's planogram")  # fmt: skip
     async def replace(
         self,
         store_id: FromPath[str],
@@ -113,12 +174,15 @@ class StoreCatalogController(Controller):
         db: Session,
         services: NamedDependency[Wiring],
     ) -> PlanogramResult:
+        """Every placement of the store, replaced by these rows. An unknown sku or shelf, or a position off
+        its shelf, is a 422 listing each row; nothing is written."""
         artifact = await services.artifacts.live(db, store_id)
         rows = [PlacementRow(r.sku, r.shelf, r.position_m, r.level, r.stock) for r in data]
         version = await placements.replace_planogram(db, store_id, rows, artifact)
         return PlanogramResult(store_id, version, len(rows))
 
-    @post("/placements", guards=MANAGER_WRITE, status_code=200, summary="Insert or update placements (and stock)")
+    @post("/placements", guards=MANAGER_WRITE, status_code=200, operation_id="upsertPlacements",
+          summary="Insert or update placements (and stock)")  # fmt: skip
     async def upsert(
         self,
         store_id: FromPath[str],
@@ -126,6 +190,8 @@ class StoreCatalogController(Controller):
         db: Session,
         services: NamedDependency[Wiring],
     ) -> PlanogramResult:
+        """These rows placed or updated; others stay. A row without `shelf` changes only its product's
+        stock. Bad rows: 422 listing each; nothing is written."""
         artifact = await services.artifacts.live(db, store_id)
         rows = [PlacementRow(r.sku, r.shelf, r.position_m, r.level, r.stock) for r in data]
         version = await placements.upsert_placements(db, store_id, rows, artifact)
@@ -133,12 +199,15 @@ class StoreCatalogController(Controller):
 
     @get(
         "/bundle",
+        operation_id="getStoreBundle",
         summary="The store for offline use: its plan and where every carried product is",
         description=(
             "One document per store version (`version`: floor plan, planogram, catalog): the live plan as v1 "
             "GeoJSON and, per carried product, the answer of `…/products/{sku}/locations`. Send `If-None-Match` "
             "for a 304 while nothing changed, or `since=<version>` for what changed since (`complete: false`: "
-            "`products` to replace, `dropped` skus); when only a whole bundle will do, it is sent."
+            "`products` to replace, `dropped` skus); when only a whole bundle will do, it is sent. Product names "
+            "are in the language `Accept-Language` prefers among those the catalog has (`language`; null: the "
+            "catalog's own)."
         ),
     )
     async def bundle(
@@ -148,30 +217,40 @@ class StoreCatalogController(Controller):
         services: NamedDependency[Wiring],
         request: Request[Any, Any, Any],
         since: Annotated[str | None, Parameter(max_length=64)] = None,
-    ) -> Response[dict[str, Any]]:
+    ) -> Response[BundleOut]:
         index = await services.locations.get(store_id)
-        if since is not None and (part := await delta(db, index, since)) is not None:
-            return Response(encoded(part), media_type="application/json", headers={"Cache-Control": "no-store"})
+        search = await services.search.get()
+        language = preferred(request.headers.get("accept-language"), search.languages)
+        name_of = None if language is None else partial(search.name_of, language=language)
+        # Names follow Accept-Language: caches between the app and here keep one answer per language.
+        vary = {"Vary": "Accept-Language"}
+        if since is not None and (part := await delta(db, index, since, language, name_of)) is not None:
+            headers = {"Cache-Control": "no-store", **vary}
+            return Response(encoded(part), media_type="application/json", headers=headers)
 
-        async def whole() -> Response[dict[str, Any]]:
+        async def whole() -> Response[BundleOut]:
             async def build(_previous: bytes | None) -> bytes:
                 _, plan_bytes = await service.plan_source(db, store_id, index.floorplan_version)
-                return await asyncio.to_thread(full_bundle, index, plan_bytes)
+                return await asyncio.to_thread(full_bundle, index, plan_bytes, language, name_of)
 
-            return Response(
-                encoded(await services.bundles.get(store_id, index.version, build)), media_type="application/json"
-            )
+            body = await services.bundles.get((store_id, language), (index.version, search.version), build)
+            return Response(encoded(body), media_type="application/json")
 
-        return await conditional(request, f'"{index.version}"', whole)
+        etag = f'"{index.version}"' if language is None else f'"{index.version}-{language}"'
+        return await conditional(request, etag, whole, headers=vary)
 
     # A few hundred bytes, the hottest read: compressing it would cost more than it saves.
-    @get("/products/{sku:str}/locations", summary="Where a product is in this store", opt={"uncompressed": True})
+    @get("/products/{sku:str}/locations", operation_id="getProductLocations",
+         summary="Where a product is in this store", opt={"uncompressed": True})  # fmt: skip
     async def locations(
         self,
         store_id: FromPath[str],
         sku: FromPath[str],
         services: NamedDependency[Wiring],
     ) -> Response[LocationsOut]:
+        """Every place the product is, with its stock and how sure the store is; `carried: false` and no
+        places when the store does not carry it; 404 for an unknown sku. Answers carry an ETag (304 on
+        `If-None-Match`)."""
         # The hot path: a version probe and a dict lookup; the answer is encoded once per index.
         index = await services.locations.get(store_id)
         # The answer is made of the store's plan, planogram (stock and reports bump it) and catalog:
@@ -190,15 +269,19 @@ class StoreCatalogController(Controller):
     @get(
         "/products",
         guards=SHOPPER_EXPENSIVE,
+        operation_id="searchProducts",
         summary="Search products (typo-, accent- and language-tolerant); carried ones first",
     )
     async def search(
         self,
         store_id: FromPath[str],
         services: NamedDependency[Wiring],
-        q: Annotated[str, Parameter(min_length=1, max_length=200)],
-        limit: Annotated[int, Parameter(ge=1, le=50)] = 10,
-    ) -> dict[str, Any]:
+        q: Annotated[str, Parameter(min_length=1, max_length=200, description="What the shopper typed.")],
+        limit: Annotated[int, Parameter(ge=1, le=50, description="At most this many hits.")] = 10,
+    ) -> Response[SearchOut]:
+        """Products whose name (in any language), brand or keywords match the query, best first; products
+        the store carries rank before those it does not. A search that finds nothing to walk to is
+        remembered for the store's insights."""
         index = await services.locations.get(store_id)
         hits = (await services.search.get()).search(q, limit, index.products.keys())
         if not hits:
@@ -212,12 +295,13 @@ class StoreCatalogController(Controller):
                 "sku": hit.sku, "name": hit.name, "score": hit.score, "carried": carried is not None,
                 "locations": [loc.as_json() for loc in carried.locations] if carried else [],
             })  # fmt: skip
-        return {"results": results}
+        return Response(encoded(orjson.dumps({"results": results})), media_type="application/json")
 
     @post(
         "/locate",
         status_code=200,
         guards=SHOPPER_EXPENSIVE,
+        operation_id="locateItems",
         summary="Locate a whole shopping list in one round trip",
     )
     async def locate(
@@ -225,9 +309,12 @@ class StoreCatalogController(Controller):
         store_id: FromPath[str],
         data: JSONBody[LocateIn],
         services: NamedDependency[Wiring],
-    ) -> dict[str, Any]:
+    ) -> Response[LocateOut]:
+        """Each item (a sku or free text) resolved to a product and its places, in the order sent; an item
+        that cannot be walked to says why (`reason`)."""
         index = await services.locations.get(store_id)
         results = await locate_list(index, await services.search.get(), to_items(data.items))
         for r in results:
             services.search_misses.record_unresolved(store_id, "locate", r.item.as_json(), r.reason, r.sku)
-        return {"results": [r.as_json() for r in results]}
+        body = orjson.dumps({"results": [r.as_json() for r in results]})
+        return Response(encoded(body), media_type="application/json")

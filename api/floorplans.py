@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import msgspec
 import orjson
@@ -16,7 +16,7 @@ from api.dependencies import Session
 from api.guards import MANAGER_PUBLISH, MANAGER_READ, MANAGER_UPLOAD
 from api.http import conditional, strong_etag
 from api.routes import RouteIn, route_on_version
-from api.schemas import encoded
+from api.schemas import FloorPlan, PlanReport, VersionStatus, doc, encoded, stored
 from api.wiring import Wiring
 from catalog.publish import activate_plan, publish_plan
 from catalog.route import Route
@@ -24,7 +24,6 @@ from stores.floorplan import service
 from stores.floorplan.parse import parse_plan
 from stores.floorplan.svg import render_svg
 
-VersionStatus = Literal["draft", "live", "published"]
 #: How long a client may use the live plan without asking again (then it revalidates: 304).
 MAX_AGE_S = 60
 #: A version number in a path (a 32-bit integer in the database).
@@ -32,31 +31,37 @@ Version = Annotated[int, Parameter(ge=1, le=2**31 - 1)]
 
 
 class UploadResult(msgspec.Struct):
-    version: int
-    report: dict[str, Any]
-    #: ``draft``: stored with its report and diff, not live; ``live``: published (``?publish=true``).
-    status: VersionStatus
+    """A stored floor plan version."""
+
+    version: Annotated[int, doc("The new version's number.")]
+    report: Annotated[PlanReport, doc("Its validation and compile report, with its diff against the live plan.")]
+    status: Annotated[VersionStatus, doc("`draft`: stored, not live; `live`: published (`publish=true`).")]
 
 
 class VersionOut(msgspec.Struct):
-    version: int
-    source_format: str
-    report: dict[str, Any]
-    created_by: str | None
-    created_at: datetime
-    live: bool
-    #: ``draft`` (never live), ``live``, or ``published`` (live before).
-    status: VersionStatus
-    published_at: datetime | None
+    """A stored floor plan version."""
+
+    version: Annotated[int, doc("Its number.")]
+    source_format: Annotated[str, doc("What was uploaded: `geojson`, `imdf` or `dxf`.")]
+    report: Annotated[PlanReport, doc("Its validation and compile report.")]
+    created_by: Annotated[str | None, doc("The id of the token that uploaded it.")]
+    created_at: Annotated[datetime, doc("When it was uploaded.")]
+    live: Annotated[bool, doc("Whether shoppers see it now.")]
+    status: Annotated[VersionStatus, doc("`draft` (never live), `live`, or `published` (live before).")]
+    published_at: Annotated[datetime | None, doc("When it first went live.")]
 
 
 class VersionList(msgspec.Struct):
-    versions: list[VersionOut]
+    """Every stored version, newest first."""
+
+    versions: Annotated[list[VersionOut], doc("The versions.")]
 
 
 class Activated(msgspec.Struct):
-    store_id: str
-    floorplan_version: int
+    """The version now live."""
+
+    store_id: Annotated[str, doc("The store.")]
+    floorplan_version: Annotated[int, doc("The live version.")]
 
 
 class FloorplanController(Controller):
@@ -67,6 +72,7 @@ class FloorplanController(Controller):
         "/",
         guards=MANAGER_UPLOAD,
         status_code=201,
+        operation_id="uploadFloorPlan",
         summary="Upload a floor plan (GeoJSON v1, IMDF zip) as a draft, or publish it at once",
         description=(
             "A valid plan is stored as a draft with its validation report and its diff against the live plan "
@@ -92,36 +98,40 @@ class FloorplanController(Controller):
         uploaded = await publish_plan(
             db, services.compiler, store_id, body, content_type, created_by, publish, confirm_drops
         )
-        return UploadResult(uploaded.version, uploaded.report, "live" if uploaded.live else "draft")
+        return UploadResult(uploaded.version, stored(uploaded.report), "live" if uploaded.live else "draft")
 
-    @get("/", summary="The live floor plan as v1 GeoJSON")
-    async def show(
-        self, store_id: FromPath[str], db: Session, request: Request[Any, Any, Any]
-    ) -> Response[dict[str, Any]]:
+    @get("/", operation_id="getFloorPlan", summary="The live floor plan as v1 GeoJSON")
+    async def show(self, store_id: FromPath[str], db: Session, request: Request[Any, Any, Any]) -> Response[FloorPlan]:
+        """What the app draws: the live plan in store-frame metres. Cached for a minute, then revalidated
+        with its ETag (304); `X-Floorplan-Version` names the version."""
         version = await service.live_version_for_read(db, store_id)
         etag = strong_etag("plan", store_id, version)
 
-        async def source() -> Response[dict[str, Any]]:
+        async def source() -> Response[FloorPlan]:
             _, data = await service.plan_source(db, store_id, version)
             return Response(encoded(data), media_type="application/json")
 
         return await conditional(request, etag, source, MAX_AGE_S, {"X-Floorplan-Version": str(version)})
 
-    @get("/versions", guards=MANAGER_READ, summary="Every stored version (drafts too), with its report (managers)")
+    @get("/versions", guards=MANAGER_READ, operation_id="listFloorPlanVersions",
+         summary="Every stored version (drafts too), with its report (managers)")  # fmt: skip
     async def versions(self, store_id: FromPath[str], db: Session) -> VersionList:
+        """Drafts, the live version and earlier ones, each with its report and status."""
         live, rows = await service.list_versions(db, store_id)
         return VersionList(
             [
                 VersionOut(
-                    r.version, r.source_format, r.report, r.created_by, r.created_at, r.version == live,
+                    r.version, r.source_format, stored(r.report), r.created_by, r.created_at, r.version == live,
                     _status(r.version == live, r.published_at), r.published_at,
                 )
                 for r in rows
             ]
         )  # fmt: skip
 
-    @get("/versions/{version:int}", guards=MANAGER_READ, summary="One version (a draft too) as v1 GeoJSON (managers)")
-    async def show_version(self, store_id: FromPath[str], version: Version, db: Session) -> Response[dict[str, Any]]:
+    @get("/versions/{version:int}", guards=MANAGER_READ, operation_id="getFloorPlanVersion",
+         summary="One version (a draft too) as v1 GeoJSON (managers)")  # fmt: skip
+    async def show_version(self, store_id: FromPath[str], version: Version, db: Session) -> Response[FloorPlan]:
+        """A stored version as the app would draw it once live (IMDF and DXF uploads as converted)."""
         _, source = await service.plan_source(db, store_id, version)
         return Response(encoded(source), media_type="application/json", headers={"X-Floorplan-Version": str(version)})
 
@@ -129,11 +139,13 @@ class FloorplanController(Controller):
         "/versions/{version:int}/plan.svg",
         guards=MANAGER_READ,
         media_type="image/svg+xml",
+        operation_id="getFloorPlanVersionSvg",
         summary="A picture of one version (a draft too; managers)",
     )
     async def version_svg(
         self, store_id: FromPath[str], version: Version, db: Session, services: NamedDependency[Wiring]
     ) -> Response[str]:
+        """SVG in store-frame metres; every shelf, fixture, zone, entrance and checkout carries its id."""
         _, source = await service.plan_source(db, store_id, version)
         return Response(await _picture(services, store_id, version, source), media_type="image/svg+xml")
 
@@ -141,6 +153,7 @@ class FloorplanController(Controller):
         "/versions/{version:int}/route",
         guards=MANAGER_READ,
         status_code=200,
+        operation_id="planRouteOnVersion",
         summary="A route on one version (a draft's preview; managers)",
         description="The same request and answer as `POST /stores/{store_id}/route`, on this version of the plan "
         "with today's planogram; closures are not applied.",
@@ -158,6 +171,7 @@ class FloorplanController(Controller):
         "/versions/{version:int}/activate",
         guards=MANAGER_PUBLISH,
         status_code=200,
+        operation_id="activateFloorPlanVersion",
         summary="Publish a draft, or roll back or forward",
         description="A version that drops placed products (their shelves are not in it) needs `confirm_drops=true`, "
         "else 409 `drops_placements` and nothing changes.",
@@ -189,11 +203,14 @@ def _plan_picture(source: bytes, title: str) -> str:
     "/stores/{store_id:str}/floorplan.svg",
     tags=["floor plans"],
     media_type="image/svg+xml",
+    operation_id="getFloorPlanSvg",
     summary="A picture of the live floor plan",
 )
 async def floorplan_svg(
     store_id: FromPath[str], db: Session, services: NamedDependency[Wiring], request: Request[Any, Any, Any]
 ) -> Response[str]:
+    """SVG in store-frame metres; every shelf, fixture, zone, entrance and checkout carries its id
+    (`shelf-<id>`, …) and a class by kind. Cached and revalidated like the GeoJSON."""
     version = await service.live_version_for_read(db, store_id)
 
     async def picture() -> Response[str]:

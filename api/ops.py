@@ -2,33 +2,44 @@
 
 from __future__ import annotations
 
+from typing import Annotated, Literal
+
 import msgspec
 from litestar import get
 from litestar.di import NamedDependency
 from litestar.exceptions import ServiceUnavailableException
 from sqlalchemy.exc import DBAPIError
 
+from api.schemas import doc
 from api.wiring import Wiring
 from stores.infra.migrate import current_revision
 
 
 class Health(msgspec.Struct):
-    status: str
+    """The process answers."""
+
+    status: Annotated[Literal["ok"], doc("Always `ok`.")]
 
 
 class Ready(msgspec.Struct):
-    status: str
-    database: str
-    revision: str | None
+    """The process can serve: its database is reachable and at the schema the code expects."""
+
+    status: Annotated[Literal["ready"], doc("Always `ready` (else 503).")]
+    database: Annotated[str, doc("The database's dialect: `sqlite` or `postgresql`.")]
+    revision: Annotated[str | None, doc("The schema's migration revision.")]
 
 
-@get("/health", tags=["operations"], summary="The process is up")
+@get("/health", tags=["operations"], operation_id="health", summary="The process is up")
 async def health() -> Health:
+    """For a liveness probe: answers without the database."""
     return Health("ok")
 
 
-@get("/ready", tags=["operations"], summary="The database is reachable and migrations are current")
+@get(
+    "/ready", tags=["operations"], operation_id="ready", summary="The database is reachable and migrations are current"
+)
 async def ready(services: NamedDependency[Wiring]) -> Ready:
+    """For a readiness probe and a balancer's health check: 503 with Retry-After while the database is away."""
     database, head_revision = services.database, services.head_revision
     try:
         async with database.engine.connect() as connection:

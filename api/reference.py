@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from api.app import create_app
+from api.openapi import served
 from stores.infra.settings import Settings
 
 _METHODS = ("get", "post", "put", "patch", "delete")
@@ -92,7 +93,7 @@ def reference(document: dict[str, Any]) -> str:
 
 def current() -> str:
     app = create_app(Settings(auto_migrate=False))
-    return reference(app.openapi_schema.to_schema())
+    return reference(served(app))
 
 
 if __name__ == "__main__":

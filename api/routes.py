@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import msgspec
 import orjson
@@ -15,6 +15,7 @@ from litestar.params import FromPath, JSONBody, Parameter
 from api.catalog import ItemIn, to_items
 from api.dependencies import Session
 from api.guards import MANAGER_WRITE, SHOPPER_EXPENSIVE
+from api.schemas import GeoPolygon, doc
 from api.wiring import Wiring
 from catalog.route import Route, RouteOptions, plan_route
 from stores import closures
@@ -23,43 +24,65 @@ from stores.floorplan.parse import parse_plan
 from stores.floorplan.svg import render_svg
 from stores.infra.errors import Invalid, Problem
 from stores.infra.settings import Settings
+from stores.models import Closure
 from stores.service import get_store
 
 MAX_ROUTE_ITEMS = 200
 
 
 class StartIn(msgspec.Struct, forbid_unknown_fields=True):
-    entrance: Annotated[str, msgspec.Meta(max_length=64)] | None = None
-    x: Annotated[float, msgspec.Meta(ge=-5000, le=5000)] | None = None
-    y: Annotated[float, msgspec.Meta(ge=-5000, le=5000)] | None = None
+    """Where the walk starts: an entrance, or where the shopper stands (a re-plan)."""
+
+    entrance: Annotated[str, doc("An entrance's id.", max_length=64)] | None = None
+    x: Annotated[float, doc("Metres east in the store's frame (with y).", ge=-5000, le=5000)] | None = None
+    y: Annotated[float, doc("Metres north in the store's frame (with x).", ge=-5000, le=5000)] | None = None
 
 
 class EndIn(msgspec.Struct, forbid_unknown_fields=True):
-    checkout: Annotated[str, msgspec.Meta(max_length=64)]
+    """Where the walk ends: a checkout."""
+
+    checkout: Annotated[str, doc("A checkout's id.", max_length=64)]
 
 
 class RouteIn(msgspec.Struct, forbid_unknown_fields=True):
-    items: Annotated[list[ItemIn], msgspec.Meta(max_length=1000)]
-    start: StartIn | None = None
-    end: EndIn | Literal["any"] | None = None
-    cold_last: bool = True
-    heavy_first: bool = False
-    fragile_last: bool = False
-    time_limit_ms: Annotated[int, msgspec.Meta(ge=10, le=2000)] = 500
+    """A shopping list to walk, and how."""
+
+    items: Annotated[list[ItemIn], doc("The items to pick, at most 200.", max_length=1000)]
+    start: Annotated[StartIn | None, doc("Default: the best entrance.")] = None
+    end: Annotated[EndIn | Literal["any"] | None, doc("A checkout, or `any` (the default): the best one.")] = None
+    cold_last: Annotated[bool, doc("Chilled and frozen items after all ambient ones.")] = True
+    heavy_first: Annotated[bool, doc("Heavy items before the others.")] = False
+    fragile_last: Annotated[bool, doc("Fragile items after the others.")] = False
+    time_limit_ms: Annotated[int, doc("The solver's time budget for long lists.", ge=10, le=2000)] = 500
 
 
 class ClosureIn(msgspec.Struct, forbid_unknown_fields=True):
-    shelf: Annotated[str, msgspec.Meta(max_length=64)] | None = None
-    polygon: dict[str, Any] | None = None
-    until: datetime | None = None
+    """What to close: a shelf face or an area (exactly one), until when."""
+
+    shelf: Annotated[str, doc("A shelf face's id.", max_length=64)] | None = None
+    polygon: Annotated[GeoPolygon | None, doc("An area of the store, in store-frame metres.")] = None
+    until: Annotated[datetime | None, doc("When it opens again by itself (default: when lifted).")] = None
 
 
 class ClosureOut(msgspec.Struct):
-    id: str
-    shelf: str | None
-    polygon: dict[str, Any] | None
-    until: datetime | None
-    created_at: datetime
+    """A closure routes avoid."""
+
+    id: Annotated[str, doc("Its id, to lift it.")]
+    shelf: Annotated[str | None, doc("The closed shelf face.")]
+    polygon: Annotated[GeoPolygon | None, doc("The closed area.")]
+    until: Annotated[datetime | None, doc("When it ends by itself.")]
+    created_at: Annotated[datetime, doc("When it was made.")]
+
+    @classmethod
+    def of(cls, c: Closure) -> ClosureOut:
+        polygon = msgspec.convert(c.polygon, GeoPolygon) if c.polygon is not None else None
+        return cls(c.id, c.shelf, polygon, c.until, c.created_at)
+
+
+class ClosureList(msgspec.Struct):
+    """The store's active closures."""
+
+    closures: Annotated[list[ClosureOut], doc("Closures in force now.")]
 
 
 def _options(data: RouteIn, settings: Settings) -> RouteOptions:
@@ -120,6 +143,7 @@ class RouteController(Controller):
         "/route",
         status_code=200,
         guards=SHOPPER_EXPENSIVE,
+        operation_id="planRoute",
         summary="The shortest walk from the entrance through the list to a checkout",
     )
     async def route(
@@ -128,6 +152,10 @@ class RouteController(Controller):
         data: JSONBody[RouteIn],
         services: NamedDependency[Wiring],
     ) -> Route:
+        """The stops in walking order and the path through walkable space, avoiding closures. `optimal` is
+        true only when the order is proven shortest. Give `start: {x, y}` to re-plan from where the shopper
+        stands (a point up to 1.5 m outside walkable space is moved in; `snapped_m` says how far). Items it
+        cannot visit are listed in `unresolved` with their reason."""
         answer = await _route(services, store_id, data)
         for miss in answer.unresolved:
             sku = miss.sku if isinstance(miss.sku, str) else None
@@ -138,6 +166,7 @@ class RouteController(Controller):
         "/route.svg",
         guards=SHOPPER_EXPENSIVE,
         media_type="image/svg+xml",
+        operation_id="getRouteSvg",
         summary="The route for a list of skus, drawn over the live floor plan",
     )
     async def route_svg(
@@ -147,6 +176,7 @@ class RouteController(Controller):
         services: NamedDependency[Wiring],
         skus: Annotated[str, Parameter(min_length=1, max_length=4000, description="comma-separated skus")],
     ) -> Response[str]:
+        """The walk `planRoute` answers for these skus (default start and end), drawn over the live plan."""
         wanted = tuple(s.strip() for s in skus.split(",") if s.strip())
         # The picture depends on the plan, placements, closures and catalog (names, storage):
         # all in the key, so a change draws afresh and a repeat is served from memory.
@@ -164,21 +194,26 @@ class RouteController(Controller):
         "/closures",
         guards=MANAGER_WRITE,
         status_code=201,
+        operation_id="createClosure",
         summary="Close a shelf or an area; routes avoid it at once",
     )
     async def close(
         self, store_id: FromPath[str], data: JSONBody[ClosureIn], db: Session, services: NamedDependency[Wiring]
     ) -> ClosureOut:
+        """A closed shelf is not picked from and a closed area is walked around, from the next route on;
+        an item only reachable through it is `unresolved` (`unreachable`)."""
         artifact = await services.artifacts.live(db, store_id)
-        c = await closures.open_closure(db, store_id, artifact, data.shelf, data.polygon, data.until)
-        return ClosureOut(c.id, c.shelf, c.polygon, c.until, c.created_at)
+        polygon = msgspec.to_builtins(data.polygon) if data.polygon is not None else None
+        c = await closures.open_closure(db, store_id, artifact, data.shelf, polygon, data.until)
+        return ClosureOut.of(c)
 
-    @get("/closures", summary="Active closures")
-    async def list_closures(self, store_id: FromPath[str], db: Session) -> dict[str, list[ClosureOut]]:
+    @get("/closures", operation_id="listClosures", summary="Active closures")
+    async def list_closures(self, store_id: FromPath[str], db: Session) -> ClosureList:
+        """Closures in force now (ended and lifted ones are not listed)."""
         await get_store(db, store_id)
-        active = await closures.active_closures(db, store_id)
-        return {"closures": [ClosureOut(c.id, c.shelf, c.polygon, c.until, c.created_at) for c in active]}
+        return ClosureList([ClosureOut.of(c) for c in await closures.active_closures(db, store_id)])
 
-    @delete("/closures/{closure_id:str}", guards=MANAGER_WRITE, summary="Lift a closure")
+    @delete("/closures/{closure_id:str}", guards=MANAGER_WRITE, operation_id="liftClosure", summary="Lift a closure")
     async def lift(self, store_id: FromPath[str], closure_id: FromPath[str], db: Session) -> None:
+        """Routes walk through it again from the next route on."""
         await closures.lift_closure(db, store_id, closure_id)

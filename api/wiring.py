@@ -47,7 +47,8 @@ class Wiring:
     #: Drawn plans and routes (SVG text), keyed by store and versions.
     pictures: Lru[tuple[Any, ...], str]
     #: Each store's offline bundle (catalog.bundle), built once per version.
-    bundles: VersionedCache[str, bytes]
+    #: Per (store, language): the bundle of a store version.
+    bundles: VersionedCache[tuple[str, str | None], bytes]
 
     @classmethod
     def build(cls, settings: Settings) -> Wiring:

@@ -5,10 +5,13 @@ server for each. The bundle is one versioned document per store, named by its ve
 (``<floor plan>.<planogram>.<catalog>``): a phone keeps it, asks again with ``If-None-Match`` (a
 304 while nothing changed) or with ``since=<the version it has>`` for what changed since (the
 products the planogram changes touched), and reads it offline. Each product's entry is the
-locations answer of ``GET …/products/{sku}/locations``, byte for byte.
+locations answer of ``GET …/products/{sku}/locations``, byte for byte, with the product's name in
+the language the phone asked for (``Accept-Language``) where the catalog has it.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,23 +19,34 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from catalog.locations import StoreIndex
 from catalog.placements import changed_skus
 
+#: A product's name in the bundle's language (None: its catalog name).
+Namer = Callable[[str], str | None]
 
-def _opening(index: StoreIndex, **members: object) -> bytes:
+
+def _opening(index: StoreIndex, language: str | None, **members: object) -> bytes:
     """The bundle's small members, up to the big ones (already encoded) that follow."""
-    return orjson.dumps({"store_id": index.store_id, "version": index.version, **members})[:-1] + b","
+    opening = {"store_id": index.store_id, "version": index.version, "language": language, **members}
+    return orjson.dumps(opening)[:-1] + b","
 
 
-def _products(index: StoreIndex, skus: list[str] | None = None) -> bytes:
+def _products(index: StoreIndex, name_of: Namer | None, skus: list[str] | None = None) -> bytes:
     chosen = sorted(index.products) if skus is None else sorted(s for s in skus if s in index.products)
-    return b"[" + b",".join(index.products[sku].body() for sku in chosen) + b"]"
+    products = (index.products[sku] for sku in chosen)
+    if name_of is None:
+        return b"[" + b",".join(p.body() for p in products) + b"]"
+    return b"[" + b",".join(p.body_named(name_of(p.sku) or p.name) for p in products) + b"]"
 
 
-def full_bundle(index: StoreIndex, plan: bytes) -> bytes:
-    """The whole bundle (``complete: true``): the live plan (v1 GeoJSON) and every carried product."""
-    return _opening(index, complete=True) + b'"plan":' + plan + b',"products":' + _products(index) + b"}"
+def full_bundle(index: StoreIndex, plan: bytes, language: str | None = None, name_of: Namer | None = None) -> bytes:
+    """The whole bundle (``complete: true``): the live plan (v1 GeoJSON) and every carried product,
+    named in ``language`` by ``name_of`` (None: the catalog's names)."""
+    products = _products(index, name_of)
+    return _opening(index, language, complete=True) + b'"plan":' + plan + b',"products":' + products + b"}"
 
 
-async def delta(session: AsyncSession, index: StoreIndex, since: str) -> bytes | None:
+async def delta(
+    session: AsyncSession, index: StoreIndex, since: str, language: str | None = None, name_of: Namer | None = None
+) -> bytes | None:
     """What changed since the bundle of version ``since`` (``complete: false``: the products to
     replace, and the skus to drop), or None when only a whole bundle will do (another plan or
     catalog, a change that did not say what it touched, or too many products)."""
@@ -47,5 +61,6 @@ async def delta(session: AsyncSession, index: StoreIndex, since: str) -> bytes |
         return None
     touched = sorted(changed)
     dropped = [sku for sku in touched if sku not in index.products]
-    opening = _opening(index, complete=False, since=since)
-    return opening + b'"products":' + _products(index, touched) + b',"dropped":' + orjson.dumps(dropped) + b"}"
+    opening = _opening(index, language, complete=False, since=since)
+    products = _products(index, name_of, touched)
+    return opening + b'"products":' + products + b',"dropped":' + orjson.dumps(dropped) + b"}"

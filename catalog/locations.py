@@ -72,11 +72,18 @@ class Carried:
         an index is rebuilt on every planogram change, and most skus are not asked for before
         the next one)."""
         if self._body is None:
-            self._body = kept_bytes(orjson.dumps(
-                {"sku": self.sku, "name": self.name, "carried": True, "stock": self.stock,
-                 "locations": [loc.as_json() for loc in self.locations]}
-            ))  # fmt: skip
+            self._body = kept_bytes(self._answer(self.name))
         return self._body
+
+    def body_named(self, name: str) -> bytes:
+        """The locations answer with the product's name in another language (made, not kept)."""
+        return self.body() if name == self.name else self._answer(name)
+
+    def _answer(self, name: str) -> bytes:
+        return orjson.dumps(
+            {"sku": self.sku, "name": name, "carried": True, "stock": self.stock,
+             "locations": [loc.as_json() for loc in self.locations]}
+        )  # fmt: skip
 
 
 @dataclass

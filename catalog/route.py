@@ -24,7 +24,7 @@ import functools
 import itertools
 import math
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 import numpy as np
@@ -49,49 +49,57 @@ START_SNAP_M = 1.5
 _UNUSED = 1e7
 
 Reason = Literal["unknown_sku", "no_match", "not_carried", "out_of_stock", "unreachable"]
+StopKind = Literal["start", "item", "end"]
+
+
+def _doc(description: str) -> msgspec.Meta:
+    return msgspec.Meta(description=description)
 
 
 class RouteStop(msgspec.Struct, kw_only=True):
     """A stop of the walk: the start, an item (where the shopper stands to pick it), the end.
     Fields an item has and a start or end has not (and the other way round) are left out."""
 
-    kind: Literal["start", "item", "end"]
-    x: float
-    y: float
-    leg_m: float
-    id: str | msgspec.UnsetType | None = msgspec.UNSET
-    sku: str | msgspec.UnsetType = msgspec.UNSET
-    name: str | msgspec.UnsetType = msgspec.UNSET
-    shelf: str | msgspec.UnsetType | None = msgspec.UNSET
-    aisle: str | msgspec.UnsetType | None = msgspec.UNSET
-    label: str | msgspec.UnsetType | None = msgspec.UNSET
-    level: int | msgspec.UnsetType | None = msgspec.UNSET
-    approximate: bool | msgspec.UnsetType = msgspec.UNSET
-    quantity: int | msgspec.UnsetType = msgspec.UNSET
+    kind: Annotated[StopKind, _doc("The start, an item, or the end.")]
+    x: Annotated[float, _doc("Where the shopper stands: metres east in the store's frame.")]
+    y: Annotated[float, _doc("Where the shopper stands: metres north in the store's frame.")]
+    leg_m: Annotated[float, _doc("The walk from the previous stop, metres (0 at the start).")]
+    id: Annotated[str | msgspec.UnsetType | None, _doc("The entrance's or checkout's id (start, end).")] = msgspec.UNSET
+    sku: Annotated[str | msgspec.UnsetType, _doc("The product picked here (items).")] = msgspec.UNSET
+    name: Annotated[str | msgspec.UnsetType, _doc("The product's name (items).")] = msgspec.UNSET
+    shelf: Annotated[str | msgspec.UnsetType | None, _doc("The shelf face it is on (items).")] = msgspec.UNSET
+    aisle: Annotated[str | msgspec.UnsetType | None, _doc("The shelf's aisle (items).")] = msgspec.UNSET
+    label: Annotated[str | msgspec.UnsetType | None, _doc("The shelf's label for shoppers (items).")] = msgspec.UNSET
+    level: Annotated[int | msgspec.UnsetType | None, _doc("The shelf level, from the floor (items).")] = msgspec.UNSET
+    approximate: Annotated[
+        bool | msgspec.UnsetType, _doc("True when only the product's department zone is known (items).")
+    ] = msgspec.UNSET
+    quantity: Annotated[int | msgspec.UnsetType, _doc("How many, when the list said (items).")] = msgspec.UNSET
 
 
 class Unresolved(msgspec.Struct, kw_only=True):
     """An item of the list that the walk does not visit, and why."""
 
-    item: dict[str, Any]
-    reason: Reason
-    sku: str | msgspec.UnsetType = msgspec.UNSET
+    item: Annotated[dict[str, Any], _doc("The item as sent.")]
+    reason: Annotated[Reason, _doc("Why it is not visited.")]
+    sku: Annotated[str | msgspec.UnsetType, _doc("The product it resolved to, when it did.")] = msgspec.UNSET
 
 
 class Route(msgspec.Struct, kw_only=True, omit_defaults=True):
     """The answer: the walk from the start through every item it can reach to the end."""
 
-    store_id: str
-    floorplan_version: int
-    distance_m: float
-    eta_s: int
-    optimal: bool
-    stops: list[RouteStop]
-    path: list[list[float]]
-    unresolved: list[Unresolved]
-    closures: list[str]
-    #: How far the shopper's own start was moved into walkable space (absent when not moved).
-    snapped_m: float | None = None
+    store_id: Annotated[str, _doc("The store.")]
+    floorplan_version: Annotated[int, _doc("The floor plan version the walk was planned on.")]
+    distance_m: Annotated[float, _doc("The walk's length in metres: the length of `path`.")]
+    eta_s: Annotated[int, _doc("Walking plus picking time, seconds.")]
+    optimal: Annotated[bool, _doc("True only when the order of stops is proven shortest.")]
+    stops: Annotated[list[RouteStop], _doc("The start, every item stop in walking order, the end.")]
+    path: Annotated[list[list[float]], _doc("The walk as [x, y] points, start to end, inside walkable space.")]
+    unresolved: Annotated[list[Unresolved], _doc("Items the walk does not visit, and why.")]
+    closures: Annotated[list[str], _doc("Ids of the closures the walk avoids.")]
+    snapped_m: Annotated[
+        float | None, _doc("How far the shopper's own start was moved into walkable space (absent when not moved).")
+    ] = None
 
 
 @dataclass(frozen=True, slots=True)

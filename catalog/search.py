@@ -82,6 +82,8 @@ class SearchIndex:
         self.recent_queries = recent_queries
         self.skus: list[str] = []
         self.names: list[str] = []
+        #: The name in other languages, per product that has any (by position).
+        self.local_names: dict[int, dict[str, str]] = {}
         self.variants: list[list[str]] = []
         #: word -> {product: fewest words of one of its variants holding that word}
         postings: dict[str, dict[int, int]] = defaultdict(dict)
@@ -89,6 +91,8 @@ class SearchIndex:
             index = len(self.skus)
             self.skus.append(sku)
             self.names.append(name)
+            if names:
+                self.local_names[index] = dict(names)
             variants = {normalise(name), *(normalise(n) for n in names.values())}
             if brand:
                 variants.add(normalise(f"{brand} {name}"))
@@ -110,10 +114,17 @@ class SearchIndex:
         self.focus = [1 / np.fromiter(postings[w].values(), dtype=np.float32) for w in self.vocabulary]
         self._recent: Lru[str, tuple[NDArray[np.int64], NDArray[np.float64]]] = Lru(recent_queries, settle=False)
 
-    def name_of(self, sku: str) -> str | None:
-        """The product's name, or None if the catalog has no such sku."""
+        #: Every language some product has a name in.
+        self.languages = frozenset(lang for names in self.local_names.values() for lang in names)
+
+    def name_of(self, sku: str, language: str | None = None) -> str | None:
+        """The product's name (in ``language`` when it has one), or None if the catalog has no such sku."""
         i = self.position.get(sku)
-        return None if i is None else self.names[i]
+        if i is None:
+            return None
+        if language is not None and (local := self.local_names.get(i, {}).get(language)) is not None:
+            return local
+        return self.names[i]
 
     def _word_matches(self, word: str) -> list[tuple[int, float]]:
         """(vocabulary index, similarity 0-100) of words matching one query word."""

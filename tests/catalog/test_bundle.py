@@ -46,3 +46,28 @@ def test_a_phone_resyncs_with_what_changed(store: TestClient) -> None:
     whole = store.get("/v1/stores/s1/bundle", params={"since": delta["version"]}).json()
     assert whole["complete"] and len(whole["products"]) == len({p["sku"] for p in PLANOGRAM})
     assert store.get("/v1/stores/s1/bundle", params={"since": "nonsense"}).json()["complete"]
+
+
+def test_names_follow_accept_language(store: TestClient) -> None:
+    put_json(store, "/v1/stores/s1/placements", PLANOGRAM)
+    plain = store.get("/v1/stores/s1/bundle")
+    german = store.get("/v1/stores/s1/bundle", headers={"Accept-Language": "de-DE, en;q=0.5"})
+    assert plain.json()["language"] is None and german.json()["language"] == "de"
+    names = {p["sku"]: p["name"] for p in german.json()["products"]}
+    assert names["bread-1"] == "Sauerteigbrot" and names["milk-1"] == "Vollmilch"
+    # A product with no German name keeps the catalog's; everything else is the same answer.
+    english = {p["sku"]: p for p in plain.json()["products"]}
+    for product in german.json()["products"]:
+        assert {**product, "name": english[product["sku"]]["name"]} == english[product["sku"]]
+    assert german.headers["etag"] != plain.headers["etag"] and "accept-language" in german.headers["vary"].lower()
+    again = store.get(
+        "/v1/stores/s1/bundle", headers={"Accept-Language": "de", "If-None-Match": german.headers["etag"]}
+    )
+    assert again.status_code == 304
+    # A delta is named the same way.
+    rows = [{"sku": "milk-1", "shelf": "s5", "stock": "low"}]
+    assert store.post("/v1/stores/s1/placements", json=rows, headers=ADMIN).status_code == 200
+    delta = store.get(
+        "/v1/stores/s1/bundle", params={"since": german.json()["version"]}, headers={"Accept-Language": "fr"}
+    ).json()
+    assert delta["language"] == "fr" and [p["name"] for p in delta["products"]] == ["Lait entier"]
