@@ -14,7 +14,7 @@ from litestar.params import FromPath, JSONBody, Parameter
 
 from api.dependencies import Session
 from api.guards import ADMIN_WRITE, MANAGER_WRITE, SHOPPER_EXPENSIVE
-from api.http import conditional, validators
+from api.http import Encoded, conditional, encoded_response, validators
 from api.schemas import BundleOut, LocateOut, LocationsOut, SearchOut, Sku, Stock, Temperature, doc, encoded
 from api.wiring import Wiring
 from catalog import placements, products
@@ -26,6 +26,7 @@ from stores.floorplan import service
 from stores.infra.errors import Invalid, NotFound, Problem, UnsupportedMedia
 
 MAX_IMPORT_BYTES = 128 * 1024 * 1024
+_JSON = "application/json"
 MAX_LIST_ITEMS = 200
 
 
@@ -197,9 +198,11 @@ class StoreCatalogController(Controller):
         version = await placements.upsert_placements(db, store_id, rows, artifact)
         return PlanogramResult(store_id, version, len(rows))
 
+    # Ten megabytes for a big store: sent in the compressed forms it keeps (api.http.Encoded).
     @get(
         "/bundle",
         operation_id="getStoreBundle",
+        opt={"uncompressed": True},
         summary="The store for offline use: its plan and where every carried product is",
         description=(
             "One document per store version (`version`: floor plan, planogram, catalog): the live plan as v1 "
@@ -225,19 +228,18 @@ class StoreCatalogController(Controller):
         # Names follow Accept-Language: caches between the app and here keep one answer per language.
         vary = {"Vary": "Accept-Language"}
         if since is not None and (part := await delta(db, index, since, language, name_of)) is not None:
-            headers = {"Cache-Control": "no-store", **vary}
-            return Response(encoded(part), media_type="application/json", headers=headers)
+            return await encoded_response(request, Encoded(part), _JSON, {"Cache-Control": "no-store", **vary})
 
         async def whole() -> Response[BundleOut]:
-            async def build(_previous: bytes | None) -> bytes:
+            async def build(_previous: Encoded | None) -> Encoded:
                 _, plan_bytes = await service.plan_source(db, store_id, index.floorplan_version)
-                return await asyncio.to_thread(full_bundle, index, plan_bytes, language, name_of)
+                return Encoded(await asyncio.to_thread(full_bundle, index, plan_bytes, language, name_of))
 
-            body = await services.bundles.get((store_id, language), (index.version, search.version), build)
-            return Response(encoded(body), media_type="application/json")
+            answer = await services.bundles.get((store_id, language), (index.version, search.version), build)
+            return await encoded_response(request, answer, _JSON, vary)
 
         etag = f'"{index.version}"' if language is None else f'"{index.version}-{language}"'
-        return await conditional(request, etag, whole, headers=vary)
+        return await conditional(request, etag, whole, headers={**vary, "Vary": "Accept-Language, Accept-Encoding"})
 
     # A few hundred bytes, the hottest read: compressing it would cost more than it saves.
     @get("/products/{sku:str}/locations", operation_id="getProductLocations",

@@ -9,10 +9,16 @@
   the planogram and catalog versions) in a strong ETag. An answer that is costly to make checks
   ``If-None-Match`` first (:func:`conditional`); for one already made (a product's locations, a
   store), :func:`platform_middleware` turns a matching answer into ``304 Not Modified``.
+- **Compression** is Litestar's (brotli or gzip above 1 KB), on every send. A big answer held in
+  memory (the store bundle: 10 MB, 50 to 90 ms to compress) keeps its compressed forms beside it
+  instead (:class:`Encoded`), each made once, on first demand, and its route is left out of the
+  framework's compression.
 """
 
 from __future__ import annotations
 
+import asyncio
+import gzip
 import hashlib
 import itertools
 import re
@@ -21,11 +27,13 @@ from collections.abc import Awaitable, Callable, Iterable
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
+import brotli
 from litestar import Request, Response
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.ratelimit import RATE_LIMIT
+from stores.infra.text import preference_order
 
 #: The request being answered (its id), for problem details and logs.
 REQUEST_ID: ContextVar[str | None] = ContextVar("request_id", default=None)
@@ -148,3 +156,56 @@ async def conditional(
     response = await make()
     response.headers.update(extra)
     return response
+
+
+#: Below this, an answer goes as it is (as Litestar's compression's ``minimum_size``).
+COMPRESS_FROM_BYTES = 1024
+_COMPRESS: dict[str, Callable[[bytes], bytes]] = {
+    # Made once per answer and sent many times: a little more effort than per-send compression.
+    "br": lambda raw: brotli.compress(raw, quality=6),
+    "gzip": lambda raw: gzip.compress(raw, 6),
+}
+
+
+class Encoded:
+    """An answer's bytes and its compressed forms, each made once (in a thread) when first asked for."""
+
+    def __init__(self, raw: bytes) -> None:
+        self.raw = raw
+        self._forms: dict[str, asyncio.Task[bytes]] = {}
+
+    def __len__(self) -> int:
+        """Its weight in a cache: the raw bytes, and room for its compressed forms (about a tenth)."""
+        return len(self.raw) + len(self.raw) // 5
+
+    async def form(self, encoding: str) -> bytes:
+        """The answer in ``encoding`` (``br``, ``gzip``); concurrent first requests share one compression."""
+        task = self._forms.get(encoding)
+        if task is None:
+            task = self._forms[encoding] = asyncio.ensure_future(asyncio.to_thread(_COMPRESS[encoding], self.raw))
+        return await asyncio.shield(task)
+
+
+def chosen_encoding(accept_encoding: str | None) -> str | None:
+    """The compression the client prefers among brotli and gzip (None: as it is)."""
+    for coding in preference_order(accept_encoding or ""):
+        if coding in ("br", "gzip", "identity"):
+            return None if coding == "identity" else coding
+        if coding == "x-gzip":
+            return "gzip"
+        if coding == "*":
+            return "br"
+    return None
+
+
+async def encoded_response(
+    request: Request[Any, Any, Any], answer: Encoded, media_type: str, headers: dict[str, str] | None = None
+) -> Response[Any]:
+    """``answer`` in the encoding the request accepts (for a route the framework does not compress)."""
+    headers = {**(headers or {})}
+    headers["Vary"] = ", ".join(filter(None, [headers.get("Vary"), "Accept-Encoding"]))
+    encoding = chosen_encoding(request.headers.get("accept-encoding"))
+    if encoding is None or len(answer.raw) < COMPRESS_FROM_BYTES:
+        return Response(answer.raw, media_type=media_type, headers=headers)
+    body = await answer.form(encoding)
+    return Response(body, media_type=media_type, headers={**headers, "Content-Encoding": encoding})

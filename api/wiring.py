@@ -16,6 +16,7 @@ from typing import Any
 from litestar.datastructures import State
 from litestar.di import Provide
 
+from api.http import Encoded
 from api.ratelimit import RateLimits
 from catalog.locations import LocationIndexes
 from catalog.search import SearchIndexes
@@ -48,7 +49,7 @@ class Wiring:
     pictures: Lru[tuple[Any, ...], str]
     #: Each store's offline bundle (catalog.bundle), built once per version.
     #: Per (store, language): the bundle of a store version.
-    bundles: VersionedCache[tuple[str, str | None], bytes]
+    bundles: VersionedCache[tuple[str, str | None], Encoded]
 
     @classmethod
     def build(cls, settings: Settings) -> Wiring:

@@ -5,26 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-#: At most this many language ranges are read from one header (a client sends a handful).
-MAX_RANGES = 20
-
-
-def _ranges(header: str) -> list[str]:
-    """The header's language ranges, most preferred first (q=0 ranges dropped; stable for ties)."""
-    weighted = []
-    for position, part in enumerate(header.split(",")[:MAX_RANGES]):
-        tag, _, params = part.strip().partition(";")
-        quality = 1.0
-        for param in params.split(";"):
-            name, _, value = param.strip().partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        if tag and quality > 0:
-            weighted.append((-quality, position, tag.strip().lower()))
-    return [tag for _, _, tag in sorted(weighted)]
+from stores.infra.text import preference_order
 
 
 def preferred(header: str | None, available: Collection[str]) -> str | None:
@@ -33,7 +14,7 @@ def preferred(header: str | None, available: Collection[str]) -> str | None:
     if not header:
         return None
     by_lower = {tag.lower(): tag for tag in available}
-    for wanted in _ranges(header):
+    for wanted in preference_order(header):
         if wanted == "*":
             return None
         subtags = wanted.split("-")

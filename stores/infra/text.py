@@ -1,4 +1,5 @@
-"""Text that no stored field may hold, checked the same way for every upload."""
+"""Text that no stored field may hold, checked the same way for every upload; and the weighted
+lists of HTTP headers (``Accept-Language``, ``Accept-Encoding``)."""
 
 from __future__ import annotations
 
@@ -24,3 +25,30 @@ def text_problem(value: str) -> str | None:
     code = ord(bad.group())
     what = "a lone surrogate (not Unicode)" if 0xD800 <= code <= 0xDFFF else "a control character"
     return f"U+{code:04X} at character {bad.start()} is {what}"
+
+
+#: At most this many items are read from one weighted header (a client sends a handful).
+MAX_PREFERENCES = 20
+
+
+def preference_order(header: str) -> list[str]:
+    """A weighted header's items (RFC 9110 §12.4.2), lower-cased, most preferred first: ties keep
+    the header's order, ``q=0`` (not acceptable) and unreadable weights drop the item.
+
+    >>> preference_order("en;q=0.5, de-DE, fr;q=0")
+    ['de-de', 'en']
+    """
+    weighted = []
+    for position, part in enumerate(header.split(",")[:MAX_PREFERENCES]):
+        item, _, params = part.strip().partition(";")
+        quality = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if item.strip() and quality > 0:
+            weighted.append((-quality, position, item.strip().lower()))
+    return [item for _, _, item in sorted(weighted)]

@@ -27,10 +27,12 @@ from tests.support.postgres import TempPostgres
 REQUESTS = 60
 
 
-async def call(app: Any, path: str, body: bytes, method: str = "POST") -> tuple[int, bytes]:
+async def call(
+    app: Any, path: str, body: bytes, method: str = "POST", headers: list[tuple[bytes, bytes]] | None = None
+) -> tuple[int, bytes]:
     scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
              "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
-             "headers": [(b"host", b"bench"), (b"content-type", b"application/json")],
+             "headers": [(b"host", b"bench"), (b"content-type", b"application/json"), *(headers or [])],
              "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80), "state": {}}  # fmt: skip
     sent = False
     out: dict[str, Any] = {"body": b""}

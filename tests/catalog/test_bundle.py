@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 
+import pytest
 from litestar.testing import TestClient
 
+from api.http import _COMPRESS, Encoded, chosen_encoding
 from tests.catalog.conftest import put_json
 from tests.catalog.test_feedback import PLANOGRAM
 from tests.conftest import ADMIN
@@ -71,3 +74,43 @@ def test_names_follow_accept_language(store: TestClient) -> None:
         "/v1/stores/s1/bundle", params={"since": german.json()["version"]}, headers={"Accept-Language": "fr"}
     ).json()
     assert delta["language"] == "fr" and [p["name"] for p in delta["products"]] == ["Lait entier"]
+
+
+@pytest.mark.parametrize(("accept", "encoding"), [("br, gzip", "br"), ("gzip", "gzip"), ("identity", None), ("", None)])
+def test_the_bundle_goes_in_the_encoding_asked_for(store: TestClient, accept: str, encoding: str | None) -> None:
+    put_json(store, "/v1/stores/s1/placements", PLANOGRAM)
+    plain = store.get("/v1/stores/s1/bundle", headers={"Accept-Encoding": "identity"})
+    for _ in range(2):  # made once, then sent from memory: the same bytes
+        got = store.get("/v1/stores/s1/bundle", headers={"Accept-Encoding": accept})
+        assert got.headers.get("content-encoding") == encoding
+        assert got.content == plain.content  # (httpx decodes it)
+        assert {"accept-encoding", "accept-language"} <= {v.strip().lower() for v in got.headers["vary"].split(",")}
+    if encoding is not None:
+        assert int(got.headers["content-length"]) < len(plain.content) / 2
+
+
+@pytest.mark.parametrize(
+    ("header", "chosen"),
+    [(None, None), ("gzip, deflate, br", "gzip"), ("br;q=1, gzip;q=0.9", "br"), ("deflate", None),
+     ("br;q=0, gzip", "gzip"), ("*", "br"), ("x-gzip", "gzip"), ("identity, br", None)],
+)  # fmt: skip
+def test_chosen_encoding(header: str | None, chosen: str | None) -> None:
+    assert chosen_encoding(header) == chosen
+
+
+def test_a_form_is_made_once_for_concurrent_requests(monkeypatch: pytest.MonkeyPatch) -> None:
+    made = []
+
+    def squeeze(raw: bytes) -> bytes:
+        made.append(raw)
+        return gzip.compress(raw)
+
+    monkeypatch.setitem(_COMPRESS, "gzip", squeeze)
+    answer = Encoded(b"x" * 100_000)
+
+    async def run() -> None:
+        forms = await asyncio.gather(*(answer.form("gzip") for _ in range(5)))
+        assert len(made) == 1 and all(gzip.decompress(f) == answer.raw for f in forms)
+        assert await answer.form("gzip") is forms[0]
+
+    asyncio.run(run())
