@@ -6,6 +6,13 @@ through a plain ``sqlite3`` connection in WAL mode (a primary-key read is micros
 statement sees the latest commit), on PostgreSQL through a small asyncpg pool with prepared
 statements.
 
+On SQLite the numbers are kept in memory too, as long as no connection (another worker, another
+process) has committed since they were read. Each request first looks at the wal-index header in
+the database's ``-shm`` file (:class:`WalHeader`): a memory read, no system call, the GIL kept.
+A statement would cost more than the whole lookup under load (sqlite3 releases the GIL around
+each one and waits to take it back). Only when the header changed does the probe ask the database
+(``PRAGMA data_version``), and re-read what a commit may have changed.
+
 On PostgreSQL even one round trip per request is a third of the hot path, so :meth:`watch` keeps
 the numbers in memory and lets the database say when they change: triggers on ``stores`` and
 ``catalog_state`` (migration 0007) ``NOTIFY`` on commit, and a ``LISTEN`` connection per worker
@@ -27,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import mmap
 import sqlite3
 import time
 from collections.abc import Callable
@@ -57,6 +65,44 @@ _UNAVAILABLE = (
 )
 
 
+class WalHeader:
+    """Whether any connection may have committed to a WAL-mode SQLite database since the last look.
+
+    The wal-index (the ``-shm`` file every connection maps; https://www.sqlite.org/walformat.html)
+    starts with two copies of a 48-byte header that every commit rewrites, one after the other:
+    its change counter, frame count and salts change with each transaction. A look that finds the
+    copies equal and as they were last time means no commit since; anything else (a change, the
+    copies disagreeing during a commit) means "ask the database". The file stays while this
+    process's own connection to the database is open (SQLite removes it only with the last one).
+    """
+
+    SIZE = 96
+
+    def __init__(self, shm_path: str) -> None:
+        with open(shm_path, "rb") as f:
+            self._map = mmap.mmap(f.fileno(), self.SIZE, access=mmap.ACCESS_READ)
+        self._seen = b""
+
+    @classmethod
+    def of(cls, database: str) -> WalHeader | None:
+        """The header of ``database``'s wal-index, or None when it has none (not in WAL mode)."""
+        try:
+            return cls(database + "-shm")
+        except (OSError, ValueError):  # no such file, or shorter than a header
+            return None
+
+    def unchanged(self) -> bool:
+        """True when nothing was committed since the last call (which saw the same header)."""
+        header = self._map[: self.SIZE]
+        if header == self._seen and header[:48] == header[48:]:
+            return True
+        self._seen = header if header[:48] == header[48:] else b""
+        return False
+
+    def close(self) -> None:
+        self._map.close()
+
+
 class VersionProbe:
     """``store_versions(store_id)`` -> (floorplan, planogram, closures versions) or None;
     ``catalog_version()`` -> int."""
@@ -75,8 +121,13 @@ class VersionProbe:
         #: is not kept.
         self._generation = 0
         self._listener: Any = None
+        #: SQLite: the ``data_version`` the numbers in memory were read under, and the wal-index
+        #: header that says when to ask for it again.
+        self._data_version = -1
+        self._wal: WalHeader | None = None
         if self._dialect == "sqlite":
-            self._sqlite = sqlite3.connect(url.database or ":memory:", check_same_thread=False, isolation_level=None)
+            self._database = url.database or ":memory:"
+            self._sqlite = sqlite3.connect(self._database, check_same_thread=False, isolation_level=None)
             self._sqlite.execute("PRAGMA query_only=ON")
         else:
             self._dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
@@ -101,9 +152,9 @@ class VersionProbe:
         flight), and a request never sees numbers older than a read that was still running when
         it arrived.
         """
-        if self._sqlite is not None:
-            return _store_numbers(self._sqlite.execute(_STORE.format(p="?"), (store_id,)).fetchone())
         key = "s:" + store_id
+        if self._sqlite is not None:
+            return self._sqlite_read(key, _store_numbers, _STORE.format(p="?"), store_id)  # type: ignore[no-any-return]
         known = self._known.get(key)
         if known is not None:
             return known  # type: ignore[no-any-return]
@@ -111,11 +162,31 @@ class VersionProbe:
 
     async def catalog_version(self) -> int:
         if self._sqlite is not None:
-            return _catalog_number(self._sqlite.execute(_CATALOG).fetchone())
+            return self._sqlite_read(_CATALOG_KEY, _catalog_number, _CATALOG)  # type: ignore[no-any-return]
         known = self._known.get(_CATALOG_KEY)
         if known is not None:
             return known  # type: ignore[no-any-return]
         return await self._read(_CATALOG_KEY, _catalog_number, _CATALOG)  # type: ignore[no-any-return]
+
+    def _sqlite_read(self, key: str, decode: Callable[[Any], Any], query: str, *args: Any) -> Any:
+        """From memory while no connection has committed since it was read, else one read (a
+        commit between the look and the read only makes the kept numbers newer than the look
+        says: the next request looks, sees the change and reads again)."""
+        assert self._sqlite is not None
+        if self._wal is not None and self._wal.unchanged() and (known := self._known.get(key)) is not None:
+            return known
+        data_version = self._sqlite.execute("PRAGMA data_version").fetchone()[0]
+        if self._wal is None and self._database != ":memory:":
+            self._wal = WalHeader.of(self._database)  # there once this connection has read in WAL mode
+        if data_version != self._data_version:
+            self._known.clear()
+            self._data_version = data_version
+        elif (known := self._known.get(key)) is not None:
+            return known
+        value = decode(self._sqlite.execute(query, args).fetchone())
+        if value is not None:  # an unknown store is not kept: made-up ids must not fill memory
+            self._known[key] = value
+        return value
 
     async def _read(self, key: str, decode: Callable[[Any], Any], query: str, *args: Any) -> Any:
         """One shared read per key at a time, decoded; kept in memory when the watch allows it."""
@@ -205,6 +276,8 @@ class VersionProbe:
     async def close(self) -> None:
         self._stop()
         await self._close_listener()
+        if self._wal is not None:
+            self._wal.close()
         if self._sqlite is not None:
             self._sqlite.close()
         if self._pool is not None:

@@ -221,3 +221,73 @@ def test_this_workers_own_commit_is_read_back_at_once(settings: Settings, backen
             assert await probe.store_versions("s1") == (None, 2, 0)
 
     asyncio.run(run())
+
+
+SQLITE_ONLY = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+
+
+@SQLITE_ONLY
+def test_sqlite_serves_numbers_from_memory_until_any_connection_commits(settings: Settings, backend: str) -> None:
+    """Another process's commit (here: a plain sqlite3 connection) is seen by the very next read;
+    while nothing is committed, reads run no statement at all (the wal-index header says so)."""
+    import random
+    import sqlite3
+
+    async def run() -> None:
+        db = Database.connect(settings)
+        async with db.sessionmaker() as session:
+            await create_store(session, name="S", lat=1, lon=1, store_id="s1")
+            await create_store(session, name="T", lat=1, lon=1, store_id="s2")
+        probe = VersionProbe(settings.database_url)
+        statements: list[str] = []
+        assert probe._sqlite is not None
+        probe._sqlite.set_trace_callback(statements.append)
+        writer = sqlite3.connect(settings.database_url.split("///", 1)[1], isolation_level=None)
+        rng = random.Random(7)
+        for step in range(300):
+            if rng.random() < 0.3:  # a commit elsewhere, to one store or the other
+                store = rng.choice(["s1", "s2"])
+                writer.execute("UPDATE stores SET planogram_version = ? WHERE id = ?", (step, store))
+            for store in ("s1", "s2"):
+                (expected,) = writer.execute("SELECT planogram_version FROM stores WHERE id = ?", (store,)).fetchone()
+                numbers = await probe.store_versions(store)
+                assert numbers is not None and numbers[1] == expected, (step, store)
+        assert probe._wal is not None, "the wal-index header is watched"
+        await probe.store_versions("s1")  # the first look after the last commit asks, once
+        await probe.catalog_version()
+        statements.clear()
+        for _ in range(100):  # nothing committed: memory only
+            await probe.store_versions("s1")
+            await probe.catalog_version()
+        assert statements == []
+        writer.execute("UPDATE stores SET closures_version = 5 WHERE id = 's1'")
+        assert await probe.store_versions("s1") == (None, (await probe.store_versions("s1"))[1], 5)  # type: ignore[index]
+        assert statements, "a commit makes it ask the database"
+        writer.close()
+        await probe.close()
+        await db.dispose()
+
+    asyncio.run(run())
+
+
+def test_the_wal_header_notices_every_change(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import sqlite3
+
+    from stores.infra.probe import WalHeader
+
+    path = str(tmp_path / "w.sqlite3")
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("PRAGMA journal_mode=WAL")
+    writer.execute("CREATE TABLE t (x INTEGER)")
+    header = WalHeader.of(path)
+    assert header is not None and not header.unchanged()  # the first look has nothing to compare
+    assert header.unchanged()
+    for i in range(50):
+        writer.execute("INSERT INTO t VALUES (?)", (i,))
+        assert not header.unchanged() and header.unchanged()
+        if i % 10 == 9:  # a checkpoint and a log restart change nothing a reader sees, or say so
+            writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            header.unchanged()
+    assert WalHeader.of(str(tmp_path / "none.sqlite3")) is None
+    header.close()
+    writer.close()
