@@ -269,9 +269,11 @@ SCHEMAS: dict[str, Any] = {
         "version": "1.3.2",
         "complete": True,
         "language": "de",
+        "departments": [{"name": "Dairy", "products": 412}],
         "plan": _PLAN,
         "products": [_LOCATIONS],
     },
+    "DepartmentOut": {"name": "Dairy", "products": 412},
     # Routes and closures.
     "StartIn": {"x": 20.4, "y": 31.2},
     "EndIn": {"checkout": "c1"},

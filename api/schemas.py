@@ -201,6 +201,13 @@ class LocateOut(msgspec.Struct):
     results: Annotated[list[Located], doc("One result per item, in the order sent.")]
 
 
+class DepartmentOut(msgspec.Struct):
+    """A department of the store."""
+
+    name: Annotated[str, doc("Its name, as the store's shelves and zones give it.")]
+    products: Annotated[int, doc("Carried products placed in it.")]
+
+
 class BundleOut(msgspec.Struct, kw_only=True, omit_defaults=True):
     """The store for offline use, or what changed since a version (``complete: false``)."""
 
@@ -214,6 +221,9 @@ class BundleOut(msgspec.Struct, kw_only=True, omit_defaults=True):
         list[LocationsOut], doc("Every carried product's locations answer (a delta: those to replace).")
     ]
     plan: Annotated[FloorPlan | None, doc("The live floor plan (whole bundles only).")] = None
+    departments: Annotated[list[DepartmentOut] | None, doc("The store's departments by name (whole bundles only).")] = (
+        None
+    )
     since: Annotated[str | None, doc("The version this delta starts from (deltas only).")] = None
     dropped: Annotated[list[str] | None, doc("Skus no longer carried since `since` (deltas only).")] = None
 

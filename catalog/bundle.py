@@ -37,11 +37,22 @@ def _products(index: StoreIndex, name_of: Namer | None, skus: list[str] | None =
     return b"[" + b",".join(p.body_named(name_of(p.sku) or p.name) for p in products) + b"]"
 
 
+def departments(index: StoreIndex) -> list[dict[str, object]]:
+    """The store's departments (as its shelves and zones name them), with how many carried
+    products are in each, by name: what an app browses by."""
+    counts: dict[str, int] = {}
+    for carried in index.products.values():
+        for name in {loc.department for loc in carried.locations if loc.department}:
+            counts[name] = counts.get(name, 0) + 1
+    return [{"name": name, "products": counts[name]} for name in sorted(counts)]
+
+
 def full_bundle(index: StoreIndex, plan: bytes, language: str | None = None, name_of: Namer | None = None) -> bytes:
-    """The whole bundle (``complete: true``): the live plan (v1 GeoJSON) and every carried product,
-    named in ``language`` by ``name_of`` (None: the catalog's names)."""
+    """The whole bundle (``complete: true``): the live plan (v1 GeoJSON), the departments, and every
+    carried product, named in ``language`` by ``name_of`` (None: the catalog's names)."""
     products = _products(index, name_of)
-    return _opening(index, language, complete=True) + b'"plan":' + plan + b',"products":' + products + b"}"
+    opening = _opening(index, language, complete=True, departments=departments(index))
+    return opening + b'"plan":' + plan + b',"products":' + products + b"}"
 
 
 async def delta(

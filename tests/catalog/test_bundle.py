@@ -22,6 +22,12 @@ def test_the_bundle_holds_the_plan_and_every_carried_products_answer(store: Test
     assert bundle["complete"] and bundle["plan"] == store.get("/v1/stores/s1/floorplan").json()
     carried = {p["sku"] for p in PLANOGRAM}
     assert {p["sku"] for p in bundle["products"]} == carried
+    in_departments: dict[str, int] = {}
+    for product in bundle["products"]:
+        for name in {loc["department"] for loc in product["locations"] if loc["department"]}:
+            in_departments[name] = in_departments.get(name, 0) + 1
+    assert bundle["departments"] == [{"name": n, "products": in_departments[n]} for n in sorted(in_departments)]
+    assert in_departments, "the test's planogram places products in departments"
     for product in bundle["products"]:  # byte for byte the locations answer
         assert product == store.get(f"/v1/stores/s1/products/{product['sku']}/locations").json()
     assert response.headers["etag"] == f'"{bundle["version"]}"'
