@@ -178,8 +178,27 @@ def test_text_a_database_cannot_hold_in_a_plan_is_refused_at_the_first_upload(
         {"type": "MultiPolygon", "coordinates": []},
     ],
 )
-def test_a_closure_that_is_not_a_polygon_is_a_422(store: TestClient, polygon: dict) -> None:  # type: ignore[type-arg]
+def test_a_closure_that_is_not_a_polygon_is_a_400(store: TestClient, polygon: dict) -> None:  # type: ignore[type-arg]
+    # Ill-typed for the declared GeoJSON Polygon: the decoder names the bad member.
     response = store.post("/v1/stores/s1/closures", json={"polygon": polygon}, headers=ADMIN)
+    assert response.status_code == 400, response.text[:300]
+    assert response.json()["errors"][0]["pointer"].startswith("/polygon")
+    assert store.get("/v1/stores/s1/closures").json()["closures"] == []
+
+
+@pytest.mark.parametrize(
+    "rings",
+    [
+        [[[0, 0], [2, 2], [2, 0], [0, 2], [0, 0]]],  # a bow tie: crosses itself
+        [[[0, 0], [1, 1], [0, 0]]],  # no area
+        [[[0, 0], [1e9, 0], [1e9, 1], [0, 0]]],  # far outside any store
+        [[[900, 900], [901, 900], [901, 901], [900, 900]]],  # touches no walkable space
+    ],
+)
+def test_a_polygon_that_is_no_closable_area_is_a_422(store: TestClient, rings: list) -> None:  # type: ignore[type-arg]
+    response = store.post(
+        "/v1/stores/s1/closures", json={"polygon": {"type": "Polygon", "coordinates": rings}}, headers=ADMIN
+    )
     assert is_problem(response, 422, "invalid_polygon"), response.text[:300]
     assert store.get("/v1/stores/s1/closures").json()["closures"] == []
 
