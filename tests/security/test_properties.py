@@ -64,8 +64,8 @@ def broken_plans(draw: st.DrawFn) -> dict[str, Any]:
                 del parent[path[-1]]
             else:
                 parent.pop(path[-1])
-        except (KeyError, IndexError, TypeError):
-            continue  # an earlier change removed this path
+        except (KeyError, IndexError, TypeError, AttributeError):
+            continue  # an earlier change removed this path (or made its parent a scalar)
     return document
 
 
