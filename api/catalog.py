@@ -15,7 +15,20 @@ from litestar.params import FromPath, JSONBody, Parameter
 from api.dependencies import Session
 from api.guards import ADMIN_WRITE, MANAGER_WRITE, SHOPPER_EXPENSIVE
 from api.http import Encoded, conditional, encoded_response, validators
-from api.schemas import BundleOut, LocateOut, LocationsOut, SearchOut, Sku, Stock, Temperature, doc, encoded
+from api.schemas import (
+    BundleOut,
+    ImageUrl,
+    LocateOut,
+    LocationsOut,
+    ProductSize,
+    SearchOut,
+    Size,
+    Sku,
+    Stock,
+    Temperature,
+    doc,
+    encoded,
+)
 from api.wiring import Wiring
 from catalog import placements, products
 from catalog.bundle import delta, full_bundle
@@ -45,6 +58,9 @@ class ProductIn(msgspec.Struct):
     brand: Annotated[str | None, doc("Its brand.")] = None
     department: Annotated[str | None, doc("Its department (places an unplaced product in that zone).")] = None
     gtin: Annotated[str | None, doc("Its barcode (GTIN-8, -12, -13 or -14).")] = None
+    gtins: Annotated[list[str] | None, doc("More barcodes of it (other packs; at most 20; CSV: `a;b`).")] = None
+    size: Annotated[ProductSize | None, doc("Its package's declared quantity (CSV: `500 g`).")] = None
+    image_url: Annotated[str | None, doc("A picture of it (https).")] = None
     keywords: Annotated[list[str] | None, doc("More words search should find it by.")] = None
     names: Annotated[dict[str, str] | None, doc("Its name in other languages, by BCP 47 tag.")] = None
     storage: Annotated[Temperature | None, doc("How it is kept (default ambient).")] = None
@@ -60,6 +76,9 @@ class ProductOut(msgspec.Struct):
     brand: Annotated[str | None, doc("Its brand.")]
     department: Annotated[str | None, doc("Its department.")]
     gtin: Annotated[str | None, doc("Its barcode.")]
+    gtins: Annotated[list[str], doc("More barcodes of it.")]
+    size: Size
+    image_url: ImageUrl
     keywords: Annotated[list[str], doc("More words search finds it by.")]
     names: Annotated[dict[str, str], doc("Its name in other languages, by BCP 47 tag.")]
     storage: Annotated[Temperature, doc("How it is kept.")]
@@ -91,13 +110,14 @@ class PlanogramResult(msgspec.Struct):
 
 
 class ItemIn(msgspec.Struct, forbid_unknown_fields=True):
-    """An item of a shopping list: exactly one of `sku` or `query`."""
+    """An item of a shopping list: exactly one of `sku`, `gtin` or `query`."""
 
     sku: Annotated[str, doc("The product's sku.", min_length=1, max_length=64)] | None = None
     query: Annotated[str, doc("Free text, resolved like the best search hit.", min_length=1, max_length=200)] | None = (
         None
     )
     quantity: Annotated[int, doc("How many (shown on its stop).", ge=1, le=1000)] | None = None
+    gtin: Annotated[str, doc("A scanned barcode (8 to 14 digits).", pattern=r"^[0-9 -]{8,20}$")] | None = None
 
 
 class LocateIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -107,15 +127,15 @@ class LocateIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 def to_items(items: list[ItemIn]) -> list[Item]:
-    """Items as the domain sees them; an item with neither or both of sku and query is a 422."""
+    """Items as the domain sees them; an item without exactly one of sku, gtin and query is a 422."""
     problems = [
-        Problem("invalid_item", "give exactly one of sku or query", pointer=f"/items/{i}")
+        Problem("invalid_item", "give exactly one of sku, gtin or query", pointer=f"/items/{i}")
         for i, item in enumerate(items)
-        if (item.sku is None) == (item.query is None)
+        if [item.sku, item.gtin, item.query].count(None) != 2
     ]
     if problems:
-        raise Invalid("Some items are neither a sku nor a query.", problems)
-    return [Item(sku=i.sku, query=i.query, quantity=i.quantity) for i in items]
+        raise Invalid("Some items are not one of a sku, a barcode or a query.", problems)
+    return [Item(sku=i.sku, query=i.query, quantity=i.quantity, gtin=i.gtin) for i in items]
 
 
 class ProductController(Controller):
@@ -136,18 +156,11 @@ class ProductController(Controller):
     async def show(self, sku: FromPath[str], db: Session) -> ProductOut:
         """The product as the catalog has it; 404 for an unknown sku."""
         p = await products.get_product(db, sku)
+        size = ProductSize(p.size_amount, p.size_unit) if p.size_amount is not None and p.size_unit else None  # type: ignore[arg-type]
         return ProductOut(
-            p.sku,
-            p.name,
-            p.brand,
-            p.department,
-            p.gtin,
-            p.keywords,
-            p.names,
-            cast(Temperature, p.storage),
-            p.heavy,
-            p.fragile,
-        )
+            p.sku, p.name, p.brand, p.department, p.gtin, list(p.gtins or []), size, p.image_url, p.keywords, p.names,
+            cast(Temperature, p.storage), p.heavy, p.fragile,
+        )  # fmt: skip
 
 
 @put("/products.csv", guards=ADMIN_WRITE, request_max_body_size=MAX_IMPORT_BYTES, tags=["catalog"],
@@ -262,10 +275,11 @@ class StoreCatalogController(Controller):
         carried = index.products.get(sku)
         if carried is not None:
             return Response(encoded(carried.body()), media_type="application/json", headers=headers)
-        name = (await services.search.get()).name_of(sku)  # the catalog, in memory
+        search = await services.search.get()  # the catalog, in memory
+        name = search.name_of(sku)
         if name is None:
             raise NotFound(f"No product with sku {sku!r}.")
-        body = {"sku": sku, "name": name, "carried": False, "stock": None, "locations": []}
+        body = {"sku": sku, "name": name, **search.details_of(sku), "carried": False, "stock": None, "locations": []}
         return Response(encoded(orjson.dumps(body)), media_type="application/json", headers=headers)
 
     @get(
@@ -282,10 +296,12 @@ class StoreCatalogController(Controller):
         limit: Annotated[int, Parameter(ge=1, le=50, description="At most this many hits.")] = 10,
     ) -> Response[SearchOut]:
         """Products whose name (in any language), brand or keywords match the query, best first; products
-        the store carries rank before those it does not. A search that finds nothing to walk to is
+        the store carries rank before those it does not. A query that is a barcode (8 to 14 digits,
+        leading zeros optional) some product has finds that product alone. A search that finds nothing to walk to is
         remembered for the store's insights."""
         index = await services.locations.get(store_id)
-        hits = (await services.search.get()).search(q, limit, index.products.keys())
+        search = await services.search.get()
+        hits = search.search(q, limit, index.products.keys())
         if not hits:
             services.search_misses.record(store_id, q, "no_match", "search")
         elif hits[0].sku not in index.products:  # carried products rank first: none is carried
@@ -294,7 +310,8 @@ class StoreCatalogController(Controller):
         for hit in hits:
             carried = index.products.get(hit.sku)
             results.append({
-                "sku": hit.sku, "name": hit.name, "score": hit.score, "carried": carried is not None,
+                "sku": hit.sku, "name": hit.name, **search.details_of(hit.sku), "score": hit.score,
+                "carried": carried is not None,
                 "locations": [loc.as_json() for loc in carried.locations] if carried else [],
             })  # fmt: skip
         return Response(encoded(orjson.dumps({"results": results})), media_type="application/json")

@@ -21,7 +21,15 @@ _LOCATION = {
     "position_m": 0.29,
     "confidence": "high",
 }
-_LOCATIONS = {"sku": "SKU-001172", "name": "Whole Milk", "carried": True, "stock": "in_stock", "locations": [_LOCATION]}
+_DETAILS = {"brand": "Weidemilch", "size": {"amount": 1.0, "unit": "l"}, "image_url": "https://img.example/1172.jpg"}
+_LOCATIONS = {
+    "sku": "SKU-001172",
+    "name": "Whole Milk",
+    **_DETAILS,
+    "carried": True,
+    "stock": "in_stock",
+    "locations": [_LOCATION],
+}
 _OUTLINE = {
     "type": "Feature",
     "geometry": {"type": "Polygon", "coordinates": [[[0.0, 0.0], [72.1, 0.0], [72.1, 55.5], [0.0, 55.5], [0.0, 0.0]]]},
@@ -180,6 +188,9 @@ _PRODUCT = {
     "brand": "Weidemilch",
     "department": "Dairy",
     "gtin": "4000000011729",
+    "gtins": ["04000000011729"],
+    "size": {"amount": 1.0, "unit": "l"},
+    "image_url": "https://img.example/1172.jpg",
     "keywords": ["milk", "dairy"],
     "names": {"de": "Vollmilch"},
     "storage": "chilled",
@@ -191,6 +202,7 @@ _PRODUCT = {
 SCHEMAS: dict[str, Any] = {
     # Enums.
     "Stock": "in_stock",
+    "ProductSize": {"amount": 500.0, "unit": "g"},
     "Confidence": "high",
     "Temperature": "chilled",
     "FeatureKind": "shelf",
@@ -242,15 +254,29 @@ SCHEMAS: dict[str, Any] = {
     "PlanogramResult": {"store_id": "berlin-mitte", "planogram_version": 4, "rows": 1},
     "LocationOut": _LOCATION,
     "LocationsOut": _LOCATIONS,
-    "SearchHit": {"sku": "SKU-001172", "name": "Whole Milk", "score": 90.0, "carried": True, "locations": [_LOCATION]},
+    "SearchHit": {
+        "sku": "SKU-001172",
+        "name": "Whole Milk",
+        **_DETAILS,
+        "score": 90.0,
+        "carried": True,
+        "locations": [_LOCATION],
+    },
     "SearchOut": {
         "results": [
-            {"sku": "SKU-001172", "name": "Whole Milk", "score": 90.0, "carried": True, "locations": [_LOCATION]}
+            {
+                "sku": "SKU-001172",
+                "name": "Whole Milk",
+                **_DETAILS,
+                "score": 90.0,
+                "carried": True,
+                "locations": [_LOCATION],
+            }
         ]
     },
     "ItemIn": _ITEM,
     "ItemOut": _ITEM,
-    "LocateIn": {"items": [_ITEM, {"sku": "SKU-000002"}]},
+    "LocateIn": {"items": [_ITEM, {"sku": "SKU-000002"}, {"gtin": "4000000011729"}]},
     "Located": {
         "item": _ITEM,
         "sku": "SKU-001172",

@@ -43,7 +43,7 @@ FeatureKind = Literal["outline", "fixture", "shelf", "zone", "entrance", "checko
 Role = Literal["admin", "manager"]
 VersionStatus = Literal["draft", "live", "published"]
 FeedbackKind = Literal["not_at_location", "out_of_stock", "found_elsewhere", "route_rating"]
-MissReason = Literal["no_match", "not_carried", "unknown_sku"]
+MissReason = Literal["no_match", "not_carried", "unknown_sku", "unknown_gtin"]
 #: Each named enum and what it means (its OpenAPI description).
 ENUMS: dict[str, tuple[Any, str]] = {
     "Stock": (Stock, "How much of the product the shelf holds, as the store last said."),
@@ -133,7 +133,21 @@ class FloorPlan(msgspec.Struct, tag_field="type", tag="FeatureCollection", kw_on
     georef: Annotated[Georef | None, doc("Optional: ties the frame to the world.")] = None
 
 
-# Where products are.
+# Products and where they are.
+class ProductSize(msgspec.Struct):
+    """A package's declared quantity."""
+
+    amount: Annotated[float, doc("How much, in `unit`.")]
+    unit: Annotated[
+        Literal["g", "kg", "mg", "ml", "cl", "dl", "l", "oz", "lb", "fl oz", "ct"], doc("`ct`: a count of pieces.")
+    ]
+
+
+Brand = Annotated[str | None, doc("The product's brand.")]
+Size = Annotated[ProductSize | None, doc("The package's declared quantity.")]
+ImageUrl = Annotated[str | None, doc("A picture of the product (https).")]
+
+
 class LocationOut(msgspec.Struct):
     """One place a product is: a shelf face and the point on it, or its department's zone."""
 
@@ -155,6 +169,9 @@ class LocationsOut(msgspec.Struct):
 
     sku: Sku
     name: Annotated[str, doc("The product's name.")]
+    brand: Brand
+    size: Size
+    image_url: ImageUrl
     carried: Annotated[bool, doc("Whether the store has it in its planogram.")]
     stock: Annotated[Stock | None, doc("Its stock across its places (null when not carried).")]
     locations: Annotated[list[LocationOut], doc("Every place it is, best first; empty when not carried.")]
@@ -165,7 +182,10 @@ class SearchHit(msgspec.Struct):
 
     sku: Sku
     name: Annotated[str, doc("The product's name (in the catalog's language).")]
-    score: Annotated[float, doc("How well it matches, 0 to 100; hits come best first.")]
+    brand: Brand
+    size: Size
+    image_url: ImageUrl
+    score: Annotated[float, doc("How well it matches, 0 to 100 (a barcode: 100); hits come best first.")]
     carried: Annotated[bool, doc("Whether this store carries it (carried products rank first).")]
     locations: Annotated[list[LocationOut], doc("Where it is in this store; empty when not carried.")]
 
@@ -181,6 +201,7 @@ class ItemOut(msgspec.Struct, omit_defaults=True):
 
     sku: Annotated[str | None, doc("The product's sku, when the item named one.")] = None
     query: Annotated[str | None, doc("The free text, when the item was a query.")] = None
+    gtin: Annotated[str | None, doc("The barcode, when the item was one.")] = None
     quantity: Annotated[int | None, doc("How many, when given.")] = None
 
 
@@ -317,8 +338,8 @@ class SearchMissOut(msgspec.Struct):
     query: Annotated[str, doc("What the shopper typed.")]
     reason: Annotated[
         MissReason,
-        doc("`no_match`: nothing matched; `not_carried`: the best hit is not carried; `unknown_sku`: a list "
-            "named a sku the catalog lacks."),
+        doc("`no_match`: nothing matched; `not_carried`: the best hit is not carried; `unknown_sku`, "
+            "`unknown_gtin`: a list named a sku or a barcode the catalog lacks."),
     ]  # fmt: skip
     sku: Annotated[str | None, doc("The best hit, when it is not carried.")]
     count: Annotated[int, doc("How often.")]

@@ -21,9 +21,14 @@ class Item:
     sku: str | None = None
     query: str | None = None
     quantity: int | None = None
+    #: A scanned barcode (GTIN-8/12/13/14, leading zeros optional).
+    gtin: str | None = None
 
     def as_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"sku": self.sku} if self.sku is not None else {"query": self.query}
+        if self.sku is not None:
+            out: dict[str, Any] = {"sku": self.sku}
+        else:
+            out = {"gtin": self.gtin} if self.gtin is not None else {"query": self.query}
         if self.quantity is not None:
             out["quantity"] = self.quantity
         return out
@@ -84,20 +89,23 @@ def locate_items(index: StoreIndex, search: SearchIndex, items: list[Item]) -> l
     """One answer per item, in order. Free text resolves like the best search hit (carried first).
 
     A sku the store does not carry is "not_carried" when the catalog has it (the search index
-    holds the whole catalog at the current version: no database read), else "unknown_sku".
+    holds the whole catalog at the current version: no database read), else "unknown_sku"; a
+    barcode no product has is "unknown_gtin".
     """
     carried_skus = index.products.keys()
     wanted: list[str | None] = []
     for item in items:
         if item.sku is not None:
             wanted.append(item.sku)
+        elif item.gtin is not None:
+            wanted.append(search.sku_of_gtin(item.gtin))
         else:
             hits = search.search(item.query or "", 5, carried_skus)
             wanted.append(_best_hit(hits, index) if hits else None)
     out = []
     for item, sku in zip(items, wanted, strict=True):
         if sku is None:
-            out.append(Resolved(item, None, None, "no_match"))
+            out.append(Resolved(item, None, None, "unknown_gtin" if item.gtin is not None else "no_match"))
             continue
         carried = index.products.get(sku)
         if carried is None:

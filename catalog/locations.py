@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from catalog.feedback import doubtful_placements
 from catalog.models import UNPLACED, Placement, Product
 from catalog.placements import changed_skus, stock_of
+from catalog.products import NO_DETAILS, product_details
 from stores.floorplan.artifact import NavArtifact
 from stores.floorplan.service import ArtifactCache, NoFloorPlan
 from stores.infra.db import in_chunks
@@ -65,6 +66,8 @@ class Carried:
     fragile: bool
     stock: str
     locations: list[Location]
+    #: Brand, size and image (catalog.products.product_details).
+    details: dict[str, Any] = field(default_factory=lambda: dict(NO_DETAILS))
     _body: bytes | None = None
 
     def body(self) -> bytes:
@@ -81,7 +84,7 @@ class Carried:
 
     def _answer(self, name: str) -> bytes:
         return orjson.dumps(
-            {"sku": self.sku, "name": name, "carried": True, "stock": self.stock,
+            {"sku": self.sku, "name": name, **self.details, "carried": True, "stock": self.stock,
              "locations": [loc.as_json() for loc in self.locations]}
         )  # fmt: skip
 
@@ -133,6 +136,7 @@ async def _carried(
         select(
             Placement.sku, Placement.shelf, Placement.position_m, Placement.level, Placement.stock,
             Product.name, Product.department, Product.storage, Product.heavy, Product.fragile,
+            Product.brand, Product.size_amount, Product.size_unit, Product.image_url,
         )
         .join(Product, Product.sku == Placement.sku)
         .where(Placement.store_id == index.store_id)
@@ -165,7 +169,8 @@ async def _carried(
         if not locations:
             approximate = index.departments.get((first.department or "").casefold())
             locations = [dataclasses.replace(approximate, stock=stock)] if approximate else []
-        carried[sku] = Carried(sku, first.name, first.storage, first.heavy, first.fragile, stock, locations)
+        details = product_details(first.brand, first.size_amount, first.size_unit, first.image_url)
+        carried[sku] = Carried(sku, first.name, first.storage, first.heavy, first.fragile, stock, locations, details)
     return carried
 
 

@@ -21,8 +21,14 @@ class Product(Base):
 
     sku: Mapped[str] = mapped_column(String(64), primary_key=True)
     gtin: Mapped[str | None] = mapped_column(String(14), index=True)
+    #: More barcodes of the same product (other pack sizes' GTINs, a UPC beside its EAN).
+    gtins: Mapped[list[str] | None] = mapped_column(JSON, default=list)
     name: Mapped[str] = mapped_column(String(300))
     brand: Mapped[str | None] = mapped_column(String(200))
+    #: The package's declared quantity: an amount and a unit (catalog.products.UNITS).
+    size_amount: Mapped[float | None] = mapped_column(Float)
+    size_unit: Mapped[str | None] = mapped_column(String(16))
+    image_url: Mapped[str | None] = mapped_column(String(500))
     department: Mapped[str | None] = mapped_column(String(100))
     keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
     names: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)

@@ -29,7 +29,18 @@ BATCH = 1000
 MAX_LISTED = 1000
 SKU_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$")
 LANG_PATTERN = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
-FIELDS = ("sku", "name", "brand", "department", "gtin", "keywords", "names", "storage", "heavy", "fragile")
+FIELDS = ("sku", "name", "brand", "department", "gtin", "gtins", "size", "image_url", "keywords", "names", "storage",
+          "heavy", "fragile")  # fmt: skip
+#: The columns a row fills (``size`` is stored as an amount and a unit).
+COLUMNS = ("name", "brand", "department", "gtin", "gtins", "size_amount", "size_unit", "image_url", "keywords", "names",
+           "storage", "heavy", "fragile")  # fmt: skip
+#: The units a size may be given in (a package's declared quantity), by their written forms.
+UNITS = {"g": "g", "kg": "kg", "mg": "mg", "ml": "ml", "cl": "cl", "dl": "dl", "l": "l", "oz": "oz", "lb": "lb",
+         "fl oz": "fl oz", "floz": "fl oz", "ct": "ct", "count": "ct", "pcs": "ct", "pc": "ct",
+         "stk": "ct"}  # fmt: skip
+MAX_GTINS = 20
+_SIZE_TEXT = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*([A-Za-z ]{1,8}?)\s*$")
+_IMAGE_URL = re.compile(r"^https://[^\s\x00-\x1f]{1,492}$")
 #: A JSON escape of half a surrogate pair without its other half (ijson's C parser passes it on
 #: as bytes that are not UTF-8, or as a lone surrogate).
 _LONE_SURROGATE_ESCAPE = re.compile(
@@ -46,6 +57,61 @@ def gtin_ok(gtin: str) -> bool:
     body, check = digits[:-1], digits[-1]
     total = sum(d * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
     return (10 - total % 10) % 10 == check
+
+
+def gtin_key(text: str) -> str | None:
+    """The 14-digit form of a GTIN as a shopper or a scanner gives it (spaces and dashes dropped,
+    leading zeros optional: a UPC-A, its GTIN-13 and its GTIN-14 are one key), or None when
+    ``text`` is not 8 to 14 digits.
+
+    >>> gtin_key("4000000011729"), gtin_key("0 4000000 011729"), gtin_key("milk")
+    ('04000000011729', '04000000011729', None)
+    """
+    digits = text.replace(" ", "").replace("-", "")
+    if not digits.isascii() or not digits.isdigit() or not 8 <= len(digits) <= 14:
+        return None
+    return digits.zfill(14)
+
+
+def product_details(
+    brand: str | None, size_amount: float | None, size_unit: str | None, image_url: str | None
+) -> dict[str, Any]:
+    """What a hit or a locations answer shows of a product besides its name."""
+    size = {"amount": size_amount, "unit": size_unit} if size_amount is not None and size_unit else None
+    return {"brand": brand, "size": size, "image_url": image_url}
+
+
+NO_DETAILS = product_details(None, None, None, None)
+
+
+def _gtins(value: Any, fail: Any) -> list[str]:
+    if isinstance(value, str):  # CSV: "a;b;c"
+        value = [g.strip() for g in value.split(";") if g.strip()]
+    if not isinstance(value, list) or len(value) > MAX_GTINS or not all(isinstance(g, str) for g in value):
+        fail("gtins", "invalid", f"a list of at most {MAX_GTINS} GTINs")
+        return []
+    bad = [g for g in value if not gtin_ok(g)]
+    if bad:
+        fail("gtins", "invalid_gtin", f"{bad[0][:20]!r} is not a GTIN-8/12/13/14 with a valid check digit")
+    return list(dict.fromkeys(value))
+
+
+def _size(value: Any, fail: Any) -> tuple[float | None, str | None]:
+    """A size as ``{"amount", "unit"}`` (JSON) or ``"500 g"`` (CSV)."""
+    if value is None or value == "":
+        return None, None
+    if isinstance(value, str):
+        match = _SIZE_TEXT.match(value)
+        value = {"amount": float(match.group(1).replace(",", ".")), "unit": match.group(2)} if match else None
+    amount, unit = (value.get("amount"), value.get("unit")) if isinstance(value, dict) else (None, None)
+    unit = UNITS.get(unit.strip().lower()) if isinstance(unit, str) else None
+    if isinstance(value, dict) and set(value) - {"amount", "unit"}:
+        unit = None
+    if isinstance(amount, bool) or not isinstance(amount, int | float) or not 0 < amount < 1e6 or unit is None:
+        fail("size", "invalid", f"an amount above 0 and a unit ({', '.join(sorted(set(UNITS.values())))}), "
+                                "as {\"amount\": 500, \"unit\": \"g\"} or \"500 g\"")  # fmt: skip
+        return None, None
+    return float(amount), unit
 
 
 def _text(row: dict[str, Any], name: str, maximum: int, required: bool, fail: Any) -> str | None:
@@ -150,6 +216,11 @@ def validate_row(row: Any, problems: list[Problem], row_number: int) -> dict[str
     gtin = _text(row, "gtin", 14, False, fail)
     if gtin is not None and not gtin_ok(gtin):
         fail("gtin", "invalid_gtin", "not a GTIN-8/12/13/14 with a valid check digit")
+    gtins = _gtins(row.get("gtins") or [], fail)
+    size_amount, size_unit = _size(row.get("size"), fail)
+    image_url = _text(row, "image_url", 500, False, fail)
+    if image_url is not None and not _IMAGE_URL.match(image_url):
+        fail("image_url", "invalid", "an https:// URL of at most 500 characters")
     storage = _text(row, "storage", 16, False, fail) or "ambient"
     if storage not in STORAGE:
         fail("storage", "invalid", f"one of {', '.join(STORAGE)}")
@@ -160,9 +231,9 @@ def validate_row(row: Any, problems: list[Problem], row_number: int) -> dict[str
     if len(problems) > before:
         return None
     return {
-        "sku": sku, "name": name, "brand": brand, "department": department, "gtin": gtin,
-        "keywords": keywords, "names": {k: v.strip() for k, v in names.items()}, "storage": storage,
-        "heavy": heavy, "fragile": fragile,
+        "sku": sku, "name": name, "brand": brand, "department": department, "gtin": gtin, "gtins": gtins,
+        "size_amount": size_amount, "size_unit": size_unit, "image_url": image_url, "keywords": keywords,
+        "names": {k: v.strip() for k, v in names.items()}, "storage": storage, "heavy": heavy, "fragile": fragile,
     }  # fmt: skip
 
 
@@ -229,7 +300,7 @@ def rows_from_body(body: bytes, content_type: str) -> Iterator[tuple[int, Any]]:
 
 def _upsert(session: AsyncSession, rows: list[dict[str, Any]]) -> Any:
     stmt = dialect_insert(session)(Product).values(rows)
-    columns = {c: stmt.excluded[c] for c in (*FIELDS[1:], "updated_at")}
+    columns = {c: stmt.excluded[c] for c in (*COLUMNS, "updated_at")}
     return stmt.on_conflict_do_update(index_elements=[Product.sku], set_=columns)
 
 

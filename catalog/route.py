@@ -48,7 +48,7 @@ START_SNAP_M = 1.5
 #: Stands in for "no walk" where the solver needs finite numbers (beyond any real store walk).
 _UNUSED = 1e7
 
-Reason = Literal["unknown_sku", "no_match", "not_carried", "out_of_stock", "unreachable"]
+Reason = Literal["unknown_sku", "unknown_gtin", "no_match", "not_carried", "out_of_stock", "unreachable"]
 StopKind = Literal["start", "item", "end"]
 
 

@@ -21,8 +21,9 @@ import bisect
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Container
+from collections.abc import Container, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -31,6 +32,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from catalog.models import Product
+from catalog.products import NO_DETAILS, gtin_key, product_details
 from stores.infra.lru import Lru
 from stores.infra.probe import VersionProbe
 from stores.infra.versioned import VersionedCache
@@ -77,7 +79,11 @@ class SearchIndex:
         version: int,
         products: list[tuple[str, str, str | None, dict[str, str], list[str]]],
         recent_queries: int = RECENT_QUERIES,
+        barcodes: Mapping[str, str] | None = None,
+        details: Mapping[str, dict[str, Any]] | None = None,
     ) -> None:
+        """``products``: (sku, name, brand, names, keywords); ``barcodes``: GTIN (14-digit key,
+        catalog.products.gtin_key) -> sku; ``details``: what a hit shows besides its name, per sku."""
         self.version = version
         self.recent_queries = recent_queries
         self.skus: list[str] = []
@@ -116,6 +122,17 @@ class SearchIndex:
 
         #: Every language some product has a name in.
         self.languages = frozenset(lang for names in self.local_names.values() for lang in names)
+        self.barcodes = dict(barcodes or {})
+        self.details = dict(details or {})
+
+    def sku_of_gtin(self, gtin: str) -> str | None:
+        """The product with this barcode (leading zeros optional), or None."""
+        key = gtin_key(gtin)
+        return None if key is None else self.barcodes.get(key)
+
+    def details_of(self, sku: str) -> dict[str, Any]:
+        """Brand, size and image of a product (each null when the catalog has none)."""
+        return self.details.get(sku) or NO_DETAILS
 
     def name_of(self, sku: str, language: str | None = None) -> str | None:
         """The product's name (in ``language`` when it has one), or None if the catalog has no such sku."""
@@ -139,7 +156,10 @@ class SearchIndex:
         return list(found.items())
 
     def search(self, query: str, limit: int = 10, carried: Container[str] = frozenset()) -> list[Hit]:
-        """The best ``limit`` matches: those in ``carried`` first, then by score, then by sku."""
+        """The best ``limit`` matches: those in ``carried`` first, then by score, then by sku. A query
+        that is a barcode some product has finds that product (and only it)."""
+        if (sku := self.sku_of_gtin(query)) is not None:
+            return [Hit(sku, self.names[self.position[sku]], 100.0)]
         positions, scores = self._matches(normalise(query[:MAX_QUERY_CHARS]))
         order = np.lexsort((self.sku_rank[positions], -scores))  # best score first, ties by sku
         first: list[tuple[int, float]] = []
@@ -222,10 +242,19 @@ class SearchIndexes:
 
     async def _build(self, version: int) -> SearchIndex:
         async with self._sessions() as session:
-            columns = (Product.sku, Product.name, Product.brand, Product.names, Product.keywords)
-            rows = await session.execute(select(*columns).order_by(Product.sku))
-            products = [(r.sku, r.name, r.brand, r.names or {}, r.keywords or []) for r in rows]
-        return await asyncio.to_thread(SearchIndex, version, products, self._recent_queries)
+            columns = (Product.sku, Product.name, Product.brand, Product.names, Product.keywords, Product.gtin,
+                       Product.gtins, Product.size_amount, Product.size_unit, Product.image_url)  # fmt: skip
+            rows = (await session.execute(select(*columns).order_by(Product.sku))).all()
+        products = [(r.sku, r.name, r.brand, r.names or {}, r.keywords or []) for r in rows]
+        barcodes: dict[str, str] = {}
+        details: dict[str, dict[str, Any]] = {}
+        for r in rows:
+            for gtin in [r.gtin, *(r.gtins or [])]:
+                if gtin and (key := gtin_key(gtin)) is not None:
+                    barcodes.setdefault(key, r.sku)  # two products with one barcode: the first sku wins
+            if r.brand or r.size_unit or r.image_url:
+                details[r.sku] = product_details(r.brand, r.size_amount, r.size_unit, r.image_url)
+        return await asyncio.to_thread(SearchIndex, version, products, self._recent_queries, barcodes, details)
 
     async def close(self) -> None:
         await self._held.close()

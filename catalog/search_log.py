@@ -28,7 +28,7 @@ from stores.models import Store, utcnow
 
 log = logging.getLogger("aislepath.search_log")
 
-MISS_REASONS = frozenset({"no_match", "not_carried", "unknown_sku"})
+MISS_REASONS = frozenset({"no_match", "not_carried", "unknown_sku", "unknown_gtin"})
 MAX_QUERY = 200
 
 
@@ -65,10 +65,10 @@ class SearchMisses:
 
     def record_unresolved(self, store_id: str, source: str, item: dict[str, object], reason: str | None,
                           sku: str | None = None) -> None:  # fmt: skip
-        """A list item (``{"sku"}`` or ``{"query"}``) that found nothing this store has."""
+        """A list item (``{"sku"}``, ``{"gtin"}`` or ``{"query"}``) that found nothing this store has."""
         if reason is None:
             return
-        words = item.get("query") or item.get("sku")
+        words = item.get("query") or item.get("sku") or item.get("gtin")
         if isinstance(words, str):
             self.record(store_id, words, reason, source, sku if reason == "not_carried" else None)
 

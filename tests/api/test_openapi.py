@@ -100,6 +100,18 @@ def test_declared_enums_are_the_values_the_code_sends() -> None:
     assert set(get_args(MissReason)) == MISS_REASONS
 
 
+def test_the_declared_product_row_is_the_one_imports_read() -> None:
+    from api.catalog import ProductIn
+    from api.schemas import ProductSize
+    from catalog.products import FIELDS, UNITS
+
+    assert set(ProductIn.__struct_fields__) == set(FIELDS)
+    from typing import get_args, get_type_hints
+
+    unit = get_type_hints(ProductSize, include_extras=True)["unit"]
+    assert set(get_args(get_args(unit)[0])) == set(UNITS.values()), "the units an import takes, as declared"
+
+
 def test_operation_ids_are_the_readable_ones(document: dict[str, Any]) -> None:
     ids = {(method, path): op["operationId"] for path, method, op in operations(document)}
     assert ids["post", "/v1/stores/{store_id}/route"] == "planRoute"
