@@ -18,6 +18,7 @@ from litestar.di import Provide
 
 from api.http import Encoded
 from api.ratelimit import RateLimits
+from catalog import synonyms
 from catalog.locations import LocationIndexes
 from catalog.search import SearchIndexes
 from catalog.search_log import SearchMisses
@@ -71,7 +72,9 @@ class Wiring:
                 settings.artifact_cache_entries,
                 settings.wrong_location_reports,
             ),
-            search=SearchIndexes(probe, database.sessionmaker, settings.search_cache_queries),
+            search=SearchIndexes(
+                probe, database.sessionmaker, settings.search_cache_queries, synonyms.load(settings.search_synonyms)
+            ),
             route_tables=RouteTables(database.sessionmaker, settings.artifact_cache_entries, cache_bytes),
             compiler=CompilePool(settings.compile_timeout_s, settings.compile_memory_mb),
             rate_limits=RateLimits(settings),

@@ -5,13 +5,16 @@ Two stages, both on an in-memory index per worker keyed by the catalog version:
 1. Words: every name variant (main name, translations, brand + name, keywords) is normalised
    (NFKD without combining marks, casefolded, full-width folded) and split into words; CJK text,
    which has no spaces, also gives character bigrams. Each query word is matched against the
-   vocabulary (a few thousand words) with rapidfuzz's ``ratio`` (typos) and by prefix (partial
-   words), and the matching words' posting lists give candidate products, ranked by how much
+   vocabulary (a few thousand words) with rapidfuzz's ``ratio`` (typos), by prefix (partial
+   words) and by suffix (the tail of a compound: "milch" finds "vollmilch"); a query word the
+   catalog does not have may be two that it has ("icecream"); synonyms (catalog.synonyms) are
+   matched beside the query as typed. The matching words' posting lists give candidate products, ranked by how much
    of the query they cover and then by how little else the variants holding those words say
    (a product named or tagged just "bagels" before one where "bagels" is one word of six:
    common words tie on coverage across thousands of products, and the cut must not be blind).
-2. Products: the best few hundred candidates are scored with rapidfuzz's WRatio against their
-   variants. Products the store carries rank first.
+2. Products: the best few hundred candidates are scored against their variants as a shopper
+   judges (catalog.ranking: the product the query names first, then phrase and brevity).
+   Products the store carries rank first.
 """
 
 from __future__ import annotations
@@ -31,8 +34,11 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from catalog import ranking
 from catalog.models import Product
 from catalog.products import NO_DETAILS, gtin_key, product_details
+from catalog.ranking import HEAD_FIRST, stem
+from catalog.synonyms import BUILT_IN
 from stores.infra.lru import Lru
 from stores.infra.probe import VersionProbe
 from stores.infra.versioned import VersionedCache
@@ -81,16 +87,19 @@ class SearchIndex:
         recent_queries: int = RECENT_QUERIES,
         barcodes: Mapping[str, str] | None = None,
         details: Mapping[str, dict[str, Any]] | None = None,
+        synonyms: Mapping[str, str] | None = None,
     ) -> None:
         """``products``: (sku, name, brand, names, keywords); ``barcodes``: GTIN (14-digit key,
-        catalog.products.gtin_key) -> sku; ``details``: what a hit shows besides its name, per sku."""
+        catalog.products.gtin_key) -> sku; ``details``: what a hit shows besides its name, per sku;
+        ``synonyms``: term -> what it means (catalog.synonyms)."""
         self.version = version
         self.recent_queries = recent_queries
         self.skus: list[str] = []
         self.names: list[str] = []
         #: The name in other languages, per product that has any (by position).
         self.local_names: dict[int, dict[str, str]] = {}
-        self.variants: list[list[str]] = []
+        #: Per product: its variants (normalised text) and whether each puts its head first.
+        self.variants: list[list[tuple[str, bool]]] = []
         #: word -> {product: fewest words of one of its variants holding that word}
         postings: dict[str, dict[int, int]] = defaultdict(dict)
         for sku, name, brand, names, keywords in products:
@@ -99,12 +108,16 @@ class SearchIndex:
             self.names.append(name)
             if names:
                 self.local_names[index] = dict(names)
-            variants = {normalise(name), *(normalise(n) for n in names.values())}
+            first = {normalise(n): True for lang, n in names.items() if lang.split("-")[0] in HEAD_FIRST}
+            variants = {normalise(n): False for lang, n in names.items() if lang.split("-")[0] not in HEAD_FIRST}
+            variants.update(first)
+            variants[normalise(name)] = False
             if brand:
-                variants.add(normalise(f"{brand} {name}"))
-            variants.update(normalise(k) for k in keywords)
-            variants.discard("")
-            self.variants.append(sorted(variants))
+                variants.setdefault(normalise(f"{brand} {name}"), False)
+            for keyword in keywords:
+                variants.setdefault(normalise(keyword), False)
+            variants.pop("", None)
+            self.variants.append(sorted(variants.items()))
             for variant in variants:
                 held = set(words(variant))
                 for word in held:
@@ -115,14 +128,23 @@ class SearchIndex:
         self.sku_rank = np.empty(len(self.skus), dtype=np.int64)
         self.sku_rank[np.argsort(np.array(self.skus, dtype=object), kind="stable")] = np.arange(len(self.skus))
         self.vocabulary = sorted(postings)
+        #: The vocabulary's words reversed, sorted, with their indexes: words ending with a query
+        #: word (the tail of a compound) are a prefix range of it.
+        backwards = sorted((w[::-1], i) for i, w in enumerate(self.vocabulary))
+        self._backwards = [w for w, _ in backwards]
+        self._backwards_index = [i for _, i in backwards]
         self.postings = [np.fromiter(postings[w].keys(), dtype=np.int32) for w in self.vocabulary]
         #: Aligned with ``postings``: 1 / the fewest words of a variant holding the word.
         self.focus = [1 / np.fromiter(postings[w].values(), dtype=np.float32) for w in self.vocabulary]
+        #: Variants made ready to score, as searches first meet them (at most every variant once).
+        self._prepared: dict[str, ranking.Prepared] = {}
         self._recent: Lru[str, tuple[NDArray[np.int64], NDArray[np.float64]]] = Lru(recent_queries, settle=False)
 
         #: Every language some product has a name in.
         self.languages = frozenset(lang for names in self.local_names.values() for lang in names)
         self.barcodes = dict(barcodes or {})
+        self.synonyms = {normalise(k): normalise(v) for k, v in (synonyms or {}).items() if normalise(k)}
+        self._words = set(self.vocabulary)
         self.details = dict(details or {})
 
     def sku_of_gtin(self, gtin: str) -> str | None:
@@ -153,6 +175,13 @@ class SearchIndex:
                 if not self.vocabulary[i].startswith(word):
                     break
                 found[i] = max(found.get(i, 0.0), 90.0)
+            for tail in {word[::-1], stem(word)[::-1]}:  # compounds ending with it: "milch" -> "vollmilch"
+                start = bisect.bisect_left(self._backwards, tail)
+                for k in range(start, min(start + 60, len(self._backwards))):
+                    if not self._backwards[k].startswith(tail):
+                        break
+                    i = self._backwards_index[k]
+                    found[i] = max(found.get(i, 0.0), 90.0)
         return list(found.items())
 
     def search(self, query: str, limit: int = 10, carried: Container[str] = frozenset()) -> list[Hit]:
@@ -177,13 +206,41 @@ class SearchIndex:
         """Every product matching the normalised query, with its score (any order); the last
         ``recent_queries`` queries' answers are kept (shopping lists repeat: "milk", "bread")."""
         if self.recent_queries <= 0:
-            return self._match(wanted)
+            return self._match_any(wanted)
         cached = self._recent.get(wanted)
-        return cached if cached is not None else self._recent.put(wanted, self._match(wanted))
+        return cached if cached is not None else self._recent.put(wanted, self._match_any(wanted))
+
+    def _match_any(self, wanted: str) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """The query as typed and as its synonyms say (the whole of it, or a word of it), each
+        product with its best score."""
+        alternatives = [wanted]
+        if wanted in self.synonyms:
+            alternatives.append(self.synonyms[wanted])
+        typed = wanted.split()
+        replaced = [self.synonyms.get(w, w) for w in typed]
+        if len(typed) > 1 and replaced != typed:
+            alternatives.append(" ".join(replaced))
+        if len(alternatives) == 1:
+            return self._match(wanted)
+        best: dict[int, float] = {}
+        for alternative in alternatives:
+            for p, score in zip(*self._match(alternative), strict=True):
+                best[int(p)] = max(best.get(int(p), 0.0), float(score))
+        return np.fromiter(best.keys(), dtype=np.int64), np.fromiter(best.values(), dtype=np.float64)
+
+    def _split(self, word: str) -> list[str]:
+        """A word the catalog does not have, as two that it has ("icecream": "ice cream"), else itself."""
+        if len(word) < 6 or word in self._words:
+            return [word]
+        middle = len(word) // 2
+        for i in sorted(range(3, len(word) - 2), key=lambda i: abs(i - middle)):
+            if word[:i] in self._words and word[i:] in self._words:
+                return [word[:i], word[i:]]
+        return [word]
 
     def _match(self, wanted: str) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
         nothing = (np.zeros(0, dtype=np.int64), np.zeros(0))
-        query_words = list(dict.fromkeys(words(wanted)))[:12]
+        query_words = list(dict.fromkeys(part for word in words(wanted) for part in self._split(word)))[:12]
         if not query_words or not self.skus:
             return nothing
         coverage = np.zeros(len(self.skus))
@@ -204,13 +261,28 @@ class SearchIndex:
         # Coverage first (to 0.1), then focus (at most 100 x 12 words < 10,000).
         rank = np.round(coverage, 1) * 100_000 + focus
         candidates = np.argpartition(-rank, top - 1)[:top]
-        variants = [self.variants[p] for p in candidates.tolist()]
-        strings = [v for each in variants for v in each]
-        owners = np.repeat(np.arange(len(candidates)), [len(each) for each in variants])
-        scores = process.cdist([wanted], strings, scorer=fuzz.WRatio, score_cutoff=SCORE_CUTOFF)[0]
-        best = np.zeros(len(candidates))
-        np.maximum.at(best, owners, scores)
-        keep = best >= SCORE_CUTOFF
+        query_stems = [stem(w) for w in query_words]
+        typos: dict[tuple[str, str], float] = {}
+
+        def typo(query_word: str, word: str) -> float:
+            key = (query_word, word)
+            if key not in typos:
+                ratio = fuzz.ratio(query_word, word, score_cutoff=WORD_CUTOFF) if len(query_word) >= 4 else 0.0
+                typos[key] = ratio / 100
+            return typos[key]
+
+        prepared = self._prepared
+        scores = []
+        for p in candidates.tolist():
+            top_score = 0.0
+            for text, head_first in self.variants[p]:
+                variant = prepared.get(text)
+                if variant is None:
+                    variant = prepared[text] = ranking.prepare(text, head_first, words)
+                top_score = max(top_score, ranking.score(query_words, query_stems, variant, head_first, typo))
+            scores.append(top_score)
+        best = np.array(scores)
+        keep = best > 0
         return candidates[keep].astype(np.int64), best[keep]
 
 
@@ -225,9 +297,14 @@ class SearchIndexes:
     until it is ready (past :data:`FRESH_WAIT_S`), requests are answered from the previous one."""
 
     def __init__(
-        self, probe: VersionProbe, sessions: async_sessionmaker[AsyncSession], recent_queries: int = RECENT_QUERIES
+        self,
+        probe: VersionProbe,
+        sessions: async_sessionmaker[AsyncSession],
+        recent_queries: int = RECENT_QUERIES,
+        synonyms: Mapping[str, str] | None = None,
     ) -> None:
         self._recent_queries = recent_queries
+        self._synonyms = dict(synonyms if synonyms is not None else BUILT_IN)
         self._probe = probe
         self._sessions = sessions
         self._held: VersionedCache[str, SearchIndex] = VersionedCache(1, fresh_wait_s=FRESH_WAIT_S)
@@ -254,7 +331,9 @@ class SearchIndexes:
                     barcodes.setdefault(key, r.sku)  # two products with one barcode: the first sku wins
             if r.brand or r.size_unit or r.image_url:
                 details[r.sku] = product_details(r.brand, r.size_amount, r.size_unit, r.image_url)
-        return await asyncio.to_thread(SearchIndex, version, products, self._recent_queries, barcodes, details)
+        return await asyncio.to_thread(
+            SearchIndex, version, products, self._recent_queries, barcodes, details, self._synonyms
+        )
 
     async def close(self) -> None:
         await self._held.close()

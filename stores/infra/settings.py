@@ -117,6 +117,8 @@ class Settings:
     version_watch: bool = True
     #: Search: queries whose matches each worker remembers (0: none). A few KB each at most.
     search_cache_queries: int = 1024
+    #: Search: a JSON file of a chain's own synonyms (``{"term": "what it means"}``), over the built-in ones.
+    search_synonyms: str = ""
     #: Where SpatiaLite is, if not on the loader path.
     spatialite_library_path: str = _setting("mod_spatialite", env="SPATIALITE_LIBRARY_PATH")
 

@@ -44,6 +44,9 @@ def test_replace_and_read_locations(store: TestClient) -> None:
     assert locations(store, "creme-1") == {
         "sku": "creme-1",
         "name": "Crème fraîche",
+        "brand": None,
+        "size": None,
+        "image_url": None,
         "carried": False,
         "stock": None,
         "locations": [],
