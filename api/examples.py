@@ -102,6 +102,10 @@ _ROUTE = {
     "closures": [],
 }
 _ITEM = {"query": "milk", "quantity": 2}
+_HOURS = {
+    "weekly": {day: [["08:00", "21:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat")},
+    "exceptions": [{"date": "2026-12-24", "hours": [["08:00", "14:00"]]}, {"date": "2026-12-25", "hours": []}],
+}
 _STORE = {
     "id": "berlin-mitte",
     "name": "Fresh Market Berlin Mitte",
@@ -109,6 +113,10 @@ _STORE = {
     "lon": 13.4132,
     "address": "Alexanderplatz 7, 10178 Berlin",
     "timezone": "Europe/Berlin",
+    "city": "Berlin",
+    "postcode": "10178",
+    "opening_hours": _HOURS,
+    "open_now": True,
     "floorplan_version": 1,
     "planogram_version": 3,
     "created_at": "2026-11-01T09:00:00Z",
@@ -121,6 +129,9 @@ _NEARBY = {
     "distance_m": 2596.5,
     "address": "Alexanderplatz 7, 10178 Berlin",
     "timezone": "Europe/Berlin",
+    "city": "Berlin",
+    "postcode": "10178",
+    "open_now": True,
     "floorplan_version": 1,
 }
 _TOKEN = {
@@ -227,8 +238,13 @@ SCHEMAS: dict[str, Any] = {
         "lon": 13.4132,
         "address": "Alexanderplatz 7, 10178 Berlin",
         "timezone": "Europe/Berlin",
+        "city": "Berlin",
+        "postcode": "10178",
+        "opening_hours": _HOURS,
     },
     "StoreUpdate": {"address": "Alexanderplatz 9, 10178 Berlin"},
+    "OpeningHours": _HOURS,
+    "DatedHours": {"date": "2026-12-24", "hours": [["08:00", "14:00"]]},
     "StoreOut": _STORE,
     "NearbyStoreOut": _NEARBY,
     "StoreList": {"stores": [_NEARBY]},

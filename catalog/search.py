@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import bisect
 import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Container, Mapping
 from dataclasses import dataclass
@@ -41,6 +40,7 @@ from catalog.ranking import HEAD_FIRST, stem
 from catalog.synonyms import BUILT_IN
 from stores.infra.lru import Lru
 from stores.infra.probe import VersionProbe
+from stores.infra.text import normalise
 from stores.infra.versioned import VersionedCache
 
 #: Below this WRatio a product is not a match.
@@ -53,13 +53,6 @@ CANDIDATES = 300
 RECENT_QUERIES = 1024
 _WORD = re.compile(r"\w+", re.UNICODE)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
-
-
-def normalise(text: str) -> str:
-    """Casefolded, without accents or Arabic diacritics, full-width folded, spaces collapsed."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    kept = "".join(c for c in decomposed if unicodedata.category(c) != "Mn" and c != "\u0640")
-    return " ".join(kept.casefold().split())
 
 
 def words(text: str) -> list[str]:

@@ -8,11 +8,14 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from stores import hours
 from stores.models import Store, utcnow
+from stores.service import search_text
 
 
 async def insert_stores(session: AsyncSession, rows: Iterable[dict[str, Any]], batch: int = 2000) -> int:
-    """Insert stores given as dicts with ``id, name, lat, lon`` (and optional address, timezone)."""
+    """Insert stores given as dicts with ``id, name, lat, lon`` (and optional address, city,
+    postcode, timezone, opening_hours: checked as the API checks them)."""
     count = 0
     pending: list[dict[str, Any]] = []
     now = utcnow()
@@ -23,16 +26,11 @@ async def insert_stores(session: AsyncSession, rows: Iterable[dict[str, Any]], b
             pending.clear()
 
     for row in rows:
-        pending.append(
-            {
-                "address": None,
-                "timezone": None,
-                "floorplan_version": None,
-                "created_at": now,
-                **row,
-                "location": f"SRID=4326;POINT({row['lon']!r} {row['lat']!r})",
-            }
-        )
+        values = {"address": None, "city": None, "postcode": None, "timezone": None, "opening_hours": None,
+                  "floorplan_version": None, "created_at": now, **row}  # fmt: skip
+        values["opening_hours"] = hours.check(values["opening_hours"])
+        values["search_text"] = search_text(values["name"], values["city"], values["postcode"], values["address"])
+        pending.append({**values, "location": f"SRID=4326;POINT({row['lon']!r} {row['lat']!r})"})
         count += 1
         if len(pending) >= batch:
             await flush()

@@ -9,21 +9,37 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from stores.bulk import insert_stores
 from stores.models import Store
 
+#: Mon to Sat 07:00-22:00, closed on Sundays and on the Christmas holidays (German and Austrian shops).
+_SHOP_HOURS = {
+    "weekly": {day: [["07:00", "22:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat")},
+    "exceptions": [{"date": "2026-12-24", "hours": [["07:00", "14:00"]]}, {"date": "2026-12-25", "hours": []},
+                   {"date": "2026-12-26", "hours": []}],
+}  # fmt: skip
+#: Every day 08:00-22:00 (Dutch and Fijian shops open on Sundays).
+_EVERY_DAY = {"weekly": {day: [["08:00", "22:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}}
+
 DEMO_STORES: list[dict[str, object]] = [
     {"id": "berlin-mitte", "name": "Fresh Market Berlin Mitte", "lat": 52.5219, "lon": 13.4132,
-     "address": "Alexanderplatz 7, 10178 Berlin", "timezone": "Europe/Berlin"},
+     "address": "Alexanderplatz 7, 10178 Berlin", "city": "Berlin", "postcode": "10178", "timezone": "Europe/Berlin",
+     "opening_hours": _SHOP_HOURS},
     {"id": "berlin-kreuzberg", "name": "Fresh Market Kreuzberg", "lat": 52.4986, "lon": 13.4031,
-     "address": "Oranienstraße 40, 10999 Berlin", "timezone": "Europe/Berlin"},
+     "address": "Oranienstraße 40, 10999 Berlin", "city": "Berlin", "postcode": "10999", "timezone": "Europe/Berlin",
+     "opening_hours": _SHOP_HOURS},
     {"id": "hamburg-altona", "name": "Fresh Market Altona", "lat": 53.5509, "lon": 9.9354,
-     "address": "Ottenser Hauptstraße 10, 22765 Hamburg", "timezone": "Europe/Berlin"},
+     "address": "Ottenser Hauptstraße 10, 22765 Hamburg", "city": "Hamburg", "postcode": "22765",
+     "timezone": "Europe/Berlin", "opening_hours": _SHOP_HOURS},
     {"id": "munich-schwabing", "name": "Fresh Market Schwabing", "lat": 48.1620, "lon": 11.5860,
-     "address": "Leopoldstraße 82, 80802 München", "timezone": "Europe/Berlin"},
+     "address": "Leopoldstraße 82, 80802 München", "city": "München", "postcode": "80802",
+     "timezone": "Europe/Berlin", "opening_hours": _SHOP_HOURS},
     {"id": "vienna-neubau", "name": "Fresh Market Neubau", "lat": 48.2005, "lon": 16.3490,
-     "address": "Mariahilfer Straße 120, 1070 Wien", "timezone": "Europe/Vienna"},
+     "address": "Mariahilfer Straße 120, 1070 Wien", "city": "Wien", "postcode": "1070", "timezone": "Europe/Vienna",
+     "opening_hours": _SHOP_HOURS},
     {"id": "amsterdam-west", "name": "Fresh Market Amsterdam West", "lat": 52.3702, "lon": 4.8652,
-     "address": "Jan Evertsenstraat 100, 1056 Amsterdam", "timezone": "Europe/Amsterdam"},
+     "address": "Jan Evertsenstraat 100, 1056 Amsterdam", "city": "Amsterdam", "postcode": "1056",
+     "timezone": "Europe/Amsterdam", "opening_hours": _EVERY_DAY},
     {"id": "suva-central", "name": "Fresh Market Suva", "lat": -18.1416, "lon": 178.4419,
-     "address": "Victoria Parade, Suva, Fiji", "timezone": "Pacific/Fiji"},
+     "address": "Victoria Parade, Suva, Fiji", "city": "Suva", "timezone": "Pacific/Fiji",
+     "opening_hours": _EVERY_DAY},
 ]  # fmt: skip
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from geoalchemy2 import Geometry
 from sqlalchemy import JSON, Float, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
@@ -30,7 +31,13 @@ class Store(Base):
     # Indexed (GiST on PostGIS, R*Tree on SpatiaLite) for the locator's bounding-box prefilter.
     location: Mapped[object] = mapped_column(Geometry("POINT", srid=4326, spatial_index=True, nullable=False))
     address: Mapped[str | None] = mapped_column(String(500))
+    city: Mapped[str | None] = mapped_column(String(100))
+    postcode: Mapped[str | None] = mapped_column(String(20))
     timezone: Mapped[str | None] = mapped_column(String(64))
+    #: stores.hours: a week of intervals and dated exceptions.
+    opening_hours: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: Name, city, postcode and address, normalised (the locator's text search reads it).
+    search_text: Mapped[str | None] = mapped_column(String(1000))
     floorplan_version: Mapped[int | None] = mapped_column(Integer)
     #: Bumped in the same transaction as every planogram change: per-worker caches key on it.
     planogram_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -6,6 +6,7 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import available_timezones
 
 import numpy as np
@@ -14,8 +15,10 @@ from sqlalchemy import ColumnElement, column, func, literal_column, or_, select,
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from stores import hours
 from stores.infra.db import transaction
 from stores.infra.errors import Conflict, Invalid, NotFound, Problem
+from stores.infra.text import normalise
 from stores.locator import HALF_MERIDIAN_M, Box, geodesic_distances_m, search_boxes
 from stores.models import Store
 
@@ -45,8 +48,12 @@ async def create_store(
     store_id: str | None = None,
     address: str | None = None,
     timezone: str | None = None,
+    city: str | None = None,
+    postcode: str | None = None,
+    opening_hours: dict[str, Any] | None = None,
 ) -> Store:
-    """Insert a store. Raises Conflict when the id is taken, Invalid on an unknown time zone."""
+    """Insert a store. Raises Conflict when the id is taken, Invalid on an unknown time zone or
+    bad opening hours."""
     _check_timezone(timezone)
     store = Store(
         id=store_id or _slug(name),
@@ -55,8 +62,12 @@ async def create_store(
         lon=lon,
         location=WKTElement(f"POINT({lon!r} {lat!r})", srid=4326),
         address=address,
+        city=city,
+        postcode=postcode,
         timezone=timezone,
+        opening_hours=hours.check(opening_hours),
     )
+    store.search_text = _search_text(store)
     try:
         async with transaction(session):
             session.add(store)
@@ -82,15 +93,57 @@ def _check_timezone(timezone: str | None) -> None:
         )
 
 
-async def update_store(session: AsyncSession, store_id: str, **changes: str | None) -> Store:
-    """Change a store's name, address or time zone (its location is fixed: a new site is a new store)."""
+#: What an update may change (a store's location is fixed: a new site is a new store).
+UPDATABLE = ("name", "address", "city", "postcode", "timezone", "opening_hours")
+
+
+async def update_store(session: AsyncSession, store_id: str, **changes: Any) -> Store:
+    """Change a store's name, address, city, postcode, time zone or opening hours."""
     store = await get_store(session, store_id)
     _check_timezone(changes.get("timezone"))
-    for name in ("name", "address", "timezone"):
+    if "opening_hours" in changes:
+        changes["opening_hours"] = hours.check(changes["opening_hours"])
+    for name in UPDATABLE:
         if name in changes:
             setattr(store, name, changes[name])
+    store.search_text = _search_text(store)
     await session.commit()
     return store
+
+
+def search_text(name: str, city: str | None, postcode: str | None, address: str | None) -> str:
+    """What the locator's text search reads of a store."""
+    return normalise(" ".join(p for p in (name, city, postcode, address) if p))[:1000]
+
+
+def _search_text(store: Store) -> str:
+    return search_text(store.name, store.city, store.postcode, store.address)
+
+
+async def search_stores(session: AsyncSession, query: str, limit: int) -> list[Store]:
+    """Stores whose name, city, postcode or address hold every word of ``query`` (case- and
+    accent-blind): first those whose city, postcode or name is the query, then those holding it as
+    whole words, then starting with it, then the rest; by name within each."""
+    wanted = normalise(query)
+    terms = wanted.split()[:8]
+    if not terms:
+        return []
+    matching = select(Store).where(*(Store.search_text.contains(term, autoescape=True) for term in terms))
+    found = (await session.scalars(matching.order_by(Store.name, Store.id).limit(1000))).all()
+
+    def rank(store: Store) -> tuple[int, str, str]:
+        fields = [normalise(v) for v in (store.city, store.postcode, store.name) if v]
+        if wanted in fields:
+            tier = 0  # the city, the postcode or the name itself
+        elif any(f" {wanted} " in f" {field} " for field in fields):
+            tier = 1  # whole words of one of them
+        elif any(field.startswith(wanted) for field in fields):
+            tier = 2
+        else:
+            tier = 3
+        return (tier, normalise(store.name), store.id)
+
+    return sorted(found, key=rank)[:limit]
 
 
 async def get_store(session: AsyncSession, store_id: str) -> Store:

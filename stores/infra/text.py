@@ -4,6 +4,7 @@ lists of HTTP headers (``Accept-Language``, ``Accept-Encoding``)."""
 from __future__ import annotations
 
 import re
+import unicodedata
 
 #: Control characters (a line break in a name is a CSV quote gone wrong), NUL (PostgreSQL
 #: cannot store it; SQLite can, so accepting it on one database breaks the other) and lone
@@ -52,3 +53,14 @@ def preference_order(header: str) -> list[str]:
         if item.strip() and quality > 0:
             weighted.append((-quality, position, item.strip().lower()))
     return [item for _, _, item in sorted(weighted)]
+
+
+def normalise(text: str) -> str:
+    """For text search: casefolded, without accents or Arabic diacritics, full-width folded, spaces collapsed.
+
+    >>> normalise("  Crème  Brûlée ")
+    'creme brulee'
+    """
+    decomposed = unicodedata.normalize("NFKD", text)
+    kept = "".join(c for c in decomposed if unicodedata.category(c) != "Mn" and c != "\u0640")
+    return " ".join(kept.casefold().split())
