@@ -110,6 +110,7 @@ def _check_flows(lines: list[str]) -> None:
     assert lines[1].startswith("live v")
     assert lines[2] == "upserted 2"
     assert any(line.startswith("store s1 at ") for line in lines)
+    assert any(line.startswith("by name s1") for line in lines)
     assert any(line.startswith("search ") and "milk" in line for line in lines)
     assert any(line.startswith("at ") and " in_stock high " in line for line in lines)
     assert any(line.startswith("route ") for line in lines) and any(line.startswith("re-plan ") for line in lines)

@@ -75,6 +75,9 @@ def shopper(base_url: str) -> list[str]:
     stores = must(list_stores.sync(client=api, lat=52.52, lon=13.41, limit=5), StoreList)
     store = stores.stores[0]
     seen.append(f"store {store.id} at {store.distance_m} m")
+    named = must(list_stores.sync(client=api, q=store.name), StoreList)
+    open_now: bool | None = named.stores[0].open_now
+    seen.append(f"by name {' '.join(s.id for s in named.stores)} open {open_now}")
     one = must(get_store.sync(store.id, client=api), StoreOut)
     version: int | None = one.floorplan_version
     seen.append(f"plan v{version}")

@@ -21,8 +21,12 @@ export async function shopper(baseUrl: string): Promise<string[]> {
 
   const nearby = must((await api.GET("/v1/stores", { params: { query: { lat: 52.52, lon: 13.41, limit: 5 } } })).data, "stores");
   const store = must(nearby.stores[0], "store");
-  const distance: number = store.distance_m;
+  // null only for a search by words alone (q without a point)
+  const distance: number | null = store.distance_m;
   seen.push(`store ${store.id} at ${distance} m`);
+  const named = must((await api.GET("/v1/stores", { params: { query: { q: store.name } } })).data, "stores by name");
+  const open: boolean | null | undefined = named.stores[0]?.open_now;
+  seen.push(`by name ${named.stores.map((s) => s.id).join(" ")} open ${open}`);
 
   const one = must((await api.GET("/v1/stores/{store_id}", { params: { path: { store_id: store.id } } })).data, "store");
   const planVersion: number | null = one.floorplan_version;
