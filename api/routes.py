@@ -129,10 +129,18 @@ async def route_on_version(services: Wiring, store_id: str, version: int, data: 
     )
 
 
-def _route_picture(source: bytes, path: list[list[float]], title: str) -> str:
-    """The route over the plan (parsing and drawing a big plan takes a quarter of a second: run
-    it in a thread; the parsed geometries stay in it)."""
-    return render_svg(parse_plan(orjson.loads(source)), route=[(p[0], p[1]) for p in path], title=title)
+def _route_picture(source: bytes, result: Route, title: str) -> str:
+    """The route over the plan, its item stops numbered and what it could not route listed
+    (parsing and drawing a big plan takes a quarter of a second: run it in a thread)."""
+    stops = [
+        (stop.x, stop.y, f"{stop.name} ({stop.label or stop.shelf or ''})".replace(" ()", ""))
+        for stop in result.stops
+        if stop.kind == "item"
+    ]
+    unrouted = [f"{u.item.get('sku') or u.item.get('query') or u.item.get('gtin')}: {u.reason.replace('_', ' ')}"
+                for u in result.unresolved]  # fmt: skip
+    path = [(p[0], p[1]) for p in result.path]
+    return render_svg(parse_plan(orjson.loads(source)), route=path, title=title, stops=stops, unrouted=unrouted)
 
 
 class RouteController(Controller):
@@ -176,7 +184,8 @@ class RouteController(Controller):
         services: NamedDependency[Wiring],
         skus: Annotated[str, Parameter(min_length=1, max_length=4000, description="comma-separated skus")],
     ) -> Response[str]:
-        """The walk `planRoute` answers for these skus (default start and end), drawn over the live plan."""
+        """The walk `planRoute` answers for these skus (default start and end), drawn over the live plan:
+        its item stops numbered in walking order, the skus it could not route listed in a corner."""
         wanted = tuple(s.strip() for s in skus.split(",") if s.strip())
         # The picture depends on the plan, placements, closures and catalog (names, storage):
         # all in the key, so a change draws afresh and a repeat is served from memory.
@@ -187,7 +196,7 @@ class RouteController(Controller):
             result = await _route(services, store_id, RouteIn(items=[ItemIn(sku=s) for s in wanted]))
             _, source = await floorplans.plan_source(db, store_id, result.floorplan_version)
             title = f"{store_id}: {len(result.stops) - 2} stops, {result.distance_m} m"
-            svg = services.pictures.put(key, await asyncio.to_thread(_route_picture, source, result.path, title))
+            svg = services.pictures.put(key, await asyncio.to_thread(_route_picture, source, result, title))
         return Response(svg, media_type="image/svg+xml")
 
     @post(

@@ -49,8 +49,16 @@ def scale_of(span_m: float) -> float:
     return max(0.4, span_m / BASE_SPAN_M)
 
 
-def render_svg(plan: FloorPlan, route: Sequence[tuple[float, float]] | None = None, title: str = "") -> str:
-    """SVG text in metres, north up, sized from the plan's extent."""
+def render_svg(
+    plan: FloorPlan,
+    route: Sequence[tuple[float, float]] | None = None,
+    title: str = "",
+    stops: Sequence[tuple[float, float, str]] = (),
+    unrouted: Sequence[str] = (),
+) -> str:
+    """SVG text in metres, north up, sized from the plan's extent. With a route: its item ``stops``
+    (x, y, what is picked there) numbered in walking order, and the items it could not route
+    (``unrouted``) listed in the top-left corner."""
     minx, miny, maxx, maxy = plan.outline.bounds
     k = scale_of(max(maxx - minx, maxy - miny))
     margin = 1.0 * k
@@ -123,5 +131,20 @@ def render_svg(plan: FloorPlan, route: Sequence[tuple[float, float]] | None = No
         )
         for x, y in (route[0], route[-1]):
             parts.append(f'<circle cx="{x:.2f}" cy="{h - y:.2f}" r="{0.5 * k:.3g}" fill="#e67e22"/>')
+    for number, (x, y, what) in enumerate(stops, start=1):
+        parts.append(
+            f'<g id="stop-{number}" class="stop"><circle cx="{x:.2f}" cy="{h - y:.2f}" r="{0.7 * k:.3g}" '
+            f'fill="#ffffff" stroke="#e67e22" stroke-width="{0.15 * k:.3g}"/><text x="{x:.2f}" y="{h - y:.2f}" '
+            f'font-size="{0.8 * k:.3g}" text-anchor="middle" dominant-baseline="central" fill="#a04000">{number}'
+            f"</text><title>{number}. {escape(what)}</title></g>"
+        )
+    if unrouted:
+        lines = ["Not routed:", *unrouted[:20], *([f"… and {len(unrouted) - 20} more"] if len(unrouted) > 20 else [])]
+        x0, y0, size = minx - margin / 2, h - maxy - margin / 2, 0.8 * k
+        parts.append(f'<g id="unrouted" class="unrouted" font-size="{size:.3g}" fill="#c0392b">')
+        parts += [
+            f'<text x="{x0:.2f}" y="{y0 + (i + 1) * size * 1.25:.2f}">{escape(t)}</text>' for i, t in enumerate(lines)
+        ]
+        parts.append("</g>")
     parts.append("</svg>")
     return "\n".join(parts)

@@ -218,8 +218,22 @@ def test_bad_closures_and_who_may_close(planned: TestClient) -> None:
 
 
 def test_route_drawn_over_the_plan(planned: TestClient) -> None:
-    svg = planned.get("/v1/stores/s1/route.svg", params={"skus": "bread-1,rice-1"})
+    svg = planned.get("/v1/stores/s1/route.svg", params={"skus": "bread-1,rice-1,ghost-9"})
     assert svg.status_code == 200 and svg.text.startswith("<svg") and "#e67e22" in svg.text
+    import xml.etree.ElementTree as ET
+
+    drawn = ET.fromstring(svg.text)
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    answer = route(planned, [{"sku": "bread-1"}, {"sku": "rice-1"}, {"sku": "ghost-9"}])
+    items = [stop for stop in answer["stops"] if stop["kind"] == "item"]
+    numbered = drawn.findall(".//s:g[@class='stop']", ns)
+    assert [g.find("s:text", ns).text for g in numbered] == [str(i + 1) for i in range(len(items))]  # type: ignore[union-attr]
+    for g, stop in zip(numbered, items, strict=True):  # each number where the shopper stands for that item, in order
+        assert g.find("s:title", ns).text.startswith(f"{numbered.index(g) + 1}. {stop['name']}")  # type: ignore[union-attr]
+        circle = g.find("s:circle", ns)
+        assert float(circle.get("cx")) == pytest.approx(stop["x"], abs=0.01)  # type: ignore[union-attr, arg-type]
+    unrouted = [t.text for t in drawn.findall(".//s:g[@id='unrouted']/s:text", ns)]
+    assert unrouted == ["Not routed:", "ghost-9: unknown sku"]
 
 
 def test_with_several_entrances_the_walk_starts_at_the_best_one(store: TestClient) -> None:
