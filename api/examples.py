@@ -233,14 +233,7 @@ SCHEMAS: dict[str, Any] = {
     "FloorPlan": _PLAN,
     # Stores and tokens.
     "StoreCreate": {
-        "name": "Fresh Market Berlin Mitte",
-        "lat": 52.5219,
-        "lon": 13.4132,
-        "address": "Alexanderplatz 7, 10178 Berlin",
-        "timezone": "Europe/Berlin",
-        "city": "Berlin",
-        "postcode": "10178",
-        "opening_hours": _HOURS,
+        k: _STORE[k] for k in ("name", "lat", "lon", "address", "timezone", "city", "postcode", "opening_hours")
     },
     "StoreUpdate": {"address": "Alexanderplatz 9, 10178 Berlin"},
     "OpeningHours": _HOURS,
