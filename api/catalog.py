@@ -171,6 +171,11 @@ async def import_products_csv(request: Request[Any, Any, Any], db: Session) -> U
     return await _import(db, await request.body(), "text/csv")
 
 
+def _language_headers(language: str | None) -> dict[str, str]:
+    """An answer whose names follow Accept-Language says so to caches, and in which language it is."""
+    return {"Vary": "Accept-Language", **({"Content-Language": language} if language else {})}
+
+
 async def _import(db: Session, body: bytes, media: str) -> Upserted:
     return Upserted(await products.import_products(db, products.rows_from_body(body, media)))
 
@@ -262,21 +267,30 @@ class StoreCatalogController(Controller):
         store_id: FromPath[str],
         sku: FromPath[str],
         services: NamedDependency[Wiring],
+        request: Request[Any, Any, Any],
     ) -> Response[LocationsOut]:
         """Every place the product is, with its stock and how sure the store is; `carried: false` and no
-        places when the store does not carry it; 404 for an unknown sku. Answers carry an ETag (304 on
-        `If-None-Match`)."""
+        places when the store does not carry it; 404 for an unknown sku. The name is in the language
+        `Accept-Language` prefers among those the catalog has (`Content-Language` says which). Answers
+        carry an ETag (304 on `If-None-Match`)."""
         # The hot path: a version probe and a dict lookup; the answer is encoded once per index.
         index = await services.locations.get(store_id)
         # The answer is made of the store's plan, planogram (stock and reports bump it) and catalog:
         # the index's version is its validator (an ETag names one URL's answer; no hash needed). The
         # answer is in memory: api.http.platform_middleware answers If-None-Match with a 304.
-        headers = validators(f'"{index.version}"')
+        asked = request.headers.get("accept-language")
+        search = await services.search.get() if asked or sku not in index.products else None
+        language = preferred(asked, search.languages) if search is not None else None
+        tag = index.version if language is None else f"{index.version}-{language}"
+        headers = {**validators(f'"{tag}"'), **_language_headers(language)}
         carried = index.products.get(sku)
         if carried is not None:
-            return Response(encoded(carried.body()), media_type="application/json", headers=headers)
-        search = await services.search.get()  # the catalog, in memory
-        name = search.name_of(sku)
+            if search is None or language is None:
+                return Response(encoded(carried.body()), media_type="application/json", headers=headers)
+            named = carried.body_named(search.name_of(sku, language) or carried.name)
+            return Response(encoded(named), media_type="application/json", headers=headers)
+        assert search is not None
+        name = search.name_of(sku, language)
         if name is None:
             raise NotFound(f"No product with sku {sku!r}.")
         body = {"sku": sku, "name": name, **search.details_of(sku), "carried": False, "stock": None, "locations": []}
@@ -292,15 +306,18 @@ class StoreCatalogController(Controller):
         self,
         store_id: FromPath[str],
         services: NamedDependency[Wiring],
+        request: Request[Any, Any, Any],
         q: Annotated[str, Parameter(min_length=1, max_length=200, description="What the shopper typed.")],
         limit: Annotated[int, Parameter(ge=1, le=50, description="At most this many hits.")] = 10,
     ) -> Response[SearchOut]:
         """Products whose name (in any language), brand or keywords match the query, best first; products
         the store carries rank before those it does not. A query that is a barcode (8 to 14 digits,
-        leading zeros optional) some product has finds that product alone. A search that finds nothing to walk to is
+        leading zeros optional) some product has finds that product alone. Names are in the language
+        `Accept-Language` prefers among those the catalog has (`Content-Language` says which). A search that finds nothing to walk to is
         remembered for the store's insights."""
         index = await services.locations.get(store_id)
         search = await services.search.get()
+        language = preferred(request.headers.get("accept-language"), search.languages)
         hits = search.search(q, limit, index.products.keys())
         if not hits:
             services.search_misses.record(store_id, q, "no_match", "search")
@@ -310,11 +327,13 @@ class StoreCatalogController(Controller):
         for hit in hits:
             carried = index.products.get(hit.sku)
             results.append({
-                "sku": hit.sku, "name": hit.name, **search.details_of(hit.sku), "score": hit.score,
+                "sku": hit.sku, "name": search.name_of(hit.sku, language) or hit.name, **search.details_of(hit.sku),
+                "score": hit.score,
                 "carried": carried is not None,
                 "locations": [loc.as_json() for loc in carried.locations] if carried else [],
             })  # fmt: skip
-        return Response(encoded(orjson.dumps({"results": results})), media_type="application/json")
+        body = encoded(orjson.dumps({"results": results}))
+        return Response(body, media_type="application/json", headers=_language_headers(language))
 
     @post(
         "/locate",

@@ -35,3 +35,33 @@ def test_preferred(header: str | None, chosen: str | None) -> None:
 def test_a_long_header_is_read_only_so_far() -> None:
     header = ", ".join(["en"] * 1000 + ["de"])
     assert preferred(header, AVAILABLE) is None
+
+
+def test_names_follow_accept_language_in_search_and_locations(store) -> None:  # type: ignore[no-untyped-def]
+    from tests.catalog.conftest import put_json
+    from tests.catalog.test_feedback import PLANOGRAM
+
+    put_json(store, "/v1/stores/s1/placements", PLANOGRAM)
+    plain = store.get("/v1/stores/s1/products/milk-1/locations")
+    german = store.get("/v1/stores/s1/products/milk-1/locations", headers={"Accept-Language": "de-AT, en;q=0.3"})
+    assert plain.json()["name"] == "Whole Milk 1 L" and "content-language" not in plain.headers
+    assert german.json()["name"] == "Vollmilch" and german.headers["content-language"] == "de"
+    assert {**german.json(), "name": plain.json()["name"]} == plain.json()  # only the name differs
+    for answer in (plain, german):
+        assert "accept-language" in answer.headers["vary"].lower()
+    assert german.headers["etag"] != plain.headers["etag"]
+    cached = store.get(
+        "/v1/stores/s1/products/milk-1/locations",
+        headers={"Accept-Language": "de", "If-None-Match": german.headers["etag"]},
+    )
+    assert cached.status_code == 304
+    # A language the catalog lacks for this product: its catalog name, in that language's answer.
+    assert store.get("/v1/stores/s1/products/rice-1/locations", headers={"Accept-Language": "de"}).json()["name"] == (
+        "Basmati Rice"
+    )
+    hits = store.get("/v1/stores/s1/products", params={"q": "milch"}, headers={"Accept-Language": "de"})
+    assert hits.json()["results"][0]["name"] == "Vollmilch" and hits.headers["content-language"] == "de"
+    french = store.get("/v1/stores/s1/products", params={"q": "bread"}, headers={"Accept-Language": "fr"}).json()
+    assert french["results"][0]["sku"] == "bread-1" and french["results"][0]["name"] == "Sourdough Bread"
+    not_carried = store.get("/v1/stores/s1/products/creme-1/locations", headers={"Accept-Language": "fr"})
+    assert not_carried.json()["name"] == "Crème fraîche" and not_carried.json()["carried"] is False
