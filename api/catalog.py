@@ -313,8 +313,8 @@ class StoreCatalogController(Controller):
         """Products whose name (in any language), brand or keywords match the query, best first; products
         the store carries rank before those it does not. A query that is a barcode (8 to 14 digits,
         leading zeros optional) some product has finds that product alone. Names are in the language
-        `Accept-Language` prefers among those the catalog has (`Content-Language` says which). A search that finds nothing to walk to is
-        remembered for the store's insights."""
+        `Accept-Language` prefers among those the catalog has (`Content-Language` says which). A search
+        that finds nothing to walk to is remembered for the store's insights."""
         index = await services.locations.get(store_id)
         search = await services.search.get()
         language = preferred(request.headers.get("accept-language"), search.languages)
