@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
-import numpy as np
 from litestar import Controller, Response, get, patch, post
 from litestar.exceptions import ValidationException
 from litestar.params import FromPath, JSONBody, Parameter
@@ -16,7 +15,6 @@ from api.guards import ADMIN_WRITE, MANAGER_WRITE
 from api.http import strong_etag, validators
 from api.schemas import StoreId, doc, encoded, stored
 from stores import hours, service
-from stores.locator import geodesic_distances_m
 from stores.models import Store
 from stores.service import STORE_ID_PATTERN
 
@@ -199,17 +197,12 @@ class StoreController(Controller):
             assert lat is not None and lon is not None
             found = await service.nearby_stores(db, lat=lat, lon=lon, radius_m=radius_m, limit=limit)
             return StoreList([NearbyStoreOut.of(n.store, n.distance_m, now) for n in found])
-        matches = await service.search_stores(db, q, limit if lat is None else 1000)
         if lat is None or lon is None:
-            return StoreList([NearbyStoreOut.of(store, None, now) for store in matches])
-        distances = geodesic_distances_m(
-            lat, lon, np.array([s.lat for s in matches], dtype=float), np.array([s.lon for s in matches], dtype=float)
-        ).tolist()
-        near = sorted(
-            ((d, s) for d, s in zip(distances, matches, strict=True) if radius_m is None or d <= radius_m),
-            key=lambda pair: (pair[0], pair[1].id),
-        )
-        return StoreList([NearbyStoreOut.of(store, d, now) for d, store in near[:limit]])
+            return StoreList(
+                [NearbyStoreOut.of(store, None, now) for store in await service.search_stores(db, q, limit)]
+            )
+        near = await service.search_stores_near(db, q, lat, lon, radius_m, limit)
+        return StoreList([NearbyStoreOut.of(n.store, n.distance_m, now) for n in near])
 
     @patch(
         "/{store_id:str}",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import available_timezones
@@ -202,14 +203,23 @@ async def nearby_stores(
     radius = min(_FIRST_SEARCH_RADIUS_M, cap)
     while True:
         rows = (await session.scalars(select(Store).where(_box_filter(dialect, search_boxes(lat, lon, radius))))).all()
-        distances = geodesic_distances_m(
-            lat,
-            lon,
-            np.array([s.lat for s in rows], dtype=float),
-            np.array([s.lon for s in rows], dtype=float),
-        )
-        inside = [(d, s) for d, s in zip(distances.tolist(), rows, strict=True) if d <= radius]
+        inside = _nearest(rows, lat, lon, radius)
         if len(inside) >= limit or radius >= cap:
-            inside.sort(key=lambda pair: (pair[0], pair[1].id))
-            return [NearbyStore(store, distance) for distance, store in inside[:limit]]
+            return inside[:limit]
         radius = min(radius * 4.0, cap)
+
+
+def _nearest(stores: Sequence[Store], lat: float, lon: float, radius_m: float | None) -> list[NearbyStore]:
+    """``stores`` within ``radius_m`` of (lat, lon) (any distance for None), nearest first."""
+    lats = np.array([s.lat for s in stores], dtype=float)
+    distances = geodesic_distances_m(lat, lon, lats, np.array([s.lon for s in stores], dtype=float)).tolist()
+    inside = [(d, s) for d, s in zip(distances, stores, strict=True) if radius_m is None or d <= radius_m]
+    inside.sort(key=lambda pair: (pair[0], pair[1].id))
+    return [NearbyStore(store, distance) for distance, store in inside]
+
+
+async def search_stores_near(
+    session: AsyncSession, query: str, lat: float, lon: float, radius_m: float | None, limit: int
+) -> list[NearbyStore]:
+    """The stores :func:`search_stores` finds for ``query`` (at most 1,000), nearest first."""
+    return _nearest(await search_stores(session, query, 1000), lat, lon, radius_m)[:limit]

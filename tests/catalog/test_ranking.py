@@ -11,8 +11,8 @@ import pytest
 from catalog.ranking import head_of, stem
 from catalog.search import SearchIndex, normalise, words
 from catalog.synonyms import BUILT_IN, load
-from catalog.synthetic import synthetic_catalog
 from stores.infra.errors import Invalid
+from tests.benchmarks.bench_search_quality import demo_index
 from tests.benchmarks.search_judged import DEMO
 
 
@@ -92,9 +92,7 @@ def test_a_chains_own_synonyms_are_read_and_checked(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def demo() -> tuple[SearchIndex, dict[str, str]]:
-    catalog = synthetic_catalog(3000)
-    products = [(p["sku"], p["name"], p["brand"], p["names"], p["keywords"]) for p in catalog]
-    return SearchIndex(1, products, recent_queries=0, synonyms=BUILT_IN), {p["sku"]: p["name"] for p in catalog}
+    return demo_index()  # the benchmark's demo catalog index: the same products the judged set was judged on
 
 
 @pytest.mark.parametrize("judged", [j for j in DEMO if not j.held_out], ids=lambda j: j.query)
