@@ -14,7 +14,7 @@ from litestar.params import FromPath, JSONBody, Parameter
 
 from api.dependencies import Session
 from api.guards import ADMIN_WRITE, MANAGER_WRITE, SHOPPER_EXPENSIVE
-from api.http import Encoded, conditional, encoded_response, validators
+from api.http import Encoded, conditional, encoded_response, language_headers, validators
 from api.schemas import (
     BundleOut,
     ImageUrl,
@@ -34,7 +34,9 @@ from catalog import placements, products
 from catalog.bundle import delta, full_bundle
 from catalog.languages import preferred
 from catalog.locate import Item, locate_list
+from catalog.locations import StoreIndex
 from catalog.placements import PlacementRow
+from catalog.search import SearchIndex
 from stores.floorplan import service
 from stores.infra.errors import Invalid, NotFound, Problem, UnsupportedMedia
 
@@ -171,9 +173,10 @@ async def import_products_csv(request: Request[Any, Any, Any], db: Session) -> U
     return await _import(db, await request.body(), "text/csv")
 
 
-def _language_headers(language: str | None) -> dict[str, str]:
-    """An answer whose names follow Accept-Language says so to caches, and in which language it is."""
-    return {"Vary": "Accept-Language", **({"Content-Language": language} if language else {})}
+def _language(request: Request[Any, Any, Any], search: SearchIndex, index: StoreIndex) -> str | None:
+    """The language an answer about this store is in: the one Accept-Language prefers among those
+    the catalog's names and the plan's labels and departments are in (None: as they are)."""
+    return preferred(request.headers.get("accept-language"), search.languages | index.artifact.languages)
 
 
 async def _import(db: Session, body: bytes, media: str) -> Upserted:
@@ -241,7 +244,7 @@ class StoreCatalogController(Controller):
     ) -> Response[BundleOut]:
         index = await services.locations.get(store_id)
         search = await services.search.get()
-        language = preferred(request.headers.get("accept-language"), search.languages)
+        language = _language(request, search, index)
         name_of = None if language is None else partial(search.name_of, language=language)
         # Names follow Accept-Language: caches between the app and here keep one answer per language.
         vary = {"Vary": "Accept-Language"}
@@ -280,14 +283,14 @@ class StoreCatalogController(Controller):
         # answer is in memory: api.http.platform_middleware answers If-None-Match with a 304.
         asked = request.headers.get("accept-language")
         search = await services.search.get() if asked or sku not in index.products else None
-        language = preferred(asked, search.languages) if search is not None else None
+        language = _language(request, search, index) if search is not None else None
         tag = index.version if language is None else f"{index.version}-{language}"
-        headers = {**validators(f'"{tag}"'), **_language_headers(language)}
+        headers = {**validators(f'"{tag}"'), **language_headers(language)}
         carried = index.products.get(sku)
         if carried is not None:
             if search is None or language is None:
                 return Response(encoded(carried.body()), media_type="application/json", headers=headers)
-            named = carried.body_named(search.name_of(sku, language) or carried.name)
+            named = carried.body_in(language, search.name_of(sku, language) or carried.name, index.artifact)
             return Response(encoded(named), media_type="application/json", headers=headers)
         assert search is not None
         name = search.name_of(sku, language)
@@ -300,7 +303,7 @@ class StoreCatalogController(Controller):
         "/products",
         guards=SHOPPER_EXPENSIVE,
         operation_id="searchProducts",
-        summary="Search products (typo-, accent- and language-tolerant); carried ones first",
+        summary="Search products (typo-, accent- and language-tolerant); the store's own first among near-equals",
     )
     async def search(
         self,
@@ -310,15 +313,17 @@ class StoreCatalogController(Controller):
         q: Annotated[str, Parameter(min_length=1, max_length=200, description="What the shopper typed.")],
         limit: Annotated[int, Parameter(ge=1, le=50, description="At most this many hits.")] = 10,
     ) -> Response[SearchOut]:
-        """Products whose name (in any language), brand or keywords match the query, best first; products
-        the store carries rank before those it does not. A query that is a barcode (8 to 14 digits,
-        leading zeros optional) some product has finds that product alone. Names are in the language
-        `Accept-Language` prefers among those the catalog has (`Content-Language` says which). A search
-        that finds nothing to walk to is remembered for the store's insights."""
+        """Products whose name (in any language), brand or keywords match the query, best first; among
+        near-equal matches (within 3 points of 100), those the store carries, and has on a shelf and in
+        stock, first (a clearly better match the store does not carry stays first, `carried: false`). A
+        query that is a barcode (8 to 14 digits, leading zeros optional) some product has finds that
+        product alone. Names, shelf labels and departments are in the language `Accept-Language` prefers
+        among those the catalog and plan have (`Content-Language` says which). A search that finds
+        nothing to walk to is remembered for the store's insights."""
         index = await services.locations.get(store_id)
         search = await services.search.get()
-        language = preferred(request.headers.get("accept-language"), search.languages)
-        hits = search.search(q, limit, index.products.keys())
+        language = _language(request, search, index)
+        hits = search.search(q, limit, index.products.keys(), index.in_stock)
         if not hits:
             services.search_misses.record(store_id, q, "no_match", "search")
         elif hits[0].sku not in index.products:  # carried products rank first: none is carried
@@ -330,10 +335,10 @@ class StoreCatalogController(Controller):
                 "sku": hit.sku, "name": search.name_of(hit.sku, language) or hit.name, **search.details_of(hit.sku),
                 "score": hit.score,
                 "carried": carried is not None,
-                "locations": [loc.as_json() for loc in carried.locations] if carried else [],
+                "locations": [loc.as_json(index.artifact, language) for loc in carried.locations] if carried else [],
             })  # fmt: skip
         body = encoded(orjson.dumps({"results": results}))
-        return Response(body, media_type="application/json", headers=_language_headers(language))
+        return Response(body, media_type="application/json", headers=language_headers(language))
 
     @post(
         "/locate",
@@ -347,12 +352,17 @@ class StoreCatalogController(Controller):
         store_id: FromPath[str],
         data: JSONBody[LocateIn],
         services: NamedDependency[Wiring],
+        request: Request[Any, Any, Any],
     ) -> Response[LocateOut]:
         """Each item (a sku or free text) resolved to a product and its places, in the order sent; an item
-        that cannot be walked to says why (`reason`)."""
+        that cannot be walked to says why (`reason`). Names, shelf labels and departments are in the
+        language `Accept-Language` prefers among those the catalog and plan have (`Content-Language`)."""
         index = await services.locations.get(store_id)
-        results = await locate_list(index, await services.search.get(), to_items(data.items))
+        search = await services.search.get()
+        language = _language(request, search, index)
+        results = await locate_list(index, search, to_items(data.items))
         for r in results:
             services.search_misses.record_unresolved(store_id, "locate", r.item.as_json(), r.reason, r.sku)
-        body = orjson.dumps({"results": [r.as_json() for r in results]})
-        return Response(encoded(body), media_type="application/json")
+        worded = [r.as_json(index.artifact, language, search.name_of) for r in results]
+        return Response(encoded(orjson.dumps({"results": worded})), media_type="application/json",
+                        headers=language_headers(language))  # fmt: skip

@@ -100,6 +100,35 @@ _ROUTE = {
     "path": [[36.0, 1.0], [6.0, 50.0], [5.34, 53.57], [20.0, 3.0]],
     "unresolved": [{"item": {"query": "saffron"}, "reason": "no_match"}],
     "closures": [],
+    "language": "en",
+    "directions": [
+        {"action": "start", "text": "Start at entrance main", "distance_m": 0.0, "path": [[36.0, 1.0]], "stop": 0},
+        {"action": "walk", "text": "Walk 57 m", "distance_m": 57.23, "path": [[36.0, 1.0], [6.0, 50.0]]},
+        {
+            "action": "walk",
+            "text": "Turn right and walk 4 m along aisle B",
+            "distance_m": 4.67,
+            "turn": "right",
+            "aisle": "B",
+            "path": [[6.0, 50.0], [5.34, 53.57]],
+        },
+        {
+            "action": "pick",
+            "text": "Whole Milk is in front of you: Back wall 2, shelf 1",
+            "distance_m": 0.0,
+            "path": [[5.34, 53.57]],
+            "stop": 1,
+            "side": "ahead",
+        },
+        {
+            "action": "walk",
+            "text": "Turn around and walk 57 m",
+            "distance_m": 57.4,
+            "turn": "uturn",
+            "path": [[5.34, 53.57], [20.0, 3.0]],
+        },
+        {"action": "end", "text": "Finish at checkout c1", "distance_m": 0.0, "path": [[20.0, 3.0]], "stop": 2},
+    ],
 }
 _ITEM = {"query": "milk", "quantity": 2}
 _HOURS = {
@@ -223,6 +252,9 @@ SCHEMAS: dict[str, Any] = {
     "MissReason": "no_match",
     "UnresolvedReason": "not_carried",
     "StopKind": "item",
+    "DirectionAction": "pick",
+    "Turn": "left",
+    "Side": "right",
     # GeoJSON.
     "GeoPoint": _ENTRANCE["geometry"],
     "GeoLineString": _SHELF["geometry"],
@@ -316,6 +348,7 @@ SCHEMAS: dict[str, Any] = {
     "RouteStop": _STOP_ITEM,
     "Unresolved": {"item": {"query": "saffron"}, "reason": "no_match"},
     "Route": _ROUTE,
+    "Direction": _ROUTE["directions"][3],  # type: ignore[index]
     "ClosureIn": {"polygon": _POLYGON, "until": "2026-12-01T18:00:00Z"},
     "ClosureOut": _CLOSURE,
     "ClosureList": {"closures": [_CLOSURE]},

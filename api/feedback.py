@@ -46,10 +46,13 @@ class FeedbackIn(msgspec.Struct, forbid_unknown_fields=True):
     ] | None = None  # fmt: skip
 
 
-class Accepted(msgspec.Struct):
+class Accepted(msgspec.Struct, omit_defaults=True):
     """The report was taken."""
 
-    status: Annotated[Literal["accepted"], doc("Always `accepted`.")] = "accepted"
+    status: Annotated[Literal["accepted"], doc("Always `accepted`.")]
+    snapped_m: Annotated[
+        float | None, doc("How far the reported x, y was moved into the walkable space (absent when not moved).")
+    ] = None
 
 
 class MoveIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -124,8 +127,8 @@ class FeedbackController(Controller):
         )  # fmt: skip
         # One phone, or one token, counts once however often it reports the same product.
         reporter = reporter_of(services.settings.reporter_secret, store_id, data.sku, client_key(request)[0])
-        await record_feedback(db, store_id, report, index, services.settings.wrong_location_reports, reporter)
-        return Accepted()
+        moved = await record_feedback(db, store_id, report, index, services.settings.wrong_location_reports, reporter)
+        return Accepted("accepted", moved)
 
     @get(
         "/insights",

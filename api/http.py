@@ -132,6 +132,11 @@ def _matches(if_none_match: str | None, etag: str) -> bool:
     return etag in candidates
 
 
+def language_headers(language: str | None) -> dict[str, str]:
+    """An answer whose words follow Accept-Language says so to caches, and in which language it is."""
+    return {"Vary": "Accept-Language", **({"Content-Language": language} if language else {})}
+
+
 def validators(etag: str, max_age_s: int = 0) -> dict[str, str]:
     """The ETag and ``Cache-Control`` of a versioned answer: use it ``max_age_s`` seconds without
     asking, then ask again (a 304 is cheap). An answer already made gets its 304 from

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 import orjson
-from litestar import Controller, Response, delete, get, post
+from litestar import Controller, Request, Response, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, Parameter
 
 from api.catalog import ItemIn, to_items
 from api.dependencies import Session
 from api.guards import MANAGER_WRITE, SHOPPER_EXPENSIVE
+from api.http import language_headers
 from api.schemas import GeoPolygon, doc
 from api.wiring import Wiring
 from catalog.route import Route, RouteOptions, plan_route
@@ -54,6 +55,7 @@ class RouteIn(msgspec.Struct, forbid_unknown_fields=True):
     heavy_first: Annotated[bool, doc("Heavy items before the others.")] = False
     fragile_last: Annotated[bool, doc("Fragile items after the others.")] = False
     time_limit_ms: Annotated[int, doc("The solver's time budget for long lists.", ge=10, le=2000)] = 500
+    directions: Annotated[bool, doc("Give the walk as steps (`directions`) too.")] = True
 
 
 class ClosureIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -85,7 +87,7 @@ class ClosureList(msgspec.Struct):
     closures: Annotated[list[ClosureOut], doc("Closures in force now.")]
 
 
-def _options(data: RouteIn, settings: Settings) -> RouteOptions:
+def _options(data: RouteIn, settings: Settings, accept_language: str | None = None) -> RouteOptions:
     problems = []
     if not data.items:
         problems.append(Problem("empty_list", "the shopping list is empty", pointer="/items"))
@@ -107,12 +109,14 @@ def _options(data: RouteIn, settings: Settings) -> RouteOptions:
         time_limit_ms=data.time_limit_ms,
         walk_speed_mps=settings.walk_speed_mps,
         pick_seconds=settings.pick_seconds,
+        accept_language=accept_language,
+        directions=data.directions,
     )
 
 
-async def _route(services: Wiring, store_id: str, data: RouteIn) -> Route:
+async def _route(services: Wiring, store_id: str, data: RouteIn, accept_language: str | None = None) -> Route:
     """The route use case with this worker's indexes and tables for the store."""
-    options = _options(data, services.settings)
+    options = _options(data, services.settings, accept_language)
     items = to_items(data.items)
     index, versions = await services.locations.get_versioned(store_id)
     route_table = await services.route_tables.get(index.artifact, versions[2])
@@ -159,16 +163,20 @@ class RouteController(Controller):
         store_id: FromPath[str],
         data: JSONBody[RouteIn],
         services: NamedDependency[Wiring],
-    ) -> Route:
+        request: Request[Any, Any, Any],
+    ) -> Response[Route]:
         """The stops in walking order and the path through walkable space, avoiding closures. `optimal` is
         true only when the order is proven shortest. Give `start: {x, y}` to re-plan from where the shopper
         stands (a point up to 1.5 m outside walkable space is moved in; `snapped_m` says how far). Items it
-        cannot visit are listed in `unresolved` with their reason."""
-        answer = await _route(services, store_id, data)
+        cannot visit are listed in `unresolved` with their reason. `directions` tells the walk step by step,
+        each step with its part of the path, in the language `Accept-Language` prefers (`language`, also
+        `Content-Language`; English when it names none of en, de, fr, es, nl); product names, shelf labels and
+        departments follow it where the catalog and plan have them, else stay as they are."""
+        answer = await _route(services, store_id, data, request.headers.get("accept-language"))
         for miss in answer.unresolved:
             sku = miss.sku if isinstance(miss.sku, str) else None
             services.search_misses.record_unresolved(store_id, "route", miss.item, miss.reason, sku)
-        return answer
+        return Response(answer, headers=language_headers(answer.language))
 
     @get(
         "/route.svg",

@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from catalog.directions import Action as DirectionAction
+from catalog.directions import Side, Turn
 from catalog.route import Reason, StopKind
 
 
@@ -60,6 +62,9 @@ ENUMS: dict[str, tuple[Any, str]] = {
     "MissReason": (MissReason, "Why a search or a list item found nothing to walk to."),
     "UnresolvedReason": (Reason, "Why an item of a list has no place to walk to."),
     "StopKind": (StopKind, "A stop of a walk: its start, an item, or its end."),
+    "DirectionAction": (DirectionAction, "A step of the directions: a walk, or a stop on the way."),
+    "Turn": (Turn, "How to turn before a walk, from the direction walked before."),
+    "Side": (Side, "Where a product is from where the shopper arrived."),
 }
 
 # Shared field types.

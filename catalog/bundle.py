@@ -16,6 +16,7 @@ from collections.abc import Callable
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from catalog.languages import translated
 from catalog.locations import StoreIndex
 from catalog.placements import changed_skus
 
@@ -29,29 +30,34 @@ def _opening(index: StoreIndex, language: str | None, **members: object) -> byte
     return orjson.dumps(opening)[:-1] + b","
 
 
-def _products(index: StoreIndex, name_of: Namer | None, skus: list[str] | None = None) -> bytes:
+def _products(index: StoreIndex, language: str | None, name_of: Namer | None, skus: list[str] | None = None) -> bytes:
     chosen = sorted(index.products) if skus is None else sorted(s for s in skus if s in index.products)
     products = (index.products[sku] for sku in chosen)
-    if name_of is None:
+    if language is None or name_of is None:
         return b"[" + b",".join(p.body() for p in products) + b"]"
-    return b"[" + b",".join(p.body_named(name_of(p.sku) or p.name) for p in products) + b"]"
+    answers = (p.body_in(language, name_of(p.sku) or p.name, index.artifact) for p in products)
+    return b"[" + b",".join(answers) + b"]"
 
 
-def departments(index: StoreIndex) -> list[dict[str, object]]:
-    """The store's departments (as its shelves and zones name them), with how many carried
-    products are in each, by name: what an app browses by."""
+def departments(index: StoreIndex, language: str | None = None) -> list[dict[str, object]]:
+    """The store's departments (as its shelves and zones name them, in ``language`` where its zones
+    translate them, as the products' locations do), with how many carried products are in each, by
+    name: what an app browses by."""
     counts: dict[str, int] = {}
+    names = index.artifact.department_names
     for carried in index.products.values():
         for name in {loc.department for loc in carried.locations if loc.department}:
-            counts[name] = counts.get(name, 0) + 1
+            worded = translated(name, names.get(name.casefold(), {}), language) or name
+            counts[worded] = counts.get(worded, 0) + 1
     return [{"name": name, "products": counts[name]} for name in sorted(counts)]
 
 
 def full_bundle(index: StoreIndex, plan: bytes, language: str | None = None, name_of: Namer | None = None) -> bytes:
     """The whole bundle (``complete: true``): the live plan (v1 GeoJSON), the departments, and every
-    carried product, named in ``language`` by ``name_of`` (None: the catalog's names)."""
-    products = _products(index, name_of)
-    opening = _opening(index, language, complete=True, departments=departments(index))
+    carried product, named in ``language`` by ``name_of`` (None: the catalog's names), its labels and
+    departments as the plan translates them."""
+    products = _products(index, language, name_of)
+    opening = _opening(index, language, complete=True, departments=departments(index, language))
     return opening + b'"plan":' + plan + b',"products":' + products + b"}"
 
 
@@ -73,5 +79,5 @@ async def delta(
     touched = sorted(changed)
     dropped = [sku for sku in touched if sku not in index.products]
     opening = _opening(index, language, complete=False, since=since)
-    products = _products(index, name_of, touched)
+    products = _products(index, language, name_of, touched)
     return opening + b'"products":' + products + b',"dropped":' + orjson.dumps(dropped) + b"}"

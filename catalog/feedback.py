@@ -10,13 +10,14 @@ same way. Nothing else on the hot path changes.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, cast
 
-import shapely
 from sqlalchemy import Select, String, and_, func, or_, select
 from sqlalchemy import cast as sa_cast
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,16 +25,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from catalog.models import Feedback, Placement
 from catalog.placements import bump_planogram_version
 from catalog.products import product_names
+from routing.visibility import snap_into
 from stores.infra.db import transaction
 from stores.infra.errors import Invalid, Problem
 from stores.models import utcnow
 
 if TYPE_CHECKING:
     from catalog.locations import Carried, StoreIndex
+    from stores.floorplan.artifact import NavArtifact
 
 #: A found-elsewhere x, y further than this from any shelf place is only kept as x, y.
 SNAP_M = 2.5
-#: Reports whose x, y is further than this from walkable space are refused.
+#: Reports whose x, y is further than this from walkable space are refused; nearer ones are
+#: moved into it.
 OUTSIDE_M = 3.0
 WRONG_KINDS = ("not_at_location", "found_elsewhere")
 
@@ -84,10 +88,16 @@ async def _check_against_store(session: AsyncSession, report: Report, index: Sto
             problems.append(
                 Problem("off_shelf", f"position_m is past the shelf's end ({length:.2f} m)", pointer="/position_m")
             )
-    point = shapely.Point(report.x, report.y) if report.x is not None and report.y is not None else None
-    if point is not None and shapely.distance(artifact.nav, point) > OUTSIDE_M:
-        problems.append(Problem("outside", "x, y is not on the sales floor", pointer="/x"))
+    if report.x is not None and report.y is not None and placed_in(artifact, report.x, report.y) is None:
+        problems.append(Problem("outside", f"x, y is more than {OUTSIDE_M:g} m from the walkable space", pointer="/x"))
     return problems
+
+
+def placed_in(artifact: NavArtifact, x: float, y: float) -> tuple[float, float] | None:
+    """A reported (x, y) moved into the walkable space routes use (where a shopper stands beside a
+    shelf is in the clearance the space keeps from it; indoor positioning is off by a metre), or
+    None when it is more than :data:`OUTSIDE_M` away."""
+    return snap_into(artifact.table.free_grown, (x, y), OUTSIDE_M)
 
 
 def _found(report: Report, index: StoreIndex, placed: list[str | None]) -> tuple[str | None, str | None, float | None]:
@@ -194,13 +204,20 @@ async def doubtful_placements(session: AsyncSession, store_id: str, threshold: i
 
 async def record_feedback(
     session: AsyncSession, store_id: str, report: Report, index: StoreIndex, threshold: int, reporter: str | None = None
-) -> int:
-    """Validate and append one report; returns its id. Bad input: 422 naming each field."""
+) -> float | None:
+    """Validate and append one report. Bad input: 422 naming each field. A reported (x, y) is kept
+    moved into the walkable space (:func:`placed_in`); returns how far, metres (None: not moved)."""
     problems = _check_shape(report)
     if not problems:
         problems = await _check_against_store(session, report, index)
     if problems:
         raise Invalid("The report has problems.", problems)
+    snapped_m = None
+    if report.x is not None and report.y is not None:
+        x, y = placed_in(index.artifact, report.x, report.y) or (report.x, report.y)
+        moved = math.hypot(x - report.x, y - report.y)
+        snapped_m = round(moved, 2) if moved > 0 else None
+        report = dataclasses.replace(report, x=round(x, 2), y=round(y, 2))
     shelf, found_shelf, found_position = _resolve(report, index)
     row = Feedback(
         store_id=store_id,
@@ -225,4 +242,4 @@ async def record_feedback(
         if counts and await wrong_reports(session, store_id, report.sku or "", shelf or "") == threshold:
             # The placement turns doubtful: location answers must say so on every worker.
             await bump_planogram_version(session, store_id, [report.sku or ""])
-    return row.id
+    return snapped_m

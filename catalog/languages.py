@@ -3,7 +3,7 @@ languages the catalog has names in, by RFC 4647 lookup (``de-DE`` falls back to 
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
 from stores.infra.text import preference_order
 
@@ -24,3 +24,12 @@ def preferred(header: str | None, available: Collection[str]) -> str | None:
                 return found
             subtags.pop()
     return None
+
+
+def translated(text: str | None, names: Mapping[str, str], wanted: str | None) -> str | None:
+    """``text`` in the language ``wanted`` (a tag, or an Accept-Language header) prefers among its
+    ``names`` ({language: text}), by the same lookup as :func:`preferred`; else ``text`` as it is."""
+    if not wanted or not names:
+        return text
+    language = preferred(wanted, names)
+    return text if language is None else names[language]

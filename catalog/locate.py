@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from catalog.locations import Carried, StoreIndex
 from catalog.search import Hit, SearchIndex
+from stores.floorplan.artifact import NavArtifact
 from stores.infra.errors import Invalid, Problem
 
 #: Free text one request may ask to match, over all its items (matching costs about a
@@ -41,11 +43,20 @@ class Resolved:
     carried: Carried | None
     reason: str | None  # unknown_sku | no_match | not_carried | out_of_stock
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(
+        self,
+        artifact: NavArtifact | None = None,
+        language: str | None = None,
+        name_of: Callable[[str, str | None], str | None] | None = None,
+    ) -> dict[str, Any]:
+        """The answer for this item; in ``language`` (names by ``name_of``, labels and departments by
+        the plan in ``artifact``) when given."""
         out: dict[str, Any] = {"item": self.item.as_json(), "sku": self.sku}
-        out["locations"] = [loc.as_json() for loc in self.carried.locations] if self.carried else []
+        places = self.carried.locations if self.carried else []
+        out["locations"] = [loc.as_json(artifact, language) for loc in places]
         if self.carried is not None:
-            out["name"] = self.carried.name
+            named = name_of(self.carried.sku, language) if name_of is not None and language is not None else None
+            out["name"] = named or self.carried.name
             out["stock"] = self.carried.stock
         if self.reason:
             out["reason"] = self.reason
@@ -86,7 +97,8 @@ async def locate_list(index: StoreIndex, search: SearchIndex, items: list[Item])
 
 
 def locate_items(index: StoreIndex, search: SearchIndex, items: list[Item]) -> list[Resolved]:
-    """One answer per item, in order. Free text resolves like the best search hit (carried first).
+    """One answer per item, in order. Free text resolves like the best search hit (the store's own
+    first among near-equals).
 
     A sku the store does not carry is "not_carried" when the catalog has it (the search index
     holds the whole catalog at the current version: no database read), else "unknown_sku"; a
@@ -100,7 +112,7 @@ def locate_items(index: StoreIndex, search: SearchIndex, items: list[Item]) -> l
         elif item.gtin is not None:
             wanted.append(search.sku_of_gtin(item.gtin))
         else:
-            hits = search.search(item.query or "", 5, carried_skus)
+            hits = search.search(item.query or "", 5, carried_skus, index.in_stock)
             wanted.append(_best_hit(hits, index) if hits else None)
     out = []
     for item, sku in zip(items, wanted, strict=True):

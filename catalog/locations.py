@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import orjson
@@ -21,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from catalog.feedback import doubtful_placements
+from catalog.languages import translated
 from catalog.models import UNPLACED, Placement, Product
 from catalog.placements import changed_skus, stock_of
 from catalog.products import NO_DETAILS, product_details
@@ -49,12 +51,29 @@ class Location:
     #: "low" when shoppers keep reporting the product is not here and no manager has checked yet.
     confidence: str = "high"
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self, artifact: NavArtifact | None = None, language: str | None = None) -> dict[str, Any]:
+        """The location as answers give it; its label and department in ``language`` where the
+        plan has them (see :meth:`worded`)."""
+        label, department = (self.label, self.department) if artifact is None else self.worded(artifact, language)
         return {
-            "shelf": self.shelf, "aisle": self.aisle, "label": self.label, "department": self.department,
+            "shelf": self.shelf, "aisle": self.aisle, "label": label, "department": department,
             "level": self.level, "x": round(self.x, 2), "y": round(self.y, 2), "approximate": self.approximate,
             "stock": self.stock, "position_m": self.position_m, "confidence": self.confidence,
         }  # fmt: skip
+
+    def worded(self, artifact: NavArtifact, language: str | None) -> tuple[str | None, str | None]:
+        """The label and department in ``language`` (a language tag): the shelf's ``names`` and
+        the department's zone ``names`` in the plan, else as they are. An approximate location's
+        label is its department's name, and is translated as one."""
+        if language is None:
+            return self.label, self.department
+        department = self.department
+        if department is not None:
+            department = translated(department, artifact.department_names.get(department.casefold(), {}), language)
+        shelf = artifact.shelves.get(self.shelf) if self.shelf is not None else None
+        if shelf is not None:
+            return translated(self.label, shelf.names, language), department
+        return (department if self.approximate else self.label), department
 
 
 @dataclass(slots=True)
@@ -78,14 +97,15 @@ class Carried:
             self._body = kept_bytes(self._answer(self.name))
         return self._body
 
-    def body_named(self, name: str) -> bytes:
-        """The locations answer with the product's name in another language (made, not kept)."""
-        return self.body() if name == self.name else self._answer(name)
+    def body_in(self, language: str | None, name: str, artifact: NavArtifact) -> bytes:
+        """The locations answer in ``language`` (None: as the catalog and plan say): the product's
+        name ``name`` and the labels and departments as the plan translates them (made, not kept)."""
+        return self.body() if language is None else self._answer(name, artifact, language)
 
-    def _answer(self, name: str) -> bytes:
+    def _answer(self, name: str, artifact: NavArtifact | None = None, language: str | None = None) -> bytes:
         return orjson.dumps(
             {"sku": self.sku, "name": name, **self.details, "carried": True, "stock": self.stock,
-             "locations": [loc.as_json() for loc in self.locations]}
+             "locations": [loc.as_json(artifact, language) for loc in self.locations]}
         )  # fmt: skip
 
 
@@ -99,6 +119,11 @@ class StoreIndex:
     catalog_version: int = 0
     #: Per department (case-folded), where an unplaced product is hinted (see _department_places).
     departments: dict[str, Location] = field(default_factory=dict)
+
+    @cached_property
+    def in_stock(self) -> frozenset[str]:
+        """The carried products on a shelf (or in their department) and not out of stock."""
+        return frozenset(sku for sku, c in self.products.items() if c.locations and c.stock != "out")
 
     @property
     def version(self) -> str:

@@ -23,6 +23,7 @@ import asyncio
 import functools
 import itertools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
@@ -30,6 +31,8 @@ import msgspec
 import numpy as np
 from numpy.typing import NDArray
 
+from catalog.directions import Direction, StopWords, directions_language, tell
+from catalog.languages import preferred
 from catalog.locate import Item, Resolved, locate_list
 from catalog.locations import Carried, StoreIndex
 from catalog.search import SearchIndex
@@ -70,6 +73,7 @@ class RouteStop(msgspec.Struct, kw_only=True):
     shelf: Annotated[str | msgspec.UnsetType | None, _doc("The shelf face it is on (items).")] = msgspec.UNSET
     aisle: Annotated[str | msgspec.UnsetType | None, _doc("The shelf's aisle (items).")] = msgspec.UNSET
     label: Annotated[str | msgspec.UnsetType | None, _doc("The shelf's label for shoppers (items).")] = msgspec.UNSET
+    department: Annotated[str | msgspec.UnsetType | None, _doc("The product's department (items).")] = msgspec.UNSET
     level: Annotated[int | msgspec.UnsetType | None, _doc("The shelf level, from the floor (items).")] = msgspec.UNSET
     approximate: Annotated[
         bool | msgspec.UnsetType, _doc("True when only the product's department zone is known (items).")
@@ -100,6 +104,13 @@ class Route(msgspec.Struct, kw_only=True, omit_defaults=True):
     snapped_m: Annotated[
         float | None, _doc("How far the shopper's own start was moved into walkable space (absent when not moved).")
     ] = None
+    language: Annotated[
+        str, _doc("The language of `directions` and, where the catalog and plan have it, of names and labels.")
+    ]
+    directions: Annotated[
+        list[Direction] | None,
+        _doc("The walk as steps to read or speak, each with its part of `path` (absent when not asked for)."),
+    ] = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +124,9 @@ class RouteOptions:
     time_limit_ms: float = 500.0
     walk_speed_mps: float = 1.0
     pick_seconds: float = 15.0
+    #: The request's Accept-Language: names, labels and directions follow it.
+    accept_language: str | None = None
+    directions: bool = True
 
 
 @dataclass
@@ -161,6 +175,7 @@ class Walk:
     optimal: bool
     leg_lengths: list[float]
     path: list[list[float]]
+    legs: list[list[list[float]]]  # each leg's polyline (rounded as ``path``), start and end included
 
 
 def _rank(stop: Stop, options: RouteOptions) -> int:
@@ -284,35 +299,67 @@ def stitch_walk(ends: Ends, measured: Measured, solution: PathSolution, start: S
     nodes = [measured.local[start[1]]] + [node for node, _ in visits] + [solution.end]
     path: list[list[float]] = []
     leg_lengths: list[float] = []
+    polylines: list[list[list[float]]] = []
     for a, b in itertools.pairwise(nodes):
         leg_lengths.append(float(measured.walks.dist[a, b]))
-        polyline = leg_path(ends.table, measured.walks, measured.point_ids, a, b)
-        for x, y in polyline if not path else polyline[1:]:
-            path.append([round(x, 2), round(y, 2)])
-    return Walk(start, visits, solution.end, bool(solution.optimal), leg_lengths, path)
+        polyline = [
+            [round(x, 2), round(y, 2)] for x, y in leg_path(ends.table, measured.walks, measured.point_ids, a, b)
+        ]
+        polylines.append(polyline)
+        path.extend(polyline if not path else polyline[1:])
+    return Walk(start, visits, solution.end, bool(solution.optimal), leg_lengths, path, polylines)
+
+
+@dataclass(frozen=True, slots=True)
+class Wording:
+    """How the answer names things: product names, labels and departments in ``language`` where the
+    catalog and plan have it (None: as they are), and directions in ``directions`` (a language
+    with templates)."""
+
+    language: str | None = None
+    directions: str = "en"
+    name_of: Callable[[str], str | None] | None = None
+
+    @classmethod
+    def of(cls, accept_language: str | None, search: SearchIndex, artifact: NavArtifact) -> Wording:
+        language = preferred(accept_language, search.languages | artifact.languages)
+        name_of = None if language is None else functools.partial(search.name_of, language=language)
+        return cls(language, directions_language(accept_language), name_of)
+
+    def name(self, product: Carried) -> str:
+        return (self.name_of(product.sku) if self.name_of is not None else None) or product.name
 
 
 def shape_answer(
     index: StoreIndex, ends: Ends, measured: Measured, walk: Walk, unresolved: list[Unresolved],
-    route_table: RouteTable, options: RouteOptions,
+    route_table: RouteTable, options: RouteOptions, wording: Wording | None = None,
 ) -> Route:  # fmt: skip
-    """The answer: start, item and end stops with their legs, the path, distance and ETA."""
+    """The answer: start, item and end stops with their legs, the path, distance, ETA and directions."""
+    wording = wording or Wording()
+    artifact = index.artifact
     start_xy = ends.table.points[walk.start[1]]
     stops = [RouteStop(kind="start", id=walk.start[0], x=round(float(start_xy[0]), 2),
                        y=round(float(start_xy[1]), 2), leg_m=0.0)]  # fmt: skip
+    told = [StopWords("start", id=walk.start[0], stand=(stops[0].x, stops[0].y))]
     for (node, k), leg in zip(walk.visits, walk.leg_lengths, strict=False):
         stop = measured.routable[k]
         point = int(measured.point_ids[node])
         location = next(loc for loc in stop.carried.locations if loc.point == point)
+        name = wording.name(stop.carried)
+        label, department = location.worded(artifact, wording.language)
         stops.append(RouteStop(
-            kind="item", sku=stop.carried.sku, name=stop.carried.name, shelf=location.shelf,
-            aisle=location.aisle, label=location.label, level=location.level, approximate=location.approximate,
-            quantity=stop.quantity, x=round(location.x, 2), y=round(location.y, 2), leg_m=round(leg, 2),
+            kind="item", sku=stop.carried.sku, name=name, shelf=location.shelf, aisle=location.aisle, label=label,
+            department=department, level=location.level, approximate=location.approximate, quantity=stop.quantity,
+            x=round(location.x, 2), y=round(location.y, 2), leg_m=round(leg, 2),
         ))  # fmt: skip
+        told.append(StopWords("item", name=name, label=label or location.shelf, level=location.level,
+                              approximate=location.approximate, stand=(location.x, location.y),
+                              place=None if location.approximate else artifact.place_of(point)))  # fmt: skip
     end_id = next(cid for cid, p in ends.ends if measured.local[p] == walk.end)
     end_xy = ends.table.points[measured.point_ids[walk.end]]
     stops.append(RouteStop(kind="end", id=end_id, x=round(float(end_xy[0]), 2), y=round(float(end_xy[1]), 2),
                            leg_m=round(walk.leg_lengths[-1], 2)))  # fmt: skip
+    told.append(StopWords("end", id=end_id, stand=(stops[-1].x, stops[-1].y)))
     distance = float(sum(walk.leg_lengths))
     picks = sum(1 + 0.2 * (s.quantity - 1) for s in measured.routable)
     return Route(
@@ -326,6 +373,8 @@ def shape_answer(
         unresolved=unresolved,
         closures=list(route_table.closure_ids),
         snapped_m=ends.snapped_m,
+        language=wording.directions,
+        directions=tell(artifact, told, walk.legs, wording.directions) if options.directions else None,
     )
 
 
@@ -343,4 +392,5 @@ async def plan_route(
     measured, unreachable = measure_legs(ends, stops, route_table.closed_points)
     solution, start = await solve_order(ends, measured, options)
     walk = stitch_walk(ends, measured, solution, start)
-    return shape_answer(index, ends, measured, walk, unresolved + unreachable, route_table, options)
+    wording = Wording.of(options.accept_language, search, index.artifact)
+    return shape_answer(index, ends, measured, walk, unresolved + unreachable, route_table, options, wording)

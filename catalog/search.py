@@ -14,7 +14,7 @@ Two stages, both on an in-memory index per worker keyed by the catalog version:
    common words tie on coverage across thousands of products, and the cut must not be blind).
 2. Products: the best few hundred candidates are scored against their variants as a shopper
    judges (catalog.ranking: the product the query names first, then phrase and brevity).
-   Products the store carries rank first.
+   Among near-equal matches those the store carries, and has on a shelf, come first.
 """
 
 from __future__ import annotations
@@ -49,6 +49,12 @@ SCORE_CUTOFF = 75.0
 WORD_CUTOFF = 75.0
 MAX_QUERY_CHARS = 200
 CANDIDATES = 300
+#: Among near-equal matches the store's own come first: a product it carries is lifted by this
+#: many points (of 100), one on a shelf and not out of stock by this many more. A match this much
+#: better wins anyway: "peanut butter" names the spread the store does not carry before the
+#: peanut butter bar it does (the answer says `carried: false`).
+CARRIED_LIFT = 2.0
+IN_STOCK_LIFT = 1.0
 #: Queries whose matches each index keeps by default (a few KB each at most).
 RECENT_QUERIES = 1024
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -150,12 +156,18 @@ class SearchIndex:
         return self.details.get(sku) or NO_DETAILS
 
     def name_of(self, sku: str, language: str | None = None) -> str | None:
-        """The product's name (in ``language`` when it has one), or None if the catalog has no such sku."""
+        """The product's name (in ``language`` when it has one, or in the language it narrows: ``de``
+        for ``de-AT``), or None if the catalog has no such sku."""
         i = self.position.get(sku)
         if i is None:
             return None
-        if language is not None and (local := self.local_names.get(i, {}).get(language)) is not None:
-            return local
+        local = self.local_names.get(i)
+        if language is not None and local is not None:
+            tag = language
+            while tag:  # de-AT, then de (RFC 4647 lookup)
+                if (found := local.get(tag)) is not None:
+                    return found
+                tag = tag.rpartition("-")[0]
         return self.names[i]
 
     def _word_matches(self, word: str) -> list[tuple[int, float]]:
@@ -177,23 +189,28 @@ class SearchIndex:
                     found[i] = max(found.get(i, 0.0), 90.0)
         return list(found.items())
 
-    def search(self, query: str, limit: int = 10, carried: Container[str] = frozenset()) -> list[Hit]:
-        """The best ``limit`` matches: those in ``carried`` first, then by score, then by sku. A query
-        that is a barcode some product has finds that product (and only it)."""
+    def search(
+        self, query: str, limit: int = 10, carried: Container[str] = frozenset(), in_stock: Container[str] = frozenset()
+    ) -> list[Hit]:
+        """The best ``limit`` matches, by score lifted among near-equals by what the store has
+        (:data:`CARRIED_LIFT` for a product in ``carried``, :data:`IN_STOCK_LIFT` more in ``in_stock``),
+        then by sku. A query that is a barcode some product has finds that product (and only it).
+
+        Hits keep their own score: the lift only orders them."""
         if (sku := self.sku_of_gtin(query)) is not None:
             return [Hit(sku, self.names[self.position[sku]], 100.0)]
         positions, scores = self._matches(normalise(query[:MAX_QUERY_CHARS]))
         order = np.lexsort((self.sku_rank[positions], -scores))  # best score first, ties by sku
-        first: list[tuple[int, float]] = []
-        rest: list[tuple[int, float]] = []
+        if len(order) > limit:  # below the limit-th score less the largest lift, nothing can rise into the answer
+            ranked = scores[order]
+            order = order[: int(np.searchsorted(-ranked, -(ranked[limit - 1] - CARRIED_LIFT - IN_STOCK_LIFT), "right"))]
+        lifted = []
         for p, score in zip(positions[order].tolist(), scores[order].tolist(), strict=True):
-            if self.skus[p] in carried:
-                first.append((p, score))
-                if len(first) == limit:  # nothing after this can come before it
-                    break
-            elif len(rest) < limit:
-                rest.append((p, score))
-        return [Hit(self.skus[p], self.names[p], round(score, 1)) for p, score in (first + rest)[:limit]]
+            sku = self.skus[p]
+            lift = (CARRIED_LIFT + (IN_STOCK_LIFT if sku in in_stock else 0.0)) if sku in carried else 0.0
+            lifted.append((-(score + lift), int(self.sku_rank[p]), p, score))
+        lifted.sort()
+        return [Hit(self.skus[p], self.names[p], round(score, 1)) for _, _, p, score in lifted[:limit]]
 
     def _matches(self, wanted: str) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
         """Every product matching the normalised query, with its score (any order); the last

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import io
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -23,7 +24,7 @@ from stores.floorplan.compile import Compiled
 from stores.floorplan.plan import FloorPlan
 
 MAGIC = "aislepath-nav"
-FORMAT_VERSION = 2  # 2: zones have stand points
+FORMAT_VERSION = 3  # 2: zones have stand points; 3: shelf lines, shelf and zone names
 
 
 class ArtifactMismatch(ValueError):
@@ -38,6 +39,10 @@ class ShelfInfo:
     label: str | None
     department: str | None
     length: float
+    #: The shelf line's vertices, from its first (where ``position_m`` counts from).
+    line: tuple[tuple[float, float], ...] = ()
+    #: The label in other languages.
+    names: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,8 @@ class ZoneInfo:
     temperature: str
     polygon: Any  # shapely Polygon
     point: int  # index of its stand point in the table
+    #: The department's name in other languages.
+    names: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -99,6 +106,69 @@ class NavArtifact:
         return info.id, round((point - int(self.shelf_slot_start[index]) + 0.5) * step, 2)
 
     @cached_property
+    def department_names(self) -> dict[str, dict[str, str]]:
+        """Per department (case-folded), its name in other languages, as its zones give them (the
+        first zone that names a language wins)."""
+        names: dict[str, dict[str, str]] = {}
+        for zone in self.zones:
+            found = names.setdefault(zone.department.casefold(), {})
+            for language, text in zone.names.items():
+                found.setdefault(language, text)
+        return names
+
+    @cached_property
+    def languages(self) -> frozenset[str]:
+        """The languages the plan's shelf labels and department names are translated into."""
+        shelves = (tag for shelf in self.shelves.values() for tag in shelf.names)
+        return frozenset(shelves) | frozenset(tag for zone in self.zones for tag in zone.names)
+
+    @cached_property
+    def aisle_segments(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+        """The shelf faces that name an aisle, as straight pieces: their starts and ends (n, 2),
+        the aisle of each (an index into the last item, the aisles). Pieces of one aisle that
+        continue each other on one line (a gondola's sections) are one piece."""
+        aisles: dict[str, int] = {}
+        # Per (aisle, direction, line): the pieces as [from, to] along the direction u; a point at
+        # t along the line is t * u + offset * n (n: u turned left).
+        lines: dict[tuple[int, float, float], list[tuple[float, float]]] = {}
+        frames: dict[tuple[int, float, float], tuple[np.ndarray, np.ndarray, float]] = {}
+        for shelf in self.shelves.values():
+            if shelf.aisle is None:
+                continue
+            number = aisles.setdefault(shelf.aisle, len(aisles))
+            for a, b in zip(shelf.line, shelf.line[1:], strict=False):
+                angle = math.atan2(b[1] - a[1], b[0] - a[0]) % math.pi
+                u = np.array([math.cos(angle), math.sin(angle)])
+                n = np.array([-u[1], u[0]])
+                offset = float(n @ a)
+                key = (number, round(math.degrees(angle), 1), round(offset, 2))
+                frames.setdefault(key, (u, n, offset))
+                lines.setdefault(key, []).append(tuple(sorted((float(u @ a), float(u @ b)))))  # type: ignore[arg-type]
+        starts, ends, which = [], [], []
+        for key, pieces in lines.items():
+            u, n, offset = frames[key]
+            pieces.sort()
+            low, high = pieces[0]
+            for ta, tb in [*pieces[1:], (math.inf, math.inf)]:
+                if ta <= high + 0.01:  # touches or overlaps the run so far
+                    high = max(high, tb)
+                    continue
+                starts.append(low * u + offset * n)
+                ends.append(high * u + offset * n)
+                which.append(key[0])
+                low, high = ta, tb
+        shape = (len(starts), 2)
+        return (np.asarray(starts, dtype=float).reshape(shape), np.asarray(ends, dtype=float).reshape(shape),
+                np.asarray(which, dtype=np.int64), list(aisles))  # fmt: skip
+
+    def place_of(self, point: int) -> tuple[float, float] | None:
+        """Where on its shelf the product a stand point serves is (None: not a shelf's stand point)."""
+        slot = point - int(self.shelf_slot_start[0]) if len(self.shelf_slot_start) else -1
+        if not 0 <= slot < len(self.slot_place):
+            return None
+        return float(self.slot_place[slot, 0]), float(self.slot_place[slot, 1])
+
+    @cached_property
     def _shelf_by_index(self) -> dict[int, ShelfInfo]:
         return {s.index: s for s in self.shelves.values()}
 
@@ -128,8 +198,21 @@ def dump_artifact(store_id: str, version: int, plan: FloorPlan, compiled: Compil
     meta = {
         "entrances": compiled.entrance_ids,
         "checkouts": compiled.checkout_ids,
-        "shelves": [{"id": s.id, "aisle": s.aisle, "label": s.label, "department": s.department} for s in plan.shelves],
-        "zones": [{"id": z.id, "department": z.department, "temperature": z.temperature} for z in plan.zones],
+        "shelves": [
+            {
+                "id": s.id,
+                "aisle": s.aisle,
+                "label": s.label,
+                "department": s.department,
+                "names": dict(s.names),
+                "line": [list(c) for c in s.line.coords],
+            }
+            for s in plan.shelves
+        ],
+        "zones": [
+            {"id": z.id, "department": z.department, "temperature": z.temperature, "names": dict(z.names)}
+            for z in plan.zones
+        ],
     }
     buffer = io.BytesIO()
     np.savez(
@@ -210,14 +293,23 @@ def load_artifact(data: bytes, store_id: str, version: int) -> NavArtifact:
     )
     lengths = arrays["shelf_length"]
     shelves = {
-        s["id"]: ShelfInfo(s["id"], i, s["aisle"], s["label"], s["department"], float(lengths[i]))
+        s["id"]: ShelfInfo(
+            s["id"],
+            i,
+            s["aisle"],
+            s["label"],
+            s["department"],
+            float(lengths[i]),
+            tuple((float(x), float(y)) for x, y, *_ in s["line"]),
+            s["names"],
+        )
         for i, s in enumerate(meta["shelves"])
     }
     zone_polygons = list(shapely.from_wkb(arrays["zones"].tobytes()).geoms)
     n_entrances = len(meta["entrances"])
     zone_base = n_entrances + len(meta["checkouts"])
     zones = [
-        ZoneInfo(z["id"], z["department"], z["temperature"], poly, zone_base + i)
+        ZoneInfo(z["id"], z["department"], z["temperature"], poly, zone_base + i, z["names"])
         for i, (z, poly) in enumerate(zip(meta["zones"], zone_polygons, strict=True))
     ]
     return NavArtifact(

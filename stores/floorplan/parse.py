@@ -258,7 +258,7 @@ def _assemble(reading: _Reading, outline: Polygon, georef: dict[str, float] | No
         outline=outline,
         fixtures=[Fixture(fid, g, _text(p, "name"), _names(p)) for fid, g, p in parsed["fixture"]],
         shelves=[
-            Shelf(fid, g, _text(p, "aisle", 64), _text(p, "label"), _text(p, "department", 100))
+            Shelf(fid, g, _text(p, "aisle", 64), _text(p, "label"), _text(p, "department", 100), _names(p))
             for fid, g, p in parsed["shelf"]
         ],
         zones=[

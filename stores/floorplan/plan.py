@@ -32,6 +32,7 @@ class Shelf:
     aisle: str | None = None
     label: str | None = None
     department: str | None = None
+    names: Names = ()  # the label in other languages
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +93,15 @@ class FloorPlan:
             feature("fixture", f.polygon, id=f.id, name=f.name, names=dict(f.names) or None) for f in self.fixtures
         ]
         features += [
-            feature("shelf", s.line, id=s.id, aisle=s.aisle, label=s.label, department=s.department)
+            feature(
+                "shelf",
+                s.line,
+                id=s.id,
+                aisle=s.aisle,
+                label=s.label,
+                department=s.department,
+                names=dict(s.names) or None,
+            )
             for s in self.shelves
         ]
         features += [

@@ -323,3 +323,20 @@ def test_a_miss_of_a_deleted_store_does_not_block_the_others(store: TestClient) 
     misses.record("no-such-store", "x", "no_match", "search")  # breaks the batch insert (foreign key)
     assert store.blocking_portal.call(misses.flush) == 1 and misses.pending == 0
     assert in_db(store, select(SearchMiss.query)) == "truffles"
+
+
+def test_a_reported_position_is_moved_into_walkable_space_and_says_by_how_much(store: TestClient) -> None:
+    """Beside a shelf a shopper stands in the clearance the walkable space keeps from it, and a
+    phone's position is off by a metre: both are kept moved into the space; 3 m off is refused."""
+    put_json(store, "/v1/stores/s1/placements", PLANOGRAM)
+    # The aisle under s5-s8 runs at y 4..5 (TWO_AISLES); the shelves' faces are at y = 5.
+    beside = report(store, {"kind": "out_of_stock", "sku": "milk-1", "x": 7.5, "y": 4.9})
+    assert beside.status_code == 202 and 0.15 < beside.json()["snapped_m"] < 0.25  # to y = 4.69, 0.3 m off the face
+    inside = report(store, {"kind": "out_of_stock", "sku": "milk-1", "x": 7.5, "y": 4.5})
+    assert inside.status_code == 202 and "snapped_m" not in inside.json()
+    outside = report(store, {"kind": "out_of_stock", "sku": "milk-1", "x": 7.5, "y": -2.0})  # 2 m off the wall
+    assert outside.status_code == 202 and 2.2 < outside.json()["snapped_m"] < 2.4
+    far = report(store, {"kind": "out_of_stock", "sku": "milk-1", "x": 7.5, "y": -3.5})
+    assert far.status_code == 422 and far.json()["errors"][0]["code"] == "outside"
+    kept = in_db(store, select(func.max(Feedback.y)).where(Feedback.x == 7.5))
+    assert kept == 4.69  # the position stored is the moved one

@@ -9,6 +9,7 @@ from typing import Any
 
 import hypothesis
 import numpy as np
+import orjson
 import pytest
 import shapely
 from hypothesis import HealthCheck, given
@@ -304,3 +305,41 @@ def test_the_demo_list_that_dropped_an_item(client: TestClient, settings: Settin
     assert path.length == pytest.approx(result["distance_m"], abs=0.05)
     for stop in result["stops"]:
         assert path.distance(Point(stop["x"], stop["y"])) < 0.02
+
+
+def test_names_labels_departments_and_directions_follow_accept_language(planned: TestClient) -> None:
+    """Shelf labels and department names come from the plan's `names`, product names from the
+    catalog's; a language either lacks keeps the text as it is."""
+    plan = orjson.loads(orjson.dumps(PLAN))
+    for feature in plan["features"]:
+        if feature["properties"].get("id") == "s2":
+            feature["properties"].update(label="Milk shelf", names={"de": "Milchregal", "fr": "Rayon lait"})
+    plan["features"].append({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [
+        [[0, 0], [14, 0], [14, 8], [0, 8], [0, 0]]]}, "properties": {"kind": "zone", "id": "z1",
+        "department": "Dairy", "names": {"de": "Molkerei"}}})  # fmt: skip
+    assert put_json(planned, "/v1/stores/s1/floorplan?publish=true", plan).status_code == 201
+    german = planned.post("/v1/stores/s1/route", json={"items": [{"sku": "milk-1"}]},
+                          headers={"accept-language": "de-AT, en;q=0.3"})  # fmt: skip
+    assert german.headers["content-language"] == "de" and "accept-language" in german.headers["vary"].lower()
+    body = german.json()
+    milk = body["stops"][1]
+    assert (milk["name"], milk["label"], milk["department"]) == ("Vollmilch", "Milchregal", "Molkerei")
+    assert body["language"] == "de"
+    assert "Vollmilch finden Sie links: Milchregal" in [d["text"] for d in body["directions"]]
+    located = planned.get("/v1/stores/s1/products/milk-1/locations", headers={"accept-language": "de"}).json()
+    assert (located["name"], located["locations"][0]["label"], located["locations"][0]["department"]) == (
+        "Vollmilch", "Milchregal", "Molkerei")  # fmt: skip
+    bundle = planned.get("/v1/stores/s1/bundle", headers={"accept-language": "de"}).json()
+    assert {"name": "Molkerei", "products": 1} in bundle["departments"]
+    french = planned.post("/v1/stores/s1/locate", json={"items": [{"sku": "milk-1"}]},
+                          headers={"accept-language": "fr"})  # fmt: skip
+    assert french.headers["content-language"] == "fr"
+    place = french.json()["results"][0]
+    assert (place["name"], place["locations"][0]["label"], place["locations"][0]["department"]) == (
+        "Lait entier", "Rayon lait", "Dairy")  # the plan has no French for the department  # fmt: skip
+    plain = planned.get("/v1/stores/s1/products/milk-1/locations").json()
+    assert (plain["name"], plain["locations"][0]["label"], plain["locations"][0]["department"]) == (
+        "Whole Milk 1 L", "Milk shelf", "Dairy")  # fmt: skip
+    english = route(planned, [{"sku": "milk-1"}])
+    assert english["language"] == "en" and english["directions"][0]["text"] == "Start at entrance e1"
+    assert "directions" not in route(planned, [{"sku": "milk-1"}], directions=False)

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from litestar.testing import TestClient
 
-from catalog.search import RECENT_QUERIES, SearchIndex
+from catalog.search import RECENT_QUERIES, Hit, SearchIndex
 from tests.catalog.conftest import put_json
 from tests.catalog.test_placements_and_locations import PLANOGRAM
 
@@ -38,11 +38,19 @@ def test_typos_accents_and_languages(store: TestClient) -> None:
     assert search(store, "qwxzv") == []
 
 
-def test_carried_products_rank_first(store: TestClient) -> None:
+def test_the_stores_own_products_rank_first_among_near_equals(store: TestClient) -> None:
     put_json(store, "/v1/stores/s1/placements", [{"sku": "bread-2", "shelf": "s3"}])
+    # "sourdough": the loaf 72.6, the rolls 71.0, near-equal: the rolls the store carries first.
+    results = search(store, "sourdough")
+    assert [(r["sku"], r["carried"]) for r in results[:2]] == [("bread-2", True), ("bread-1", False)]
+    assert results[0]["locations"] and results[0]["score"] < results[1]["score"]
+    # "sourdough bread" names the loaf (100 against 72.6): it stays first, though not carried here.
     results = search(store, "sourdough bread")
-    assert [r["sku"] for r in results[:2]] == ["bread-2", "bread-1"]
-    assert results[0]["carried"] and results[0]["locations"] and not results[1]["carried"]
+    assert [(r["sku"], r["carried"]) for r in results[:2]] == [("bread-1", False), ("bread-2", True)]
+    # Among carried near-equals, the one in stock first.
+    put_json(store, "/v1/stores/s1/placements", [{"sku": "bread-2", "shelf": "s3", "stock": "out"},
+                                                 {"sku": "bread-1", "shelf": "s4"}])  # fmt: skip
+    assert [r["sku"] for r in search(store, "sourdough")[:2]] == ["bread-1", "bread-2"]
 
 
 def test_locate_a_shopping_list(store: TestClient) -> None:
@@ -91,13 +99,13 @@ def test_a_repeated_query_is_answered_from_memory_with_each_stores_ranking() -> 
         ("a", "Sourdough Bread", None, {}, []), ("b", "Sourdough Bread Rolls", None, {}, []),
         ("c", "Whole Milk", None, {}, []),
     ])  # fmt: skip
-    first = index.search("sourdough bread", 10, carried={"a"})
+    first = index.search("sourdough", 10, carried={"a"})  # near-equal: the store's own first
     assert [h.sku for h in first] == ["a", "b"]
     calls = []
     index._match = lambda wanted: calls.append(wanted)  # type: ignore[method-assign,assignment,return-value]
     # The same words (other case, accents, spacing), another store that carries only the rolls:
     # no new matching, and that store's own ranking.
-    again = index.search("  SOURDOUGH bréad ", 10, carried={"b"})
+    again = index.search("  SOURDÓUGH ", 10, carried={"b"})
     assert calls == [] and [h.sku for h in again] == ["b", "a"]
     assert {h.sku: h.score for h in again} == {h.sku: h.score for h in first}
 
@@ -114,19 +122,27 @@ def test_remembered_queries_are_bounded() -> None:
 @settings(max_examples=80, deadline=None)
 @given(
     carried=st.sets(st.integers(0, 59)),
+    stocked=st.sets(st.integers(0, 59)),
     limit=st.integers(1, 30),
     query=st.sampled_from(["sourdough", "bread rolls", "whole milk", "milk bread", "brd", "rolls sourdough"]),
 )
-def test_ranking_is_carried_first_then_score_then_sku(carried: set[int], limit: int, query: str) -> None:
+def test_ranking_is_score_lifted_by_carried_and_in_stock_then_sku(
+    carried: set[int], stocked: set[int], limit: int, query: str
+) -> None:
     names = ["Sourdough Bread", "Bread Rolls", "Whole Milk", "Milk Bread", "Sourdough Rolls", "Bread"]
     # skus deliberately not in catalog order, many equal scores
     products = [(f"sku-{(i * 37) % 60:02d}", names[i % len(names)], None, {}, []) for i in range(60)]
     index = SearchIndex(1, products, recent_queries=0)
     skus = {f"sku-{i:02d}" for i in carried}
+    in_stock = {f"sku-{i:02d}" for i in stocked} & skus
     every = index.search(query, 1000)  # all matches, nothing carried: by score, then sku
     assert every == sorted(every, key=lambda h: (-h.score, h.sku))
-    expected = sorted(every, key=lambda h: (h.sku not in skus, -h.score, h.sku))[:limit]
-    assert index.search(query, limit, carried=skus) == expected
+
+    def lifted(h: Hit) -> float:  # a carried product 2 points up, in stock 1 more (catalog.search)
+        return h.score + (2.0 + (h.sku in in_stock)) * (h.sku in skus)
+
+    expected = sorted(every, key=lambda h: (-lifted(h), h.sku))[:limit]
+    assert index.search(query, limit, carried=skus, in_stock=in_stock) == expected
 
 
 def test_the_candidate_cut_keeps_the_products_a_common_word_names_best(monkeypatch: pytest.MonkeyPatch) -> None:
