@@ -107,6 +107,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         wiring: Wiring | None = getattr(app.state, "wiring", None)
         if wiring is not None:
             await wiring.search.close()
+            await wiring.locations.close()
             await wiring.probe.close()
             await wiring.database.dispose()
 

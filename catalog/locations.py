@@ -234,12 +234,20 @@ async def patch_index(
     return dataclasses.replace(index, planogram_version=planogram_version, products=products)
 
 
+#: How long a request waits for a store's index of new versions before it is answered from the
+#: previous one. A patch (a planogram change) takes milliseconds; a rebuild after a new floor plan
+#: or a catalog import of a big store takes longer, and runs as a task of its own meanwhile.
+FRESH_WAIT_S = 0.25
+
+
 class LocationIndexes:
     """Per-worker store indexes, one build at a time per store.
 
     Freshness check per request: the store's and the catalog's version numbers through a
     :class:`VersionProbe`. A planogram change patches the index (only the products it changed are
-    read again); a new floor plan or a product import rebuilds it.
+    read again); a new floor plan or a product import rebuilds it. The patch or build runs aside:
+    a request waits for it at most ``fresh_wait_s``, and is then answered from the index it
+    replaces (whose version its answer and ETag carry), as the search index is.
     """
 
     def __init__(
@@ -249,12 +257,13 @@ class LocationIndexes:
         sessions: async_sessionmaker[AsyncSession],
         max_entries: int = 64,
         doubt_threshold: int = 3,
+        fresh_wait_s: float = FRESH_WAIT_S,
     ) -> None:
         self._doubt_threshold = doubt_threshold
         self._artifacts = artifacts
         self._probe = probe
         self._sessions = sessions
-        self._held: VersionedCache[str, StoreIndex] = VersionedCache(max_entries)
+        self._held: VersionedCache[str, StoreIndex] = VersionedCache(max_entries, fresh_wait_s=fresh_wait_s)
 
     async def get(self, store_id: str) -> StoreIndex:
         return (await self.get_versioned(store_id))[0]
@@ -303,3 +312,7 @@ class LocationIndexes:
 
         index = await self._held.get(store_id, (floorplan_version, planogram_version, catalog_version), build)
         return index, versions
+
+    async def close(self) -> None:
+        """Cancel the builds under way (at shutdown)."""
+        await self._held.close()

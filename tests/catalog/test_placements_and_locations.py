@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import time
 
+import pytest
 from litestar.testing import TestClient
 from sqlalchemy import delete
 
 from api.app import create_app
+from catalog import locations as location_index
 from catalog.models import PlanogramChange
 from stores.floorplan.service import KEEP_DRAFTS
 from stores.infra.settings import Settings
@@ -277,3 +280,34 @@ def test_a_product_import_changes_location_answers(store: TestClient, settings: 
         assert put_json(store, "/v1/products", renamed).status_code == 200
         assert locations(store, "milk-1")["name"] == "Organic Whole Milk 1 L"
         assert locations(other_worker, "milk-1")["name"] == "Organic Whole Milk 1 L"
+
+
+def test_a_slow_index_build_runs_aside_and_the_previous_index_answers_meanwhile(
+    store: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A request waits for a new version's index at most FRESH_WAIT_S; then the index it replaces
+    answers (with its own version as ETag) until the new one is ready."""
+    put_json(store, "/v1/stores/s1/placements", [{"sku": "bread-1", "shelf": "s1"}])
+    before = store.get("/v1/stores/s1/products/bread-1/locations")
+    assert [loc["shelf"] for loc in before.json()["locations"]] == ["s1"]
+
+    def slowed(build):  # type: ignore[no-untyped-def]
+        async def slow(*args, **kwargs):  # type: ignore[no-untyped-def]
+            await asyncio.sleep(0.75)  # a patch, then (a replaced planogram) a rebuild: 1.5 s
+            return await build(*args, **kwargs)
+
+        return slow
+
+    monkeypatch.setattr(location_index, "patch_index", slowed(location_index.patch_index))
+    monkeypatch.setattr(location_index, "build_index", slowed(location_index.build_index))
+    put_json(store, "/v1/stores/s1/placements", [{"sku": "bread-1", "shelf": "s5"}])
+    started = time.perf_counter()
+    meanwhile = store.get("/v1/stores/s1/products/bread-1/locations")
+    assert time.perf_counter() - started < 0.7  # not the 1.5 s build
+    assert [loc["shelf"] for loc in meanwhile.json()["locations"]] == ["s1"]
+    assert meanwhile.headers["etag"] == before.headers["etag"]
+    time.sleep(2.5)
+    after = store.get("/v1/stores/s1/products/bread-1/locations")
+    assert [loc["shelf"] for loc in after.json()["locations"]] == ["s5"] and after.headers["etag"] != before.headers[
+        "etag"
+    ]
