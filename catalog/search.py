@@ -55,6 +55,15 @@ CANDIDATES = 300
 #: peanut butter bar it does (the answer says `carried: false`).
 CARRIED_LIFT = 2.0
 IN_STOCK_LIFT = 1.0
+#: Where most of the strong matches of a query are in one department (of those within
+#: DEPARTMENT_WINDOW points of the best, at least DEPARTMENT_MIN, each voting by how close to the
+#: best it is: DEPARTMENT_SHARE of the votes), the products of that department are ranked
+#: DEPARTMENT_LIFT points up: "pizza" means the frozen pizzas, not
+#: the crisps called "Pizza"; "peanut butter" the spreads, not the ice cream of that name.
+DEPARTMENT_WINDOW = 10.0
+DEPARTMENT_MIN = 3
+DEPARTMENT_SHARE = 0.5
+DEPARTMENT_LIFT = 6.0
 #: Queries whose matches each index keeps by default (a few KB each at most).
 RECENT_QUERIES = 1024
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -87,10 +96,12 @@ class SearchIndex:
         barcodes: Mapping[str, str] | None = None,
         details: Mapping[str, dict[str, Any]] | None = None,
         synonyms: Mapping[str, str] | None = None,
+        departments: Mapping[str, str] | None = None,
     ) -> None:
         """``products``: (sku, name, brand, names, keywords); ``barcodes``: GTIN (14-digit key,
         catalog.products.gtin_key) -> sku; ``details``: what a hit shows besides its name, per sku;
-        ``synonyms``: term -> what it means (catalog.synonyms)."""
+        ``synonyms``: term -> what it means (catalog.synonyms); ``departments``: sku -> its
+        department (see :data:`DEPARTMENT_LIFT`)."""
         self.version = version
         self.recent_queries = recent_queries
         self.skus: list[str] = []
@@ -137,7 +148,9 @@ class SearchIndex:
         self.focus = [1 / np.fromiter(postings[w].values(), dtype=np.float32) for w in self.vocabulary]
         #: Variants made ready to score, as searches first meet them (at most every variant once).
         self._prepared: dict[str, ranking.Prepared] = {}
-        self._recent: Lru[str, tuple[NDArray[np.int64], NDArray[np.float64]]] = Lru(recent_queries, settle=False)
+        self._recent: Lru[str, tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]] = Lru(
+            recent_queries, settle=False
+        )
 
         #: Every language some product has a name in.
         self.languages = frozenset(lang for names in self.local_names.values() for lang in names)
@@ -145,6 +158,13 @@ class SearchIndex:
         self.synonyms = {normalise(k): normalise(v) for k, v in (synonyms or {}).items() if normalise(k)}
         self._words = set(self.vocabulary)
         self.details = dict(details or {})
+        #: Per product (by position): its department as a number (-1: none).
+        codes: dict[str, int] = {}
+        wanted = departments or {}
+        self.department_of = np.fromiter(
+            (codes.setdefault(d.casefold(), len(codes)) if (d := wanted.get(sku)) else -1 for sku in self.skus),
+            dtype=np.int64, count=len(self.skus),
+        )  # fmt: skip
 
     def sku_of_gtin(self, gtin: str) -> str | None:
         """The product with this barcode (leading zeros optional), or None."""
@@ -199,26 +219,50 @@ class SearchIndex:
         Hits keep their own score: the lift only orders them."""
         if (sku := self.sku_of_gtin(query)) is not None:
             return [Hit(sku, self.names[self.position[sku]], 100.0)]
-        positions, scores = self._matches(normalise(query[:MAX_QUERY_CHARS]))
-        order = np.lexsort((self.sku_rank[positions], -scores))  # best score first, ties by sku
+        positions, scores, ranking_scores = self._matches(normalise(query[:MAX_QUERY_CHARS]))
+        order = np.lexsort((self.sku_rank[positions], -ranking_scores))  # best first, ties by sku
         if len(order) > limit:  # below the limit-th score less the largest lift, nothing can rise into the answer
-            ranked = scores[order]
+            ranked = ranking_scores[order]
             order = order[: int(np.searchsorted(-ranked, -(ranked[limit - 1] - CARRIED_LIFT - IN_STOCK_LIFT), "right"))]
         lifted = []
-        for p, score in zip(positions[order].tolist(), scores[order].tolist(), strict=True):
+        for p, score, rank_score in zip(
+            positions[order].tolist(), scores[order].tolist(), ranking_scores[order].tolist(), strict=True
+        ):
             sku = self.skus[p]
             lift = (CARRIED_LIFT + (IN_STOCK_LIFT if sku in in_stock else 0.0)) if sku in carried else 0.0
-            lifted.append((-(score + lift), int(self.sku_rank[p]), p, score))
+            lifted.append((-(rank_score + lift), int(self.sku_rank[p]), p, score))
         lifted.sort()
         return [Hit(self.skus[p], self.names[p], round(score, 1)) for _, _, p, score in lifted[:limit]]
 
-    def _matches(self, wanted: str) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
-        """Every product matching the normalised query, with its score (any order); the last
-        ``recent_queries`` queries' answers are kept (shopping lists repeat: "milk", "bread")."""
+    def _matches(self, wanted: str) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
+        """Every product matching the normalised query, with its score and the score it is ranked
+        by (:meth:`_by_department`), in any order; the last ``recent_queries`` queries' answers are
+        kept (shopping lists repeat: "milk", "bread")."""
         if self.recent_queries <= 0:
-            return self._match_any(wanted)
+            return self._by_department(*self._match_any(wanted))
         cached = self._recent.get(wanted)
-        return cached if cached is not None else self._recent.put(wanted, self._match_any(wanted))
+        if cached is None:
+            cached = self._recent.put(wanted, self._by_department(*self._match_any(wanted)))
+        return cached
+
+    def _by_department(
+        self, positions: NDArray[np.int64], scores: NDArray[np.float64]
+    ) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
+        """The scores lifted by :data:`DEPARTMENT_LIFT` for the products in the department most of
+        the strong matches are in, when most are in one."""
+        ranked = scores
+        if len(scores) and (self.department_of >= 0).any():
+            floor = scores.max() - DEPARTMENT_WINDOW
+            strong = scores >= floor
+            codes = self.department_of[positions[strong]]
+            weights = scores[strong] - floor + 1.0  # the better the match, the more its vote counts
+            known = codes >= 0
+            if known.sum() >= DEPARTMENT_MIN:
+                votes = np.bincount(codes[known], weights=weights[known])
+                best = int(votes.argmax())
+                if votes[best] >= DEPARTMENT_SHARE * weights[known].sum():
+                    ranked = scores + DEPARTMENT_LIFT * (self.department_of[positions] == best)
+        return positions, scores, ranked
 
     def _match_any(self, wanted: str) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
         """The query as typed and as its synonyms say (the whole of it, or a word of it), each
@@ -330,7 +374,8 @@ class SearchIndexes:
     async def _build(self, version: int) -> SearchIndex:
         async with self._sessions() as session:
             columns = (Product.sku, Product.name, Product.brand, Product.names, Product.keywords, Product.gtin,
-                       Product.gtins, Product.size_amount, Product.size_unit, Product.image_url)  # fmt: skip
+                       Product.gtins, Product.size_amount, Product.size_unit, Product.image_url,
+                       Product.department)  # fmt: skip
             rows = (await session.execute(select(*columns).order_by(Product.sku))).all()
         products = [(r.sku, r.name, r.brand, r.names or {}, r.keywords or []) for r in rows]
         barcodes: dict[str, str] = {}
@@ -341,8 +386,9 @@ class SearchIndexes:
                     barcodes.setdefault(key, r.sku)  # two products with one barcode: the first sku wins
             if r.brand or r.size_unit or r.image_url:
                 details[r.sku] = product_details(r.brand, r.size_amount, r.size_unit, r.image_url)
+        departments = {r.sku: r.department for r in rows if r.department}
         return await asyncio.to_thread(
-            SearchIndex, version, products, self._recent_queries, barcodes, details, self._synonyms
+            SearchIndex, version, products, self._recent_queries, barcodes, details, self._synonyms, departments
         )
 
     async def close(self) -> None:

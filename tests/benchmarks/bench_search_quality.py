@@ -32,18 +32,26 @@ def real_index() -> tuple[SearchIndex, dict[str, tuple[str, str]]] | None:
         return None
     with open(REAL_CATALOG / "aisles.csv", encoding="utf-8") as f:
         aisles = {row["aisle_id"]: row["aisle"] for row in csv.DictReader(f)}
+    with open(REAL_CATALOG / "departments.csv", encoding="utf-8") as f:
+        departments = {row["department_id"]: row["department"] for row in csv.DictReader(f)}
     with open(REAL_CATALOG / "products.csv", encoding="utf-8") as f:
-        rows = [(row["product_id"], row["product_name"], aisles.get(row["aisle_id"], "")) for row in csv.DictReader(f)]
+        rows = [(row["product_id"], row["product_name"], aisles.get(row["aisle_id"], ""),
+                 departments.get(row["department_id"], "")) for row in csv.DictReader(f)]  # fmt: skip
     # Products the grocer filed in no aisle ("missing") cannot be judged: they are left out.
     rows = [row for row in rows if row[2] not in ("", "missing")]
-    index = SearchIndex(1, [(sku, name, None, {}, []) for sku, name, _ in rows], recent_queries=0, synonyms=BUILT_IN)
-    return index, {sku: (name, aisle) for sku, name, aisle in rows}
+    # The search reads the departments (21, as a chain's catalog has them), never the aisles the
+    # judgments are made of (134).
+    index = SearchIndex(1, [(sku, name, None, {}, []) for sku, name, _, _ in rows], recent_queries=0,
+                        synonyms=BUILT_IN, departments={sku: dept for sku, _, _, dept in rows})  # fmt: skip
+    return index, {sku: (name, aisle) for sku, name, aisle, _ in rows}
 
 
 def demo_index(count: int = 3000) -> tuple[SearchIndex, dict[str, str]]:
     catalog = synthetic_catalog(count)
     products = [(p["sku"], p["name"], p["brand"], p["names"], p["keywords"]) for p in catalog]
-    return SearchIndex(1, products, recent_queries=0, synonyms=BUILT_IN), {p["sku"]: p["name"] for p in catalog}
+    departments = {p["sku"]: p["department"] for p in catalog if p.get("department")}
+    index = SearchIndex(1, products, recent_queries=0, synonyms=BUILT_IN, departments=departments)
+    return index, {p["sku"]: p["name"] for p in catalog}
 
 
 def judge(

@@ -101,3 +101,21 @@ def test_the_judged_demo_queries_keep_their_first_hit(demo: tuple[SearchIndex, d
     found, names = demo
     hits = found.search(judged.query, 3)
     assert hits and judged.relevant_demo(names[hits[0].sku]), [names[h.sku] for h in hits]
+
+
+def test_the_department_most_strong_matches_are_in_is_lifted() -> None:
+    """A product literally named "Pizza" in the snacks, four frozen pizzas: with departments the
+    frozen ones come first; without them (or with no department holding most of the strong
+    matches) the name alone decides."""
+    products = [("crisps", "Pizza", None, {}, []), ("p1", "Pepperoni Pizza", None, {}, []),
+                ("p2", "Margherita Pizza", None, {}, []), ("p3", "Four Cheese Pizza", None, {}, []),
+                ("p4", "Veggie Pizza", None, {}, [])]  # fmt: skip
+    plain = SearchIndex(1, products, recent_queries=0)
+    assert plain.search("pizza", 5)[0].sku == "crisps"
+    frozen = {"p1": "Frozen", "p2": "Frozen", "p3": "Frozen", "p4": "Frozen", "crisps": "Snacks"}
+    lifted = SearchIndex(1, products, recent_queries=0, departments=frozen)
+    hits = lifted.search("pizza", 5)
+    assert hits[0].sku != "crisps" and hits[-1].sku == "crisps"
+    assert {h.sku: h.score for h in hits} == {h.sku: h.score for h in plain.search("pizza", 5)}  # scores unchanged
+    split = {"p1": "Frozen", "p2": "Deli", "p3": "Bakery", "p4": "Snacks", "crisps": "Snacks"}
+    assert SearchIndex(1, products, recent_queries=0, departments=split).search("pizza", 5)[0].sku == "crisps"
