@@ -124,6 +124,9 @@ class SearchIndex:
             variants[normalise(name)] = False
             if brand:
                 variants.setdefault(normalise(f"{brand} {name}"), False)
+            if (size := (details or {}).get(sku, {}).get("size")) is not None:  # "milk 1 l", "milk 1l"
+                amount = f"{size['amount']:g}"
+                variants.setdefault(normalise(f"{name} {amount} {size['unit']} {amount}{size['unit']}"), False)
             for keyword in keywords:
                 variants.setdefault(normalise(keyword), False)
             variants.pop("", None)

@@ -119,3 +119,18 @@ def test_the_department_most_strong_matches_are_in_is_lifted() -> None:
     assert {h.sku: h.score for h in hits} == {h.sku: h.score for h in plain.search("pizza", 5)}  # scores unchanged
     split = {"p1": "Frozen", "p2": "Deli", "p3": "Bakery", "p4": "Snacks", "crisps": "Snacks"}
     assert SearchIndex(1, products, recent_queries=0, departments=split).search("pizza", 5)[0].sku == "crisps"
+
+
+def test_size_and_brand_are_searchable() -> None:
+    size = {"a": {"brand": None, "size": {"amount": 1.0, "unit": "l"}, "image_url": None},
+            "b": {"brand": "Alpine", "size": {"amount": 500.0, "unit": "ml"}, "image_url": None}}  # fmt: skip
+    products = [
+        ("a", "Whole Milk", None, {}, []),
+        ("b", "Whole Milk", "Alpine", {}, []),
+        ("c", "Oat Drink", None, {}, []),
+    ]
+    found = SearchIndex(1, products, recent_queries=0, details=size)
+    assert found.search("milk 500ml", 3)[0].sku == "b" and found.search("500 ml milk", 3)[0].sku == "b"
+    assert found.search("whole milk 1 l", 3)[0].sku == "a" and found.search("milk 1l", 3)[0].sku == "a"
+    assert found.search("alpine milk", 3)[0].sku == "b"
+    assert {h.sku for h in found.search("milk", 3)} == {"a", "b"}
