@@ -25,7 +25,7 @@ from api.floorplans import FloorplanController, floorplan_svg
 from api.http import platform_middleware
 from api.idempotency import idempotency_middleware
 from api.openapi import finish_document
-from api.ops import health, ready
+from api.ops import MetricsController, health, ready
 from api.problems import EXCEPTION_HANDLERS
 from api.routes import RouteController
 from api.stores import StoreController
@@ -125,8 +125,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             FeedbackController,
         ],
     )
+    ops = [MetricsController] if settings.metrics else []
     app = Litestar(
-        route_handlers=[v1, health, ready, assets_router()],
+        route_handlers=[v1, health, ready, *ops, assets_router()],
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
         dependencies={"db": Provide(provide_session), **dependencies()},
@@ -164,7 +165,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     finish_document(app)
     # Around routing itself (route middleware runs after it): every answer has a request id, a
     # 404 for an unknown path too, and HEAD reaches the GET route.
-    app.asgi_handler = platform_middleware(app.asgi_handler)
+    app.asgi_handler = platform_middleware(app.asgi_handler, measured=settings.metrics)
     return app
 
 

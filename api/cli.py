@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import os
 import resource
 import secrets
+import shutil
+import tempfile
 
 import click
 
-from catalog.demo import load_demo_catalog
-from stores.demo import load_demo_floorplans, load_demo_stores
-from stores.floorplan.service import recompile_outdated
-from stores.infra import migrate as migrations
-from stores.infra.db import Database
 from stores.infra.settings import REPO_ROOT, Settings
+
+# The commands import what they use when they run: ``serve`` must choose how metrics are kept
+# (_metrics_directory) before anything imports prometheus-client, and its workers may be forks.
 
 #: Set for the worker processes ``serve`` starts (an operator's own values win). granian always
 #: starts its workers as new processes, so they all get it; with ``--server uvicorn`` a single
@@ -35,11 +36,17 @@ def main() -> None:
 @main.command()
 def migrate() -> None:
     """Upgrade the database in DATABASE_URL to the newest schema."""
+    from stores.infra import migrate as migrations
+
     migrations.upgrade(Settings.from_env())
     click.echo(f"schema at {migrations.head_revision()}")
 
 
 async def _load_demo(settings: Settings) -> int:
+    from catalog.demo import load_demo_catalog
+    from stores.demo import load_demo_floorplans, load_demo_stores
+    from stores.infra.db import Database
+
     db = Database.connect(settings)
     try:
         async with db.sessionmaker() as session:
@@ -54,6 +61,8 @@ async def _load_demo(settings: Settings) -> int:
 @main.command()
 def demo() -> None:
     """Load the demo chain (idempotent)."""
+    from stores.infra import migrate as migrations
+
     settings = Settings.from_env()
     migrations.upgrade(settings)
     added = asyncio.run(_load_demo(settings))
@@ -61,6 +70,9 @@ def demo() -> None:
 
 
 async def _recompile(settings: Settings) -> list[tuple[str, int]]:
+    from stores.floorplan.service import recompile_outdated
+    from stores.infra.db import Database
+
     db = Database.connect(settings)
     try:
         async with db.sessionmaker() as session:
@@ -73,6 +85,8 @@ async def _recompile(settings: Settings) -> list[tuple[str, int]]:
 def recompile() -> None:
     """Compile again every stored floor plan version whose artifact is of an older format
     (after an upgrade; workers also do it on first load, this does it ahead for all stores)."""
+    from stores.infra import migrate as migrations
+
     settings = Settings.from_env()
     migrations.upgrade(settings)
     done = asyncio.run(_recompile(settings))
@@ -86,6 +100,20 @@ def _demo_admin_token() -> str:
         path.write_text(secrets.token_urlsafe(24))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def _metrics_directory() -> None:
+    """Point prometheus-client's multiprocess mode at an empty directory for this server's workers
+    (stores.infra.metrics), unless the operator named one (then it is emptied: samples of a
+    previous run must not count)."""
+    named = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if named:
+        shutil.rmtree(named, ignore_errors=True)
+        os.makedirs(named, exist_ok=True)
+        return
+    directory = tempfile.mkdtemp(prefix="aislepath-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
 
 
 def _raise_open_files_limit() -> int:
@@ -174,7 +202,11 @@ def serve(
     backpressure: int | None,
 ) -> None:
     """Serve the API (granian by default) with worker processes."""
+    if server == "granian" or workers > 1:  # workers are other processes: their metrics meet in files
+        _metrics_directory()
     if with_demo:
+        from stores.infra import migrate as migrations
+
         settings = Settings.from_env()
         migrations.upgrade(settings)
         asyncio.run(_load_demo(settings))

@@ -1,13 +1,17 @@
-"""Liveness and readiness."""
+"""Liveness, readiness and metrics."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import hmac
+from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import get
+from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
-from litestar.exceptions import ServiceUnavailableException
+from litestar.exceptions import NotAuthorizedException, ServiceUnavailableException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.plugins.prometheus import PrometheusController
 from sqlalchemy.exc import DBAPIError
 
 from api.schemas import doc
@@ -51,3 +55,18 @@ async def ready(services: NamedDependency[Wiring]) -> Ready:
             f"The schema is at {revision!r}, the code expects {head_revision!r}.", headers={"Retry-After": "5"}
         )
     return Ready("ready", database.dialect, revision)
+
+
+async def _metrics_token(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    token = connection.app.state.settings.metrics_token
+    if token and not hmac.compare_digest(connection.headers.get("authorization", ""), f"Bearer {token}"):
+        raise NotAuthorizedException("GET /metrics needs the metrics token (AISLEPATH_METRICS_TOKEN).")
+
+
+class MetricsController(PrometheusController):
+    """``GET /metrics``: the Prometheus text format, every worker's samples (stores.infra.metrics).
+    Not in the OpenAPI document: it is for Prometheus, not for apps."""
+
+    path = "/metrics"
+    include_in_schema = False
+    guards = [_metrics_token]

@@ -27,6 +27,7 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import TooManyRequestsException
 from litestar.handlers.base import BaseRouteHandler
 
+from stores.infra.metrics import RATE_LIMITED
 from stores.infra.settings import Settings
 
 CLIENT_ID_HEADER = "x-client-id"
@@ -73,6 +74,7 @@ class RateLimits:
     async def _hit(self, checks: list[tuple[RateLimitItem, tuple[str, str]]]) -> None:
         for item, identifiers in checks:
             if not await self._limiter.hit(item, *identifiers):
+                RATE_LIMITED.labels(identifiers[0]).inc()
                 stats = await self._limiter.get_window_stats(item, *identifiers)
                 retry_after = max(1, math.ceil(stats.reset_time - time.time()))
                 raise TooManyRequestsException(

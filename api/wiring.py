@@ -80,7 +80,9 @@ class Wiring:
             rate_limits=RateLimits(settings),
             search_misses=SearchMisses(database.sessionmaker),
             pictures=Lru(32, settle=False),
-            bundles=VersionedCache(settings.artifact_cache_entries, max_bytes=cache_bytes, weigh=len, settle=False),
+            bundles=VersionedCache(
+                settings.artifact_cache_entries, max_bytes=cache_bytes, weigh=len, settle=False, name="bundles"
+            ),
         )
 
 

@@ -263,7 +263,9 @@ class LocationIndexes:
         self._artifacts = artifacts
         self._probe = probe
         self._sessions = sessions
-        self._held: VersionedCache[str, StoreIndex] = VersionedCache(max_entries, fresh_wait_s=fresh_wait_s)
+        self._held: VersionedCache[str, StoreIndex] = VersionedCache(
+            max_entries, fresh_wait_s=fresh_wait_s, name="locations"
+        )
 
     async def get(self, store_id: str) -> StoreIndex:
         return (await self.get_versioned(store_id))[0]

@@ -23,6 +23,7 @@ import asyncio
 import functools
 import itertools
 import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
@@ -42,11 +43,14 @@ from routing.table import CornerTable, Legs, leg_path, legs
 from stores.closures import RouteTable
 from stores.floorplan.artifact import NavArtifact
 from stores.infra.errors import Invalid, Problem
+from stores.infra.metrics import ROUTES, SOLVE_SECONDS
 
 #: A re-plan's start this close to the walkable space is moved into it (the start stop says where
 #: the walk begins): indoor positioning is off by a metre, and beside a shelf a shopper stands in
 #: the clearance the walkable space keeps from it.
 START_SNAP_M = 1.5
+
+PROVEN, UNPROVEN = ROUTES.labels("true"), ROUTES.labels("false")
 
 #: Stands in for "no walk" where the solver needs finite numbers (beyond any real store walk).
 _UNUSED = 1e7
@@ -390,7 +394,10 @@ async def plan_route(
     stops, unresolved = gather_stops(await locate_list(index, search, items))
     ends = choose_ends(index.artifact, route_table.table, options)
     measured, unreachable = measure_legs(ends, stops, route_table.closed_points)
+    started = time.perf_counter()
     solution, start = await solve_order(ends, measured, options)
+    SOLVE_SECONDS.observe(time.perf_counter() - started)
+    (PROVEN if solution.optimal else UNPROVEN).inc()
     walk = stitch_walk(ends, measured, solution, start)
     wording = Wording.of(options.accept_language, search, index.artifact)
     return shape_answer(index, ends, measured, walk, unresolved + unreachable, route_table, options, wording)

@@ -364,7 +364,7 @@ class SearchIndexes:
         self._synonyms = dict(synonyms if synonyms is not None else BUILT_IN)
         self._probe = probe
         self._sessions = sessions
-        self._held: VersionedCache[str, SearchIndex] = VersionedCache(1, fresh_wait_s=FRESH_WAIT_S)
+        self._held: VersionedCache[str, SearchIndex] = VersionedCache(1, fresh_wait_s=FRESH_WAIT_S, name="search")
 
     async def get(self) -> SearchIndex:
         version = await self._probe.catalog_version()

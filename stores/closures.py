@@ -127,11 +127,14 @@ class RouteTables:
         self, sessions: async_sessionmaker[AsyncSession], max_entries: int = 64, max_bytes: int | None = None
     ) -> None:
         self._sessions = sessions
-        self._closures: VersionedCache[str, list[Closure]] = VersionedCache(max_entries, settle=False)
+        self._closures: VersionedCache[str, list[Closure]] = VersionedCache(max_entries, settle=False, name="closures")
         # A table derived for closures holds its own corner tables; the compiled one is shared
         # with the artifact (counted there).
         self._tables: VersionedCache[str, RouteTable] = VersionedCache(
-            max_entries, max_bytes=max_bytes, weigh=lambda t: t.table.array_bytes if t.closure_ids else 0
+            max_entries,
+            max_bytes=max_bytes,
+            weigh=lambda t: t.table.array_bytes if t.closure_ids else 0,
+            name="route_tables",
         )
 
     async def get(self, artifact: NavArtifact, closures_version: int) -> RouteTable:

@@ -191,6 +191,7 @@ def stored_bytes(compiled: Compiled) -> int:
         n * n * (4 + (2 if n < 32_000 else 4))  # dist, pred
         + compiled.points.nbytes + compiled.slot_place.nbytes + compiled.link_ptr.nbytes + links * 8
         + len(compiled.edges) * 12 + int(shapely.get_num_coordinates(compiled.nav)) * 16
+        + len(compiled.shelf_length) * 160  # the metadata: per shelf its ids, labels and line (about)
     )  # fmt: skip
 
 

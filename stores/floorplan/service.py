@@ -393,7 +393,7 @@ class ArtifactCache:
 
     def __init__(self, max_entries: int = 64, max_bytes: int | None = None) -> None:
         self._held: VersionedCache[str, NavArtifact] = VersionedCache(
-            max_entries, max_bytes=max_bytes, weigh=lambda a: a.memory_bytes
+            max_entries, max_bytes=max_bytes, weigh=lambda a: a.memory_bytes, name="artifacts"
         )
 
     @property

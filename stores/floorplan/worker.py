@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import resource
+import time
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from stores.floorplan.compile import Compiled
 from stores.floorplan.parse import PlanInvalid
 from stores.floorplan.plan import FloorPlan
 from stores.infra.errors import Problem
+from stores.infra.metrics import COMPILE_SECONDS, COMPILES
 
 _context = multiprocessing.get_context("forkserver")
 _context.set_forkserver_preload(["stores.floorplan.build"])
@@ -90,9 +92,16 @@ class CompilePool:
     async def build(self, body: bytes, source_format: str) -> tuple[FloorPlan, Compiled, float]:
         """Read, parse, validate and compile in a child process; PlanInvalid (too_complex) past
         the time or memory budget."""
+        started = time.perf_counter()
         ok, value = await asyncio.to_thread(self._run, body, source_format)
+        COMPILE_SECONDS.observe(time.perf_counter() - started)
         if ok:
+            COMPILES.labels("ok").inc()
             return value  # type: ignore[no-any-return]
+        if isinstance(value, str):  # over the time or memory budget
+            COMPILES.labels("too_complex").inc()
+        else:
+            COMPILES.labels("invalid" if isinstance(value, PlanInvalid) else "failed").inc()
         if value == "time":
             raise too_complex(f"it took longer than {self.timeout_s:g} s to compile",
                               f"compiling took over {self.timeout_s:g} s; simplify the plan")  # fmt: skip

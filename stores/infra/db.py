@@ -23,9 +23,10 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import NullPool, QueuePool
 
 from stores.infra.errors import BadText, Problem
+from stores.infra.metrics import DB_POOL_IN_USE, DB_POOL_SIZE
 from stores.infra.settings import Settings
 
 T = TypeVar("T")
@@ -183,6 +184,7 @@ class Database:
     @classmethod
     def connect(cls, settings: Settings) -> Database:
         engine = create_engine(settings)
+        _count_connections(engine)
         session_class = type("WorkerSession", (Session,), {})
         return cls(
             engine, async_sessionmaker(engine, expire_on_commit=False, sync_session_class=session_class), session_class
@@ -221,7 +223,20 @@ class Database:
         return self.engine.dialect.name
 
     async def dispose(self) -> None:
+        DB_POOL_SIZE.dec(_capacity(self.engine))
         await self.engine.dispose()
+
+
+def _capacity(engine: AsyncEngine) -> int:
+    pool = engine.sync_engine.pool
+    return int(pool.size() + max(getattr(pool, "_max_overflow", 0), 0)) if isinstance(pool, QueuePool) else 0
+
+
+def _count_connections(engine: AsyncEngine) -> None:
+    """Keep the pool metrics (stores.infra.metrics): connections checked out, and what the pool may hold."""
+    DB_POOL_SIZE.inc(_capacity(engine))
+    event.listen(engine.sync_engine.pool, "checkout", lambda *_: DB_POOL_IN_USE.inc())
+    event.listen(engine.sync_engine.pool, "checkin", lambda *_: DB_POOL_IN_USE.dec())
 
 
 @asynccontextmanager

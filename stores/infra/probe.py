@@ -44,6 +44,7 @@ import asyncpg
 from sqlalchemy.engine import make_url
 
 from stores.infra.errors import Unavailable
+from stores.infra.metrics import WATCH_UP
 
 _STORE = "SELECT floorplan_version, planogram_version, closures_version FROM stores WHERE id = {p}"
 _CATALOG = "SELECT version FROM catalog_state WHERE id = 1"
@@ -229,6 +230,8 @@ class VersionProbe:
 
     def _stop(self) -> None:
         self._live = False
+        if self._sqlite is None and self._watch_enabled:
+            WATCH_UP.set(0)
         self.forget()
 
     @property
@@ -242,6 +245,7 @@ class VersionProbe:
         once on SQLite, or when the watch is turned off (``AISLEPATH_VERSION_WATCH=0``)."""
         if self._sqlite is not None or not self._watch_enabled:
             return
+        WATCH_UP.set(0)
         backoff = 0.1
         while True:
             try:
@@ -250,6 +254,7 @@ class VersionProbe:
                 await self._listener.add_listener(CHANNEL, self._announced)
                 self.forget()  # nothing read before the LISTEN may be kept
                 self._live, backoff = True, 0.1
+                WATCH_UP.set(1)
                 log.info("version watch is live")
                 while True:
                     await asyncio.sleep(HEARTBEAT_S)

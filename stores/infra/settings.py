@@ -115,6 +115,10 @@ class Settings:
     #: (stores.infra.probe). Turn off where LISTEN cannot work (PgBouncer in transaction mode): every
     #: hot request then reads the versions, as on SQLite.
     version_watch: bool = True
+    #: Prometheus metrics at ``/metrics`` (stores.infra.metrics), with per-route request latency.
+    metrics: bool = True
+    #: A bearer token ``/metrics`` asks for (empty: open, like /health; restrict it at the balancer).
+    metrics_token: str = ""
     #: Search: queries whose matches each worker remembers (0: none). A few KB each at most.
     search_cache_queries: int = 1024
     #: Search: a JSON file of a chain's own synonyms (``{"term": "what it means"}``), over the built-in ones.

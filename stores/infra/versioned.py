@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Coroutine, Hashable
 from functools import partial
 from typing import Any, Generic, TypeVar
 
 from stores.infra.lru import Lru
+from stores.infra.metrics import CACHE_BUILD_SECONDS, CACHE_BUILDS, CACHE_LOOKUPS
 
 S = TypeVar("S", bound=Hashable)
 V = TypeVar("V")
@@ -49,8 +51,13 @@ class VersionedCache(Generic[S, V]):
         weigh: Callable[[V], int] | None = None,
         settle: bool = True,
         fresh_wait_s: float | None = None,
+        name: str = "other",
     ) -> None:
         weigh_value = weigh or (lambda _: 0)
+        #: Its metrics (stores.infra.metrics), labelled ``name``.
+        self._hit, self._waited, self._stale = (CACHE_LOOKUPS.labels(name, r) for r in ("hit", "built", "stale"))
+        self._ok, self._failed = CACHE_BUILDS.labels(name, "ok"), CACHE_BUILDS.labels(name, "failed")
+        self._build_seconds = CACHE_BUILD_SECONDS.labels(name)
         self._held: Lru[S, tuple[Hashable, V]] = Lru(
             max_entries, settle=settle, max_bytes=max_bytes, weigh=lambda held: weigh_value(held[1])
         )
@@ -77,6 +84,7 @@ class VersionedCache(Generic[S, V]):
     async def get(self, scope: S, version: Hashable, build: Callable[[V | None], Coroutine[Any, Any, V]]) -> V:
         held = self._held.get(scope)
         if held is not None and held[0] == version:
+            self._hit.inc()
             return held[1]
         if self._fresh_wait_s is None:
             return await self._build_here(scope, version, build)
@@ -86,8 +94,17 @@ class VersionedCache(Generic[S, V]):
         async with self._locks.setdefault(scope, asyncio.Lock()):
             held = self._held.get(scope)
             if held is not None and held[0] == version:
+                self._hit.inc()
                 return held[1]
-            value = await build(None if held is None else held[1])
+            self._waited.inc()
+            started = time.perf_counter()
+            try:
+                value = await build(None if held is None else held[1])
+            except BaseException:
+                self._failed.inc()
+                raise
+            self._ok.inc()
+            self._build_seconds.observe(time.perf_counter() - started)
             self._held.put(scope, (version, value))
             return value
 
@@ -100,24 +117,31 @@ class VersionedCache(Generic[S, V]):
             task = asyncio.create_task(build(previous))
             self._builds[key] = task
             self._started += 1
-            task.add_done_callback(partial(self._built, key, self._started))
+            task.add_done_callback(partial(self._built, key, self._started, time.perf_counter()))
         waiting = asyncio.shield(task)
         if previous is None:  # nothing to answer from meanwhile
+            self._waited.inc()
             return await waiting
         try:
-            return await asyncio.wait_for(waiting, self._fresh_wait_s)
+            value = await asyncio.wait_for(waiting, self._fresh_wait_s)
         except TimeoutError:
+            self._stale.inc()
             return previous
+        self._waited.inc()
+        return value
 
-    def _built(self, key: tuple[S, Hashable], started: int, task: asyncio.Task[V]) -> None:
+    def _built(self, key: tuple[S, Hashable], started: int, since: float, task: asyncio.Task[V]) -> None:
         # Done or failed, the build is forgotten: a failed one is tried again by the next request.
         # Its outcome is read even when no request waits for it any more (no "never retrieved").
         self._builds.pop(key, None)
         if task.cancelled():
             return
         if (exc := task.exception()) is not None:
+            self._failed.inc()
             log.warning("cache build failed: %s", type(exc).__name__)
             return
+        self._ok.inc()
+        self._build_seconds.observe(time.perf_counter() - since)
         scope = key[0]
         if started > self._placed.get(scope, 0):
             self._placed[scope] = started

@@ -11,7 +11,7 @@ from litestar.testing import TestClient
 
 from api.app import create_app
 from api.cli import _recompile
-from stores.floorplan.artifact import ArtifactMismatch, dump_artifact, load_artifact, stored_bytes
+from stores.floorplan.artifact import FORMAT_VERSION, ArtifactMismatch, dump_artifact, load_artifact, stored_bytes
 from stores.floorplan.compile import CLEARANCE_M, REACH_M, compile_plan, navigable_space
 from stores.floorplan.parse import parse_plan
 from stores.floorplan.synthetic import shelf_count, synthetic_store
@@ -64,7 +64,7 @@ def test_artifact_loader_refuses_mismatches() -> None:
         load_artifact(bytes(corrupted), "s", 2)
     with pytest.raises(ArtifactMismatch):
         load_artifact(b"PK\x03\x04 not an artifact", "s", 2)
-    newer = data.replace(b'"format":2', b'"format":9', 1)
+    newer = data.replace(f'"format":{FORMAT_VERSION}'.encode(), b'"format":99', 1)
     with pytest.raises(ArtifactMismatch, match="format"):
         load_artifact(newer, "s", 2)
 
