@@ -1,7 +1,10 @@
 """Per-client rate limits as route guards: 429 problem details with ``Retry-After``.
 
 The counting is the ``limits`` library's sliding-window counter, in each worker's memory by
-default or in a shared store (Redis, Memcached) named by ``AISLEPATH_RATE_LIMIT_STORAGE``.
+default or in a shared store (Redis, Memcached) named by ``AISLEPATH_RATE_LIMIT_STORAGE``, so
+that several hosts do not multiply a client's limit. While a shared store fails, requests are
+served uncounted (and the failure logged and counted): an outage of the limiter's store must not
+become an outage of the service.
 
 Who is a client:
 - a caller with a token (managers, admins): the token;
@@ -14,6 +17,7 @@ rotates client ids. Keys live only in memory and only for the window: nothing is
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections.abc import Awaitable, Callable
@@ -27,10 +31,14 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import TooManyRequestsException
 from litestar.handlers.base import BaseRouteHandler
 
-from stores.infra.metrics import RATE_LIMITED
+from stores.infra.metrics import RATE_LIMIT_STORE_ERRORS, RATE_LIMITED
 from stores.infra.settings import Settings
 
 CLIENT_ID_HEADER = "x-client-id"
+_REDIS = ("async+redis://", "async+rediss://", "async+redis+unix://")
+#: While the shared store fails, requests are let through (logged at most this often).
+STORE_WARN_EVERY_S = 30.0
+log = logging.getLogger(__name__)
 _MAX_CLIENT_ID = 64
 
 Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Awaitable[None]]
@@ -44,8 +52,11 @@ class RateLimits:
     """The limits of each class of endpoint, and the shared per-address ceiling."""
 
     def __init__(self, settings: Settings) -> None:
-        storage = storage_from_string(settings.rate_limit_storage)
-        self._limiter = SlidingWindowCounterRateLimiter(storage)
+        uri = settings.rate_limit_storage
+        # Redis through redis-py's asyncio client (the limits library's default is coredis).
+        options = {"implementation": "redispy"} if uri.startswith(_REDIS) else {}
+        self._limiter = SlidingWindowCounterRateLimiter(storage_from_string(uri, **options))
+        self._store_failed_at = -math.inf
         self._classes: dict[str, list[RateLimitItem]] = {
             "feedback": _parse(settings.rate_limit_feedback),
             "expensive": _parse(settings.rate_limit_expensive),
@@ -61,9 +72,12 @@ class RateLimits:
         checks = [(item, (name, client)) for item in self._classes[name]]
         checks += [(item, ("address", address)) for item in self._per_address]
         await self._hit(checks)
-        if self._classes[name]:
+        if self._classes[name] and time.monotonic() - self._store_failed_at > STORE_WARN_EVERY_S:
             item = self._classes[name][0]
-            stats = await self._limiter.get_window_stats(item, name, client)
+            try:
+                stats = await self._limiter.get_window_stats(item, name, client)
+            except Exception:  # the store failed between the two calls: no headers this time
+                return
             RATE_LIMIT.set(_headers(name, item, stats.remaining, stats.reset_time))
 
     async def check_address(self, address: str) -> None:
@@ -72,6 +86,18 @@ class RateLimits:
         await self._hit([(item, ("address", address)) for item in self._per_address])
 
     async def _hit(self, checks: list[tuple[RateLimitItem, tuple[str, str]]]) -> None:
+        try:
+            await self._count(checks)
+        except TooManyRequestsException:
+            raise
+        except Exception as exc:  # the shared store is away: serve rather than refuse everyone
+            now = time.monotonic()
+            if now - self._store_failed_at > STORE_WARN_EVERY_S:
+                log.warning("rate limits not counted, their store failed: %s", type(exc).__name__)
+            self._store_failed_at = now
+            RATE_LIMIT_STORE_ERRORS.inc()
+
+    async def _count(self, checks: list[tuple[RateLimitItem, tuple[str, str]]]) -> None:
         for item, identifiers in checks:
             if not await self._limiter.hit(item, *identifiers):
                 RATE_LIMITED.labels(identifiers[0]).inc()

@@ -71,3 +71,6 @@ COMPILES = Counter(
     "aislepath_compiles", "Floor plan compiles by outcome: ok, invalid (422), too_complex, failed.", ["outcome"]
 )
 RATE_LIMITED = Counter("aislepath_rate_limited", "Requests refused by a rate limit (429), per limit.", ["limit"])
+RATE_LIMIT_STORE_ERRORS = Counter(
+    "aislepath_rate_limit_store_errors", "Requests served uncounted because the rate limits' shared store failed."
+)
