@@ -43,6 +43,8 @@ class TempPostgres:
     #: Tests trade durability for speed; benchmarks and fault tests keep the defaults.
     fast: bool = True
     root: Path | None = None
+    #: More server settings (``name=value``), e.g. for replication.
+    settings: tuple[str, ...] = ()
     _user: str | None = None
 
     def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -77,8 +79,39 @@ class TempPostgres:
         ]
         if self.fast:
             self._options += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
+        self._options += [f"-c {setting}" for setting in self.settings]
         self.resume()
         return self
+
+    @classmethod
+    def standby_of(cls, primary: TempPostgres) -> TempPostgres:
+        """A streaming-replication standby of ``primary`` (pg_basebackup -R), started, on its own port."""
+        standby = cls(fast=False)
+        bindir = _bindir()
+        standby.root = Path(tempfile.mkdtemp(prefix="aislepath-pg-standby-"))
+        if os.geteuid() == 0:
+            standby._user = "postgres"
+            pw = pwd.getpwnam(standby._user)
+            os.chown(standby.root, pw.pw_uid, pw.pw_gid)
+        standby._run(str(bindir / "pg_basebackup"), "-D", str(standby.root / "data"), "-h", "127.0.0.1",
+                     "-p", str(primary.port), "-U", "postgres", "-R", "-X", "stream", "-c", "fast",
+                     "--no-sync")  # fmt: skip
+        standby._bindir = bindir
+        standby._options = [f"-p {standby.port}", "-c listen_addresses=127.0.0.1",
+                            f"-c unix_socket_directories={standby.root}", "-c max_connections=200",
+                            "-c hot_standby=on"]  # fmt: skip
+        standby.resume()
+        return standby
+
+    def promote(self) -> None:
+        """Make this standby a primary (``pg_ctl promote``, waiting until it takes writes)."""
+        assert self.root is not None
+        self._run(str(self._bindir / "pg_ctl"), "-D", str(self.root / "data"), "-w", "promote")
+
+    def shut_down(self) -> None:
+        """Stop the server cleanly (``-m fast``: sessions end, the standby gets all WAL), keeping its data."""
+        assert self.root is not None
+        self._run(str(self._bindir / "pg_ctl"), "-D", str(self.root / "data"), "-m", "fast", "-w", "stop", check=False)
 
     def resume(self) -> None:
         """Start the server (again, after :meth:`pause`) on the same port and data."""
