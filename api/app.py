@@ -30,6 +30,7 @@ from api.problems import EXCEPTION_HANDLERS
 from api.routes import RouteController
 from api.stores import StoreController
 from api.tokens import TokenController
+from api.tracing import name_spans, tracing_plugins
 from api.validation import refuse_deep_json
 from api.wiring import Wiring, dependencies
 from catalog.search_log import purge_expired
@@ -129,11 +130,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=[v1, health, ready, *ops, assets_router()],
         on_startup=[on_startup],
+        plugins=tracing_plugins(settings),
         on_shutdown=[on_shutdown],
         dependencies={"db": Provide(provide_session), **dependencies()},
         before_request=refuse_deep_json,
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         middleware=[
+            *([name_spans] if settings.tracing else []),
             access_log_middleware,
             reject_nul_middleware,
             DefineMiddleware(body_deadline_middleware, timeout_s=settings.body_timeout_s),

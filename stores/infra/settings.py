@@ -119,6 +119,8 @@ class Settings:
     metrics: bool = True
     #: A bearer token ``/metrics`` asks for (empty: open, like /health; restrict it at the balancer).
     metrics_token: str = ""
+    #: OpenTelemetry spans per request, exported by OTLP/HTTP (api.tracing; the ``tracing`` extra).
+    tracing: bool = False
     #: Search: queries whose matches each worker remembers (0: none). A few KB each at most.
     search_cache_queries: int = 1024
     #: Search: a JSON file of a chain's own synonyms (``{"term": "what it means"}``), over the built-in ones.
