@@ -35,6 +35,7 @@ from api.validation import refuse_deep_json
 from api.wiring import Wiring, dependencies
 from catalog.search_log import purge_expired
 from stores.infra import migrate
+from stores.infra.metrics import forget_dead_workers
 from stores.infra.settings import Settings
 
 #: Libraries that log SQL parameters (a shopper's search, a token hash) at INFO or DEBUG: kept at
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def on_startup(app: Litestar) -> None:
         if settings.auto_migrate:
             await asyncio.to_thread(migrate.upgrade, settings)
+        forget_dead_workers()  # a respawned worker's predecessor: its live gauges go
         wiring = app.state.wiring = Wiring.build(settings)
         if _log_slow_gc not in gc.callbacks:
             gc.callbacks.append(_log_slow_gc)

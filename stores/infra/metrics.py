@@ -21,7 +21,10 @@ gauges say per mode how (``livesum``: the sum over live workers, ``livemin``: th
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge, Histogram
+import os
+from pathlib import Path
+
+from prometheus_client import Counter, Gauge, Histogram, multiprocess
 
 #: Seconds; from a cached lookup to a slow build.
 _FAST = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -74,3 +77,24 @@ RATE_LIMITED = Counter("aislepath_rate_limited", "Requests refused by a rate lim
 RATE_LIMIT_STORE_ERRORS = Counter(
     "aislepath_rate_limit_store_errors", "Requests served uncounted because the rate limits' shared store failed."
 )
+
+
+def forget_dead_workers() -> int:
+    """In multiprocess mode, drop the live gauges of workers that are gone (a worker killed and
+    respawned: its pool and watch gauges must not count); returns how many. Counters and
+    histograms of dead workers stay: what they counted happened."""
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not directory:
+        return 0
+    dead = set()
+    for path in Path(directory).glob("gauge_live*_*.db"):
+        pid = int(path.stem.rsplit("_", 1)[1])
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            dead.add(pid)
+        except PermissionError:  # alive, another user's
+            continue
+    for pid in dead:
+        multiprocess.mark_process_dead(pid, directory)  # type: ignore[no-untyped-call]
+    return len(dead)

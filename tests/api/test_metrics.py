@@ -4,7 +4,10 @@ and across the workers of ``aislepath serve``; the token, when set, is asked for
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
@@ -15,6 +18,7 @@ from litestar.testing import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from api.app import create_app
+from stores.infra.metrics import forget_dead_workers
 from stores.infra.settings import Settings
 from tests.catalog.conftest import PLAN, PRODUCTS, put_json
 from tests.conftest import ADMIN, fresh_database
@@ -130,3 +134,17 @@ def test_the_dashboard_and_alert_rules_name_only_metrics_the_service_exports(set
                  "aislepath_db_pool_in_use", "aislepath_compiles", "aislepath_rate_limited",
                  "aislepath_request_duration_seconds"):  # fmt: skip
         assert any(name in e for e in expressions), f"no panel or alert reads {name}"
+
+
+def test_a_dead_workers_live_gauges_are_dropped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker killed and respawned: the next worker to start drops its predecessor's live gauges
+    (pool size, watch state), which would otherwise be summed forever."""
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    pid = int(dead.stdout)  # a process that has exited
+    for name in (f"gauge_livesum_{pid}.db", f"gauge_livemin_{pid}.db", f"counter_{pid}.db"):
+        (tmp_path / name).write_bytes(b"")
+    (tmp_path / f"gauge_livesum_{os.getpid()}.db").write_bytes(b"")  # this process: alive
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    assert forget_dead_workers() == 1
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == sorted([f"counter_{pid}.db", f"gauge_livesum_{os.getpid()}.db"])  # counts stay
