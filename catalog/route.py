@@ -108,6 +108,13 @@ class Route(msgspec.Struct, kw_only=True, omit_defaults=True):
     snapped_m: Annotated[
         float | None, _doc("How far the shopper's own start was moved into walkable space (absent when not moved).")
     ] = None
+    gap_bound: Annotated[
+        float | None,
+        _doc(
+            "When `optimal` is false: the walk is at most this fraction longer than the shortest one possible "
+            "(0.04: 4%), by a certified lower bound; absent when optimal."
+        ),
+    ] = None
     language: Annotated[
         str, _doc("The language of `directions` and, where the catalog and plan have it, of names and labels.")
     ]
@@ -180,6 +187,7 @@ class Walk:
     leg_lengths: list[float]
     path: list[list[float]]
     legs: list[list[list[float]]]  # each leg's polyline (rounded as ``path``), start and end included
+    gap_bound: float | None = None  # at most this fraction above the shortest walk (unproven orders)
 
 
 def _rank(stop: Stop, options: RouteOptions) -> int:
@@ -311,7 +319,7 @@ def stitch_walk(ends: Ends, measured: Measured, solution: PathSolution, start: S
         ]
         polylines.append(polyline)
         path.extend(polyline if not path else polyline[1:])
-    return Walk(start, visits, solution.end, bool(solution.optimal), leg_lengths, path, polylines)
+    return Walk(start, visits, solution.end, bool(solution.optimal), leg_lengths, path, polylines, solution.gap_bound)
 
 
 @dataclass(frozen=True, slots=True)
@@ -377,6 +385,7 @@ def shape_answer(
         unresolved=unresolved,
         closures=list(route_table.closure_ids),
         snapped_m=ends.snapped_m,
+        gap_bound=None if walk.gap_bound is None else round(walk.gap_bound, 4),
         language=wording.directions,
         directions=tell(artifact, told, walk.legs, wording.directions) if options.directions else None,
     )

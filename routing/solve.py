@@ -10,12 +10,15 @@ then, folded into the start or the end.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
+from routing.bound import walk_bound
 
 #: Seconds per unit of DP work (subsets x alternatives x alternatives per stop), measured on the
 #: 2-core benchmark machine (16 stops: 1e6 units in 40 ms); used to decide whether exact fits.
@@ -42,6 +45,16 @@ class PathSolution:
     length: float
     optimal: bool
     stops: list[int]
+    #: A certified lower bound on the shortest walk (routing.bound), when not proven optimal.
+    bound: float | None = None
+
+    @property
+    def gap_bound(self) -> float | None:
+        """At most this much longer than the shortest walk, as a fraction (None: proven optimal,
+        or no bound)."""
+        if self.optimal or self.bound is None or self.bound <= 0 or not np.isfinite(self.length):
+            return None
+        return max(0.0, self.length / self.bound - 1.0)
 
 
 def _groups(stops: Sequence[int | Sequence[int]]) -> list[list[int]]:
@@ -120,7 +133,9 @@ def solve_ranked(
     largest = max(len(b) for b in blocks)
     if cells <= _MAX_TABLE_CELLS and (largest <= 13 or work * _SECONDS_PER_WORK <= budget):
         return _held_karp(matrix, start, ends, groups, rank)
-    return _local_search(matrix, start, ends, groups, rank, deadline)
+    found = _local_search(matrix, start, ends, groups, rank, deadline)
+    bound = walk_bound(matrix, start, ends, groups, rank, found.order, found.stops)
+    return dataclasses.replace(found, bound=min(bound, found.length))
 
 
 def _held_karp(

@@ -129,3 +129,20 @@ def test_plan_route_returns_the_typed_answer(index: StoreIndex, search: SearchIn
     encoded = msgspec.json.decode(msgspec.json.encode(route))
     assert "sku" not in encoded["stops"][0] and encoded["stops"][0]["id"] == "e1"  # start: no item fields
     assert encoded["stops"][1]["level"] is None  # an item's fields are all there, null or not
+
+
+def test_a_long_list_the_solver_cannot_prove_says_how_far_from_the_best_it_may_be() -> None:
+    from tests.catalog.test_directions import _store
+
+    artifact = _store(1, 0.0)
+    shelves = sorted(artifact.shelves)[::3][:40]
+    products = [carried(artifact, f"p{i}", [shelf]) for i, shelf in enumerate(shelves)]
+    index = StoreIndex("s1", 1, 1, artifact, {p.sku: p for p in products})
+    search = SearchIndex(1, [(p.sku, p.name, None, {}, []) for p in products], 0)
+    items = [Item(sku=p.sku) for p in products]
+    route = asyncio.run(plan_route(index, search, open_table(artifact), items, RouteOptions(time_limit_ms=200)))
+    assert not route.optimal and route.gap_bound is not None and 0 <= route.gap_bound < 0.5
+    encoded = msgspec.json.decode(msgspec.json.encode(route))
+    assert encoded["gap_bound"] == route.gap_bound
+    short = asyncio.run(plan_route(index, search, open_table(artifact), items[:5], RouteOptions()))
+    assert short.optimal and "gap_bound" not in msgspec.json.decode(msgspec.json.encode(short))

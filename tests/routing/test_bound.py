@@ -1,0 +1,57 @@
+"""The certified lower bound (routing.bound): never above the shortest walk (brute force, with
+rank blocks, alternatives, several ends, asymmetric distances), and close to it where the
+Held-Karp bound is known to be close (random points in the plane)."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+
+from routing import solve_path
+from routing.bound import cycle_bound, walk_bound
+from routing.solve import _local_search
+from tests.routing.test_solve_path import brute, instances, store_like
+
+
+@settings(max_examples=150, deadline=None)
+@given(instances())
+def test_the_bound_is_never_above_the_shortest_walk(instance) -> None:  # type: ignore[no-untyped-def]
+    dist, start, ends, groups, last = instance
+    rank = [2 if g in last else 1 for g in range(len(groups))]
+    found = _local_search(dist, start, ends, groups, rank, time.perf_counter() + 1.0)
+    bound = walk_bound(dist, start, ends, groups, rank, found.order, found.stops)
+    assert bound <= brute(dist, start, ends, groups, last) + 1e-6
+
+
+def _tour(w: np.ndarray) -> float:
+    n = len(w)
+    return min(sum(w[a, b] for a, b in itertools.pairwise((0, *p, 0))) for p in itertools.permutations(range(1, n)))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_held_karp_bound_is_close_on_points_in_the_plane(seed: int) -> None:
+    """On random points the Held-Karp bound is within a few percent of the shortest tour
+    (about 0.8% on average for large random instances: Johnson, McGeoch & Rothberg, 1996)."""
+    rng = np.random.default_rng(seed)
+    p = rng.uniform(0, 100, size=(9, 2))
+    w = np.hypot(*(p[:, None, :] - p[None, :, :]).transpose(2, 0, 1))
+    best = _tour(w)
+    bound = cycle_bound(w, best * 1.05, time.perf_counter() + 1.0)
+    assert 0.95 * best <= bound <= best + 1e-6
+
+
+def test_an_unproven_answer_says_how_far_from_the_best_it_may_be() -> None:
+    dist, start, ends, groups, rank = store_like(3, middle=35, cold=8)
+    stops = [g if len(g) > 1 else g[0] for g in groups]
+    last = [i for i, r in enumerate(rank) if r == 2]
+    solution = solve_path(dist, start, ends, stops, last=last, time_limit_ms=300)
+    assert not solution.optimal and solution.bound is not None
+    assert solution.bound <= solution.length and solution.gap_bound is not None
+    assert math.isclose(solution.gap_bound, solution.length / solution.bound - 1)
+    proven = solve_path(dist, start, ends, stops[:6], time_limit_ms=300)
+    assert proven.optimal and proven.gap_bound is None
