@@ -18,7 +18,7 @@ from shapely.geometry import LineString, Point
 
 from catalog.directions import PHRASES, _turn, _walks, directions_language
 from catalog.locate import Item
-from catalog.locations import StoreIndex
+from catalog.locations import Carried, Location, StoreIndex
 from catalog.route import Route, RouteOptions, plan_route
 from catalog.search import SearchIndex
 from stores.floorplan.artifact import NavArtifact, dump_artifact, load_artifact
@@ -185,3 +185,23 @@ def _store(seed: int, turned: float) -> NavArtifact:
 
 def _distance_to(point: list[float], line: tuple[tuple[float, float], ...]) -> float:
     return float(LineString(line).distance(Point(point)))
+
+
+def test_a_product_known_only_by_its_department_and_a_replan_start() -> None:
+    """An unplaced product is found in its department's zone: no shelf, no side; a walk from where
+    the shopper stands starts there."""
+    artifact = _store(0, 0.0)
+    zone = artifact.zones[0]
+    x, y = (float(v) for v in artifact.table.points[zone.point])
+    place = Location(None, None, zone.department, zone.department, None, x, y, True, "in_stock", zone.point)
+    product = Carried("z1", "Fresh Basil", "ambient", False, False, "in_stock", [place])
+    index = StoreIndex("s1", 1, 1, artifact, {"z1": product})
+    search = SearchIndex(1, [("z1", "Fresh Basil", None, {}, [])], 0)
+    entrance = artifact.table.points[next(iter(artifact.entrances.values()))]
+    options = RouteOptions(start_xy=(float(entrance[0]) + 0.2, float(entrance[1]) + 0.2))
+    route = asyncio.run(plan_route(index, search, open_table(artifact), [Item(sku="z1")], options))
+    _check_adds_up(route)
+    assert route.directions is not None
+    assert route.directions[0].text == "Start where you stand"
+    pick = next(s for s in route.directions if s.action == "pick")
+    assert pick.text == f"Fresh Basil: in the {zone.department} department" and pick.side is msgspec.UNSET
