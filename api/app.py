@@ -91,7 +91,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def on_startup(app: Litestar) -> None:
         if settings.auto_migrate:
             await asyncio.to_thread(migrate.upgrade, settings)
-        forget_dead_workers()  # a respawned worker's predecessor: its live gauges go
+        forget_dead_workers(settings.prometheus_multiproc_dir)  # a respawned worker's predecessor's gauges go
         wiring = app.state.wiring = Wiring.build(settings)
         if _log_slow_gc not in gc.callbacks:
             gc.callbacks.append(_log_slow_gc)

@@ -323,7 +323,7 @@ class StoreCatalogController(Controller):
         index = await services.locations.get(store_id)
         search = await services.search.get()
         language = _language(request, search, index)
-        hits = search.search(q, limit, index.products.keys(), index.in_stock)
+        hits = search.search(q, limit, lifts=index.lifts(search))
         if not hits:
             services.search_misses.record(store_id, q, "no_match", "search")
         elif hits[0].sku not in index.products:  # carried products rank first: none is carried

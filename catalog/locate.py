@@ -104,7 +104,6 @@ def locate_items(index: StoreIndex, search: SearchIndex, items: list[Item]) -> l
     holds the whole catalog at the current version: no database read), else "unknown_sku"; a
     barcode no product has is "unknown_gtin".
     """
-    carried_skus = index.products.keys()
     wanted: list[str | None] = []
     for item in items:
         if item.sku is not None:
@@ -112,7 +111,7 @@ def locate_items(index: StoreIndex, search: SearchIndex, items: list[Item]) -> l
         elif item.gtin is not None:
             wanted.append(search.sku_of_gtin(item.gtin))
         else:
-            hits = search.search(item.query or "", 5, carried_skus, index.in_stock)
+            hits = search.search(item.query or "", 5, lifts=index.lifts(search))
             wanted.append(_best_hit(hits, index) if hits else None)
     out = []
     for item, sku in zip(items, wanted, strict=True):

@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+import numpy as np
 import orjson
+from numpy.typing import NDArray
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -26,6 +28,7 @@ from catalog.languages import translated
 from catalog.models import UNPLACED, Placement, Product
 from catalog.placements import changed_skus, stock_of
 from catalog.products import NO_DETAILS, product_details
+from catalog.search import CARRIED_LIFT, IN_STOCK_LIFT, SearchIndex
 from stores.floorplan.artifact import NavArtifact
 from stores.floorplan.service import ArtifactCache, NoFloorPlan
 from stores.infra.db import in_chunks
@@ -119,6 +122,22 @@ class StoreIndex:
     catalog_version: int = 0
     #: Per department (case-folded), where an unplaced product is hinted (see _department_places).
     departments: dict[str, Location] = field(default_factory=dict)
+    #: Search lifts by product position for one search index (:meth:`lifts`); not copied by
+    #: ``dataclasses.replace`` (a patched index has other products).
+    _lifts: tuple[int, NDArray[np.float32]] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def lifts(self, search: SearchIndex) -> NDArray[np.float32]:
+        """What search adds to each product's score in this store's order (catalog.search: carried,
+        and on a shelf in stock), by the search index's product positions; made once per index
+        and catalog version (4 bytes a catalog product)."""
+        if self._lifts is None or self._lifts[0] != search.version:
+            lifts = np.zeros(len(search.skus), dtype=np.float32)
+            for sku in self.products:
+                position = search.position.get(sku)
+                if position is not None:
+                    lifts[position] = CARRIED_LIFT + (IN_STOCK_LIFT if sku in self.in_stock else 0.0)
+            self._lifts = (search.version, lifts)
+        return self._lifts[1]
 
     @cached_property
     def in_stock(self) -> frozenset[str]:

@@ -213,10 +213,16 @@ class SearchIndex:
         return list(found.items())
 
     def search(
-        self, query: str, limit: int = 10, carried: Container[str] = frozenset(), in_stock: Container[str] = frozenset()
+        self,
+        query: str,
+        limit: int = 10,
+        carried: Container[str] = frozenset(),
+        in_stock: Container[str] = frozenset(),
+        lifts: NDArray[np.floating[Any]] | None = None,
     ) -> list[Hit]:
         """The best ``limit`` matches, by score lifted among near-equals by what the store has
-        (:data:`CARRIED_LIFT` for a product in ``carried``, :data:`IN_STOCK_LIFT` more in ``in_stock``),
+        (:data:`CARRIED_LIFT` for a product in ``carried``, :data:`IN_STOCK_LIFT` more in ``in_stock``;
+        or ``lifts``, those lifts per product position made once per store: :meth:`lifts_for`),
         then by sku. A query that is a barcode some product has finds that product (and only it).
 
         Hits keep their own score: the lift only orders them."""
@@ -227,15 +233,25 @@ class SearchIndex:
         if len(order) > limit:  # below the limit-th score less the largest lift, nothing can rise into the answer
             ranked = ranking_scores[order]
             order = order[: int(np.searchsorted(-ranked, -(ranked[limit - 1] - CARRIED_LIFT - IN_STOCK_LIFT), "right"))]
-        lifted = []
-        for p, score, rank_score in zip(
-            positions[order].tolist(), scores[order].tolist(), ranking_scores[order].tolist(), strict=True
-        ):
+        at = positions[order]
+        if lifts is None:
+            lifts = self.lifts_for(carried, in_stock, at)
+        key = ranking_scores[order] + lifts[at]
+        best = order[np.lexsort((self.sku_rank[at], -key))[:limit]]
+        return [Hit(self.skus[p], self.names[p], round(float(score), 1))
+                for p, score in zip(positions[best].tolist(), scores[best].tolist(), strict=True)]  # fmt: skip
+
+    def lifts_for(
+        self, carried: Container[str], in_stock: Container[str], positions: NDArray[np.int64] | None = None
+    ) -> NDArray[np.float64]:
+        """Each product's lift in a store's order (by position; those outside ``positions``, when
+        given, left at 0): :data:`CARRIED_LIFT` if carried, :data:`IN_STOCK_LIFT` more in stock."""
+        lifts = np.zeros(len(self.skus))
+        for p in range(len(self.skus)) if positions is None else positions.tolist():
             sku = self.skus[p]
-            lift = (CARRIED_LIFT + (IN_STOCK_LIFT if sku in in_stock else 0.0)) if sku in carried else 0.0
-            lifted.append((-(rank_score + lift), int(self.sku_rank[p]), p, score))
-        lifted.sort()
-        return [Hit(self.skus[p], self.names[p], round(score, 1)) for _, _, p, score in lifted[:limit]]
+            if sku in carried:
+                lifts[p] = CARRIED_LIFT + (IN_STOCK_LIFT if sku in in_stock else 0.0)
+        return lifts
 
     def _matches(self, wanted: str) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
         """Every product matching the normalised query, with its score and the score it is ranked

@@ -79,11 +79,11 @@ RATE_LIMIT_STORE_ERRORS = Counter(
 )
 
 
-def forget_dead_workers() -> int:
-    """In multiprocess mode, drop the live gauges of workers that are gone (a worker killed and
-    respawned: its pool and watch gauges must not count); returns how many. Counters and
-    histograms of dead workers stay: what they counted happened."""
-    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+def forget_dead_workers(directory: str) -> int:
+    """In multiprocess mode (``directory``: the workers' metrics directory, empty otherwise), drop
+    the live gauges of workers that are gone (a worker killed and respawned: its pool and watch
+    gauges must not count); returns how many. Counters and histograms of dead workers stay: what
+    they counted happened."""
     if not directory:
         return 0
     dead = set()

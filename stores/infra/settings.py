@@ -121,6 +121,9 @@ class Settings:
     metrics_token: str = ""
     #: OpenTelemetry spans per request, exported by OTLP/HTTP (api.tracing; the ``tracing`` extra).
     tracing: bool = False
+    #: Where the workers of one server write their metrics (prometheus-client's own variable;
+    #: ``aislepath serve`` sets it): a starting worker drops the live gauges of dead ones there.
+    prometheus_multiproc_dir: str = _setting("", env="PROMETHEUS_MULTIPROC_DIR")
     #: Search: queries whose matches each worker remembers (0: none). A few KB each at most.
     search_cache_queries: int = 1024
     #: Search: a JSON file of a chain's own synonyms (``{"term": "what it means"}``), over the built-in ones.

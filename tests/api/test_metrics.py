@@ -136,7 +136,7 @@ def test_the_dashboard_and_alert_rules_name_only_metrics_the_service_exports(set
         assert any(name in e for e in expressions), f"no panel or alert reads {name}"
 
 
-def test_a_dead_workers_live_gauges_are_dropped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_dead_workers_live_gauges_are_dropped(tmp_path: Path) -> None:
     """A worker killed and respawned: the next worker to start drops its predecessor's live gauges
     (pool size, watch state), which would otherwise be summed forever."""
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
@@ -144,7 +144,6 @@ def test_a_dead_workers_live_gauges_are_dropped(tmp_path: Path, monkeypatch: pyt
     for name in (f"gauge_livesum_{pid}.db", f"gauge_livemin_{pid}.db", f"counter_{pid}.db"):
         (tmp_path / name).write_bytes(b"")
     (tmp_path / f"gauge_livesum_{os.getpid()}.db").write_bytes(b"")  # this process: alive
-    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
-    assert forget_dead_workers() == 1
+    assert forget_dead_workers(str(tmp_path)) == 1
     left = sorted(p.name for p in tmp_path.iterdir())
     assert left == sorted([f"counter_{pid}.db", f"gauge_livesum_{os.getpid()}.db"])  # counts stay
