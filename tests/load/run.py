@@ -34,16 +34,18 @@ from tests.support.server import ADMIN, Server
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 #: p50, p95 and p99 limits (ms) under the CI load (40 users, ~1 s think time, 2 workers, this
-#: 2-core machine with Locust beside the server). The medians are steady even on a noisy machine:
-#: their limits are ~2.5x a healthy build's, so a handler made 5x slower fails on its median; the
-#: tails have wider limits (queueing behind other requests on 2 shared cores is noisy: p99s
-#: vary 2x between runs).
+#: 2-core machine with Locust beside the server). Their medians are ~2.5x a healthy build's on a
+#: quiet host, so a handler made 5x slower fails on its median; the tails have wider limits
+#: (queueing behind other requests on 2 shared cores is noisy: p99s vary 2x between runs). The
+#: host itself varies: on 2026-12-01 one build (7c8cc07) measured a route p50 of 30, 33 and 48 ms
+#: and a locate p50 of 17, 17 and 23 ms within twenty minutes (docs/benchmarks.md, "Load stage and
+#: the host"), so those two medians allow 60 and 30 ms: a 5x slower handler still fails.
 THRESHOLDS = {
     "find store": (12, 60, 250),
     "product locations": (5, 40, 250),
     "search": (10, 60, 300),
-    "locate 30 items": (18, 80, 350),
-    "route 20 items": (40, 150, 500),
+    "locate 30 items": (30, 80, 350),
+    "route 20 items": (60, 150, 500),
     "re-plan mid-trip": (15, 80, 350),
     "feedback": (15, 120, 400),
     "stock update (20 rows)": (150, 400, 600),
