@@ -32,11 +32,8 @@ from api.schemas import (
 from api.wiring import Wiring
 from catalog import placements, products
 from catalog.bundle import delta, full_bundle
-from catalog.languages import preferred
 from catalog.locate import Item, locate_list
-from catalog.locations import StoreIndex
 from catalog.placements import PlacementRow
-from catalog.search import SearchIndex
 from stores.floorplan import service
 from stores.infra.errors import Invalid, NotFound, Problem, UnsupportedMedia
 
@@ -173,12 +170,6 @@ async def import_products_csv(request: Request[Any, Any, Any], db: Session) -> U
     return await _import(db, await request.body(), "text/csv")
 
 
-def _language(request: Request[Any, Any, Any], search: SearchIndex, index: StoreIndex) -> str | None:
-    """The language an answer about this store is in: the one Accept-Language prefers among those
-    the catalog's names and the plan's labels and departments are in (None: as they are)."""
-    return preferred(request.headers.get("accept-language"), search.languages | index.artifact.languages)
-
-
 async def _import(db: Session, body: bytes, media: str) -> Upserted:
     return Upserted(await products.import_products(db, products.rows_from_body(body, media)))
 
@@ -244,7 +235,7 @@ class StoreCatalogController(Controller):
     ) -> Response[BundleOut]:
         index = await services.locations.get(store_id)
         search = await services.search.get()
-        language = _language(request, search, index)
+        language = index.language(request.headers.get("accept-language"), search)
         name_of = None if language is None else partial(search.name_of, language=language)
         # Names follow Accept-Language: caches between the app and here keep one answer per language.
         vary = {"Vary": "Accept-Language"}
@@ -283,7 +274,7 @@ class StoreCatalogController(Controller):
         # answer is in memory: api.http.platform_middleware answers If-None-Match with a 304.
         asked = request.headers.get("accept-language")
         search = await services.search.get() if asked or sku not in index.products else None
-        language = _language(request, search, index) if search is not None else None
+        language = index.language(asked, search) if search is not None else None
         tag = index.version if language is None else f"{index.version}-{language}"
         headers = {**validators(f'"{tag}"'), **language_headers(language)}
         carried = index.products.get(sku)
@@ -322,7 +313,7 @@ class StoreCatalogController(Controller):
         nothing to walk to is remembered for the store's insights."""
         index = await services.locations.get(store_id)
         search = await services.search.get()
-        language = _language(request, search, index)
+        language = index.language(request.headers.get("accept-language"), search)
         hits = search.search(q, limit, lifts=index.lifts(search))
         if not hits:
             services.search_misses.record(store_id, q, "no_match", "search")
@@ -359,7 +350,7 @@ class StoreCatalogController(Controller):
         language `Accept-Language` prefers among those the catalog and plan have (`Content-Language`)."""
         index = await services.locations.get(store_id)
         search = await services.search.get()
-        language = _language(request, search, index)
+        language = index.language(request.headers.get("accept-language"), search)
         results = await locate_list(index, search, to_items(data.items))
         for r in results:
             services.search_misses.record_unresolved(store_id, "locate", r.item.as_json(), r.reason, r.sku)

@@ -16,8 +16,7 @@ from collections.abc import Callable
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalog.languages import translated
-from catalog.locations import StoreIndex
+from catalog.locations import StoreIndex, department_in
 from catalog.placements import changed_skus
 
 #: A product's name in the bundle's language (None: its catalog name).
@@ -44,10 +43,9 @@ def departments(index: StoreIndex, language: str | None = None) -> list[dict[str
     translate them, as the products' locations do), with how many carried products are in each, by
     name: what an app browses by."""
     counts: dict[str, int] = {}
-    names = index.artifact.department_names
     for carried in index.products.values():
         for name in {loc.department for loc in carried.locations if loc.department}:
-            worded = translated(name, names.get(name.casefold(), {}), language) or name
+            worded = department_in(index.artifact, name, language) or name
             counts[worded] = counts.get(worded, 0) + 1
     return [{"name": name, "products": counts[name]} for name in sorted(counts)]
 

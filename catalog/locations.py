@@ -24,11 +24,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from catalog.feedback import doubtful_placements
-from catalog.languages import translated
+from catalog.languages import preferred, translated
 from catalog.models import UNPLACED, Placement, Product
 from catalog.placements import changed_skus, stock_of
 from catalog.products import NO_DETAILS, product_details
-from catalog.search import CARRIED_LIFT, IN_STOCK_LIFT, SearchIndex
+from catalog.search import SearchIndex
 from stores.floorplan.artifact import NavArtifact
 from stores.floorplan.service import ArtifactCache, NoFloorPlan
 from stores.infra.db import in_chunks
@@ -70,13 +70,18 @@ class Location:
         label is its department's name, and is translated as one."""
         if language is None:
             return self.label, self.department
-        department = self.department
-        if department is not None:
-            department = translated(department, artifact.department_names.get(department.casefold(), {}), language)
+        department = department_in(artifact, self.department, language)
         shelf = artifact.shelves.get(self.shelf) if self.shelf is not None else None
         if shelf is not None:
             return translated(self.label, shelf.names, language), department
         return (department if self.approximate else self.label), department
+
+
+def department_in(artifact: NavArtifact, department: str | None, language: str | None) -> str | None:
+    """A department's name in ``language`` as the plan's zones give it, else as it is."""
+    if department is None:
+        return None
+    return translated(department, artifact.department_names.get(department.casefold(), {}), language)
 
 
 @dataclass(slots=True)
@@ -131,13 +136,16 @@ class StoreIndex:
         and on a shelf in stock), by the search index's product positions; made once per index
         and catalog version (4 bytes a catalog product)."""
         if self._lifts is None or self._lifts[0] != search.version:
-            lifts = np.zeros(len(search.skus), dtype=np.float32)
-            for sku in self.products:
-                position = search.position.get(sku)
-                if position is not None:
-                    lifts[position] = CARRIED_LIFT + (IN_STOCK_LIFT if sku in self.in_stock else 0.0)
+            positions = np.fromiter((p for sku in self.products if (p := search.position.get(sku)) is not None),
+                                    dtype=np.int64)  # fmt: skip
+            lifts = search.lifts_for(self.products, self.in_stock, positions).astype(np.float32)
             self._lifts = (search.version, lifts)
         return self._lifts[1]
+
+    def language(self, accept_language: str | None, search: SearchIndex) -> str | None:
+        """The language an answer about this store is in: the one ``accept_language`` prefers among
+        those the catalog's names and the plan's labels and departments are in (None: as they are)."""
+        return preferred(accept_language, search.languages | self.artifact.languages)
 
     @cached_property
     def in_stock(self) -> frozenset[str]:

@@ -33,7 +33,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from catalog.directions import Direction, StopWords, directions_language, tell
-from catalog.languages import preferred
 from catalog.locate import Item, Resolved, locate_list
 from catalog.locations import Carried, StoreIndex
 from catalog.search import SearchIndex
@@ -333,8 +332,8 @@ class Wording:
     name_of: Callable[[str], str | None] | None = None
 
     @classmethod
-    def of(cls, accept_language: str | None, search: SearchIndex, artifact: NavArtifact) -> Wording:
-        language = preferred(accept_language, search.languages | artifact.languages)
+    def of(cls, accept_language: str | None, search: SearchIndex, index: StoreIndex) -> Wording:
+        language = index.language(accept_language, search)
         name_of = None if language is None else functools.partial(search.name_of, language=language)
         return cls(language, directions_language(accept_language), name_of)
 
@@ -408,5 +407,5 @@ async def plan_route(
     SOLVE_SECONDS.observe(time.perf_counter() - started)
     (PROVEN if solution.optimal else UNPROVEN).inc()
     walk = stitch_walk(ends, measured, solution, start)
-    wording = Wording.of(options.accept_language, search, index.artifact)
+    wording = Wording.of(options.accept_language, search, index)
     return shape_answer(index, ends, measured, walk, unresolved + unreachable, route_table, options, wording)

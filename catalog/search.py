@@ -34,6 +34,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from catalog import ranking
+from catalog.languages import translated
 from catalog.models import Product
 from catalog.products import NO_DETAILS, gtin_key, product_details
 from catalog.ranking import HEAD_FIRST, stem
@@ -184,14 +185,7 @@ class SearchIndex:
         i = self.position.get(sku)
         if i is None:
             return None
-        local = self.local_names.get(i)
-        if language is not None and local is not None:
-            tag = language
-            while tag:  # de-AT, then de (RFC 4647 lookup)
-                if (found := local.get(tag)) is not None:
-                    return found
-                tag = tag.rpartition("-")[0]
-        return self.names[i]
+        return translated(self.names[i], self.local_names.get(i, {}), language)
 
     def _word_matches(self, word: str) -> list[tuple[int, float]]:
         """(vocabulary index, similarity 0-100) of words matching one query word."""
