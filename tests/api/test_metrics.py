@@ -22,25 +22,9 @@ from stores.infra.metrics import forget_dead_workers
 from stores.infra.settings import Settings
 from tests.catalog.conftest import PLAN, PRODUCTS, put_json
 from tests.conftest import ADMIN, fresh_database
+from tests.support.metrics import scrape, total
 from tests.support.server import ADMIN as SERVER_ADMIN
 from tests.support.server import Server
-
-Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
-
-
-def scrape(text: str) -> Samples:
-    """Every sample: (name, sorted labels) -> value."""
-    return {
-        (s.name, tuple(sorted(s.labels.items()))): s.value
-        for family in text_string_to_metric_families(text)
-        for s in family.samples
-    }
-
-
-def total(samples: Samples, name: str, **labels: str) -> float:
-    """The sum of ``name``'s samples whose labels include ``labels``."""
-    return sum(v for (n, ls), v in samples.items() if n == name and set(labels.items()) <= set(ls))
-
 
 ROUTE = "/v1/stores/{store_id}/route"
 

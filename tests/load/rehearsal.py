@@ -41,7 +41,6 @@ from typing import Any
 
 import httpx
 import orjson
-from prometheus_client.parser import text_string_to_metric_families
 
 from stores.floorplan.synthetic import synthetic_store
 from stores.infra import migrate
@@ -49,6 +48,7 @@ from stores.infra.settings import REPO_ROOT, Settings
 from tests.benchmarks.report import table
 from tests.load.run import LOCUSTFILE, warm
 from tests.load.seed import seed
+from tests.support.metrics import scrape, total
 from tests.support.postgres import TempPostgres
 from tests.support.redis import TempRedis
 from tests.support.server import ADMIN, Server, free_port
@@ -160,20 +160,11 @@ def _wait_ready(url: str, limit_s: float, write: str | None = None) -> float:
     return float("inf")
 
 
-#: What /metrics must show during the load (summed per name over its labels and both instances).
+#: What /metrics must show during the load (summed per name over its labels, on either instance).
 FAMILIES = ("aislepath_request_duration_seconds_count", "aislepath_route_solve_seconds_count",
             "aislepath_routes_total", "aislepath_cache_lookups_total", "aislepath_cache_builds_total",
             "aislepath_cache_build_seconds_count", "aislepath_version_watch_up", "aislepath_db_pool_size",
             "aislepath_compile_seconds_count", "aislepath_compiles_total", "aislepath_rate_limited_total")  # fmt: skip
-
-
-def _samples(text: str) -> dict[str, float]:
-    """Per sample name, the sum of its values over labels."""
-    out: dict[str, float] = {}
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            out[sample.name] = out.get(sample.name, 0.0) + sample.value
-    return out
 
 
 def _history(prefix: Path) -> list[tuple[float, int]]:
@@ -187,9 +178,9 @@ def _history(prefix: Path) -> list[tuple[float, int]]:
         return []
     first = rows[0][0]
     out, before = [], 0
-    for stamp, total in rows:
-        out.append((float(stamp - first), total - before))
-        before = total
+    for stamp, failures in rows:
+        out.append((float(stamp - first), failures - before))
+        before = failures
     return out
 
 
@@ -286,8 +277,8 @@ def main(argv: list[str] | None = None) -> int:
         recovered = _wait_ready(balancer, FAILOVER_LIMIT_S, write=f"/v1/stores/{store_id}/feedback")
         report["primary stopped to writes accepted again (s)"] = round(time.monotonic() - failover, 1)
         at(FAILOVER_AT + 15)  # under load, after the failover: every family has samples
-        scraped = [_samples(httpx.get(f"{server.url}/metrics", timeout=10).text) for server in servers.values()]
-        missing = [name for name in FAMILIES if not any(sample.get(name, 0) > 0 for sample in scraped)]
+        scraped = [scrape(httpx.get(f"{server.url}/metrics", timeout=10).text) for server in servers.values()]
+        missing = [name for name in FAMILIES if not any(total(samples, name) > 0 for samples in scraped)]
         report["metric families without samples"] = ", ".join(missing) or "none"
         load.wait(timeout=DURATION + 60)
         writer.stop.set()
@@ -310,9 +301,9 @@ def main(argv: list[str] | None = None) -> int:
         locust_out = sum(f for s, f in history if not inside(s))
         with open(f"{prefix}_stats.csv", newline="") as handle:
             stats = {row["Name"]: row for row in csv.DictReader(handle)}
-        total = stats.get("Aggregated", {})
+        aggregated = stats.get("Aggregated", {})
         rows = [
-            ["shopper requests (Locust)", total.get("Request Count"), total.get("Failure Count")],
+            ["shopper requests (Locust)", aggregated.get("Request Count"), aggregated.get("Failure Count")],
             ["  failed while an instance was killed and restarted", "", during_kill],
             ["  failed from the primary's stop to writes accepted again", "", during_failover],
             ["  failed outside those windows", "", locust_out],

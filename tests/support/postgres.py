@@ -50,14 +50,23 @@ class TempPostgres:
     def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         return subprocess.run(list(args), user=self._user, check=check, capture_output=True, text=True, cwd="/")
 
-    def start(self) -> TempPostgres:
-        bindir = _bindir()
-        self.root = Path(tempfile.mkdtemp(prefix="aislepath-pg-"))
+    def _make_root(self, prefix: str) -> Path:
+        """A new directory for the cluster, owned by the user it runs as; sets ``_bindir``."""
+        self._bindir = _bindir()
+        self.root = Path(tempfile.mkdtemp(prefix=prefix))
         if os.geteuid() == 0:
             self._user = "postgres"
             pw = pwd.getpwnam(self._user)
             os.chown(self.root, pw.pw_uid, pw.pw_gid)
-        data = self.root / "data"
+        return self.root
+
+    def _server_options(self) -> list[str]:
+        return [f"-p {self.port}", "-c listen_addresses=127.0.0.1", f"-c unix_socket_directories={self.root}",
+                "-c max_connections=200"]  # fmt: skip
+
+    def start(self) -> TempPostgres:
+        data = self._make_root("aislepath-pg-") / "data"
+        bindir = self._bindir
         self._run(
             str(bindir / "initdb"),
             "-D",
@@ -70,13 +79,7 @@ class TempPostgres:
             "UTF8",
             "--no-sync",
         )
-        self._bindir = bindir
-        self._options = [
-            f"-p {self.port}",
-            "-c listen_addresses=127.0.0.1",
-            f"-c unix_socket_directories={self.root}",
-            "-c max_connections=200",
-        ]
+        self._options = self._server_options()
         if self.fast:
             self._options += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
         self._options += [f"-c {setting}" for setting in self.settings]
@@ -87,19 +90,11 @@ class TempPostgres:
     def standby_of(cls, primary: TempPostgres) -> TempPostgres:
         """A streaming-replication standby of ``primary`` (pg_basebackup -R), started, on its own port."""
         standby = cls(fast=False)
-        bindir = _bindir()
-        standby.root = Path(tempfile.mkdtemp(prefix="aislepath-pg-standby-"))
-        if os.geteuid() == 0:
-            standby._user = "postgres"
-            pw = pwd.getpwnam(standby._user)
-            os.chown(standby.root, pw.pw_uid, pw.pw_gid)
-        standby._run(str(bindir / "pg_basebackup"), "-D", str(standby.root / "data"), "-h", "127.0.0.1",
+        data = standby._make_root("aislepath-pg-standby-") / "data"
+        standby._run(str(standby._bindir / "pg_basebackup"), "-D", str(data), "-h", "127.0.0.1",
                      "-p", str(primary.port), "-U", "postgres", "-R", "-X", "stream", "-c", "fast",
                      "--no-sync")  # fmt: skip
-        standby._bindir = bindir
-        standby._options = [f"-p {standby.port}", "-c listen_addresses=127.0.0.1",
-                            f"-c unix_socket_directories={standby.root}", "-c max_connections=200",
-                            "-c hot_standby=on"]  # fmt: skip
+        standby._options = [*standby._server_options(), "-c hot_standby=on"]
         standby.resume()
         return standby
 
