@@ -236,12 +236,12 @@ class SearchIndex:
                 for p, score in zip(positions[best].tolist(), scores[best].tolist(), strict=True)]  # fmt: skip
 
     def lifts_for(
-        self, carried: Container[str], in_stock: Container[str], positions: NDArray[np.int64] | None = None
+        self, carried: Container[str], in_stock: Container[str], positions: NDArray[np.int64]
     ) -> NDArray[np.float64]:
-        """Each product's lift in a store's order (by position; those outside ``positions``, when
-        given, left at 0): :data:`CARRIED_LIFT` if carried, :data:`IN_STOCK_LIFT` more in stock."""
+        """Each product's lift in a store's order, by position (those outside ``positions`` left at
+        0): :data:`CARRIED_LIFT` if carried, :data:`IN_STOCK_LIFT` more in stock."""
         lifts = np.zeros(len(self.skus))
-        for p in range(len(self.skus)) if positions is None else positions.tolist():
+        for p in positions.tolist():
             sku = self.skus[p]
             if sku in carried:
                 lifts[p] = CARRIED_LIFT + (IN_STOCK_LIFT if sku in in_stock else 0.0)
