@@ -255,6 +255,7 @@ SCHEMAS: dict[str, Any] = {
     "DirectionAction": "pick",
     "Turn": "left",
     "Side": "right",
+    "Mobility": "step_free",
     # GeoJSON.
     "GeoPoint": _ENTRANCE["geometry"],
     "GeoLineString": _SHELF["geometry"],
@@ -349,6 +350,7 @@ SCHEMAS: dict[str, Any] = {
     "Unresolved": {"item": {"query": "saffron"}, "reason": "no_match"},
     "Route": _ROUTE,
     "Direction": _ROUTE["directions"][3],  # type: ignore[index]
+    "PathSegment": {"level_id": "L1", "path": [[3.1, 12.5], [3.1, 20.0], [9.4, 20.0]], "distance_m": 13.8},
     "ClosureIn": {"polygon": _POLYGON, "until": "2026-12-01T18:00:00Z"},
     "ClosureOut": _CLOSURE,
     "ClosureList": {"closures": [_CLOSURE]},

@@ -16,13 +16,13 @@ from api.dependencies import Session
 from api.guards import MANAGER_PUBLISH, MANAGER_READ, MANAGER_UPLOAD
 from api.http import conditional, strong_etag
 from api.routes import RouteIn, route_on_version
-from api.schemas import FloorPlan, PlanReport, VersionStatus, doc, encoded, stored
+from api.schemas import FloorPlan, LevelQuery, PlanReport, VersionStatus, doc, encoded, stored
 from api.wiring import Wiring
 from catalog.publish import activate_plan, publish_plan
 from catalog.route import Route
 from stores.floorplan import service
 from stores.floorplan.parse import parse_plan
-from stores.floorplan.svg import render_svg
+from stores.floorplan.svg import level_shown, render_svg
 
 #: How long a client may use the live plan without asking again (then it revalidates: 304).
 MAX_AGE_S = 60
@@ -143,11 +143,13 @@ class FloorplanController(Controller):
         summary="A picture of one version (a draft too; managers)",
     )
     async def version_svg(
-        self, store_id: FromPath[str], version: Version, db: Session, services: NamedDependency[Wiring]
-    ) -> Response[str]:
-        """SVG in store-frame metres; every shelf, fixture, zone, entrance and checkout carries its id."""
+        self, store_id: FromPath[str], version: Version, db: Session, services: NamedDependency[Wiring],
+        level_id: LevelQuery = None,
+    ) -> Response[str]:  # fmt: skip
+        """SVG in store-frame metres; every shelf, fixture, zone, entrance, checkout and connector carries
+        its id. A plan with levels is drawn one level at a time."""
         _, source = await service.plan_source(db, store_id, version)
-        return Response(await _picture(services, store_id, version, source), media_type="image/svg+xml")
+        return Response(await _picture(services, store_id, version, source, level_id), media_type="image/svg+xml")
 
     @post(
         "/versions/{version:int}/route",
@@ -186,17 +188,21 @@ def _status(live: bool, published_at: datetime | None) -> VersionStatus:
     return "live" if live else "draft" if published_at is None else "published"
 
 
-async def _picture(services: Wiring, store_id: str, version: int, source: bytes) -> str:
-    svg = services.pictures.get((store_id, version))
+async def _picture(services: Wiring, store_id: str, version: int, source: bytes, level_id: str | None = None) -> str:
+    svg = services.pictures.get((store_id, version, level_id))
     if svg is None:
         title = f"{store_id} floor plan v{version}"
-        svg = services.pictures.put((store_id, version), await asyncio.to_thread(_plan_picture, source, title))
+        svg = services.pictures.put(
+            (store_id, version, level_id), await asyncio.to_thread(_plan_picture, source, title, level_id)
+        )
     return svg
 
 
-def _plan_picture(source: bytes, title: str) -> str:
-    """Parse and draw a plan (a quarter of a second for a big one: run it in a thread)."""
-    return render_svg(parse_plan(orjson.loads(source)), title=title)
+def _plan_picture(source: bytes, title: str, level_id: str | None = None) -> str:
+    """Parse and draw a plan, one level of it (a quarter of a second for a big one: run it in a thread)."""
+    plan = parse_plan(orjson.loads(source))
+    k = level_shown(plan, level_id)
+    return render_svg(plan.on_level(k), title=f"{title}, {plan.levels[k].name}" if plan.levels else title)
 
 
 @get(
@@ -207,15 +213,18 @@ def _plan_picture(source: bytes, title: str) -> str:
     summary="A picture of the live floor plan",
 )
 async def floorplan_svg(
-    store_id: FromPath[str], db: Session, services: NamedDependency[Wiring], request: Request[Any, Any, Any]
-) -> Response[str]:
-    """SVG in store-frame metres; every shelf, fixture, zone, entrance and checkout carries its id
-    (`shelf-<id>`, …) and a class by kind. Cached and revalidated like the GeoJSON."""
+    store_id: FromPath[str], db: Session, services: NamedDependency[Wiring], request: Request[Any, Any, Any],
+    level_id: LevelQuery = None,
+) -> Response[str]:  # fmt: skip
+    """SVG in store-frame metres; every shelf, fixture, zone, entrance, checkout and connector carries its
+    id (`shelf-<id>`, `connector-<id>`, …) and a class by kind. A plan with levels is drawn one level at a
+    time (`level_id`, default the ground floor), in that level's frame. Cached and revalidated like the
+    GeoJSON."""
     version = await service.live_version_for_read(db, store_id)
 
     async def picture() -> Response[str]:
         _, source = await service.plan_source(db, store_id, version)
-        return Response(await _picture(services, store_id, version, source), media_type="image/svg+xml")
+        return Response(await _picture(services, store_id, version, source, level_id), media_type="image/svg+xml")
 
-    etag = strong_etag("plan.svg", store_id, version)
+    etag = strong_etag("plan.svg", store_id, version, level_id or "")
     return await conditional(request, etag, picture, MAX_AGE_S, {"X-Floorplan-Version": str(version)})

@@ -10,19 +10,19 @@ import msgspec
 import orjson
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, Parameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from api.catalog import ItemIn, to_items
 from api.dependencies import Session
 from api.guards import MANAGER_WRITE, SHOPPER_EXPENSIVE
 from api.http import language_headers
-from api.schemas import GeoPolygon, doc
+from api.schemas import GeoPolygon, LevelQuery, doc
 from api.wiring import Wiring
-from catalog.route import Route, RouteOptions, plan_route
+from catalog.route import Mobility, Route, RouteOptions, RouteStop, plan_route
 from stores import closures
 from stores.floorplan import service as floorplans
 from stores.floorplan.parse import parse_plan
-from stores.floorplan.svg import render_svg
+from stores.floorplan.svg import level_shown, render_svg
 from stores.infra.errors import Invalid, Problem
 from stores.infra.settings import Settings
 from stores.models import Closure
@@ -37,6 +37,9 @@ class StartIn(msgspec.Struct, forbid_unknown_fields=True):
     entrance: Annotated[str, doc("An entrance's id.", max_length=64)] | None = None
     x: Annotated[float, doc("Metres east in the store's frame (with y).", ge=-5000, le=5000)] | None = None
     y: Annotated[float, doc("Metres north in the store's frame (with x).", ge=-5000, le=5000)] | None = None
+    level_id: Annotated[str, doc("The level (x, y) is on: required in a store with levels.", max_length=64)] | None = (
+        None
+    )
 
 
 class EndIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -56,14 +59,25 @@ class RouteIn(msgspec.Struct, forbid_unknown_fields=True):
     fragile_last: Annotated[bool, doc("Fragile items after the others.")] = False
     time_limit_ms: Annotated[int, doc("The solver's time budget for long lists.", ge=10, le=2000)] = 500
     directions: Annotated[bool, doc("Give the walk as steps (`directions`) too.")] = True
+    mobility: Annotated[
+        Mobility,
+        doc("`walking` (any connector, 0.30 m from fixtures), `trolley` (no stairs, escalators only where marked "
+            "trolley-safe; 0.45 m) or `step_free` (lifts and ramps only; 0.60 m)."),
+    ] = "walking"  # fmt: skip
 
 
 class ClosureIn(msgspec.Struct, forbid_unknown_fields=True):
-    """What to close: a shelf face or an area (exactly one), until when."""
+    """What to close: a shelf face, an area or a connector between levels, until when."""
 
     shelf: Annotated[str, doc("A shelf face's id.", max_length=64)] | None = None
     polygon: Annotated[GeoPolygon | None, doc("An area of the store, in store-frame metres.")] = None
     until: Annotated[datetime | None, doc("When it opens again by itself (default: when lifted).")] = None
+    connector: (
+        Annotated[str, doc("A connector's id (a lift out of order): no route takes it.", max_length=64)] | None
+    ) = None
+    level_id: (
+        Annotated[str, doc("The level `polygon` lies on: required in a store with levels.", max_length=64)] | None
+    ) = None
 
 
 class ClosureOut(msgspec.Struct):
@@ -74,11 +88,13 @@ class ClosureOut(msgspec.Struct):
     polygon: Annotated[GeoPolygon | None, doc("The closed area.")]
     until: Annotated[datetime | None, doc("When it ends by itself.")]
     created_at: Annotated[datetime, doc("When it was made.")]
+    connector: Annotated[str | None, doc("The closed connector.")] = None
+    level_id: Annotated[str | None, doc("The level the closed area lies on.")] = None
 
     @classmethod
     def of(cls, c: Closure) -> ClosureOut:
         polygon = msgspec.convert(c.polygon, GeoPolygon) if c.polygon is not None else None
-        return cls(c.id, c.shelf, polygon, c.until, c.created_at)
+        return cls(c.id, c.shelf, polygon, c.until, c.created_at, c.connector, c.level_id)
 
 
 class ClosureList(msgspec.Struct):
@@ -96,7 +112,9 @@ def _options(data: RouteIn, settings: Settings, accept_language: str | None = No
     start = data.start or StartIn()
     has_xy = start.x is not None or start.y is not None
     if has_xy and (start.x is None or start.y is None or start.entrance is not None):
-        problems.append(Problem("invalid_start", "start is {entrance} or {x, y}", pointer="/start"))
+        problems.append(Problem("invalid_start", "start is {entrance} or {x, y, level_id?}", pointer="/start"))
+    if start.level_id is not None and not has_xy:
+        problems.append(Problem("invalid_start", "level_id says where (x, y) is: give them", pointer="/start/level_id"))
     if problems:
         raise Invalid("The route request is invalid.", problems)
     return RouteOptions(
@@ -111,6 +129,8 @@ def _options(data: RouteIn, settings: Settings, accept_language: str | None = No
         pick_seconds=settings.pick_seconds,
         accept_language=accept_language,
         directions=data.directions,
+        mobility=data.mobility,
+        start_level=start.level_id,
     )
 
 
@@ -119,7 +139,7 @@ async def _route(services: Wiring, store_id: str, data: RouteIn, accept_language
     options = _options(data, services.settings, accept_language)
     items = to_items(data.items)
     index, versions = await services.locations.get_versioned(store_id)
-    route_table = await services.route_tables.get(index.artifact, versions[2])
+    route_table = await services.route_tables.get(index.artifact, versions[2], options.mobility)
     return await plan_route(index, await services.search.get(), route_table, items, options)
 
 
@@ -129,22 +149,36 @@ async def route_on_version(services: Wiring, store_id: str, version: int, data: 
     options = _options(data, services.settings)
     index = await services.locations.preview(store_id, version)
     return await plan_route(
-        index, await services.search.get(), closures.open_table(index.artifact), to_items(data.items), options
-    )
+        index, await services.search.get(), closures.open_table(index.artifact, options.mobility),
+        to_items(data.items), options,
+    )  # fmt: skip
 
 
-def _route_picture(source: bytes, result: Route, title: str) -> str:
-    """The route over the plan, its item stops numbered and what it could not route listed
-    (parsing and drawing a big plan takes a quarter of a second: run it in a thread)."""
+def _route_picture(source: bytes, result: Route, title: str, level_id: str | None = None) -> str:
+    """The route over the plan (one level of it: the start's, or ``level_id``), its item stops
+    numbered and what it could not route listed (parsing and drawing a big plan takes a quarter of a
+    second: run it in a thread)."""
+    plan = parse_plan(orjson.loads(source))
+    start_level = result.stops[0].level_id
+    k = level_shown(plan, level_id if level_id is not None or not isinstance(start_level, str) else start_level)
+    here = plan.levels[k].id if plan.levels else None
+
+    def on_here(stop: RouteStop) -> bool:
+        return here is None or stop.level_id == here
+
+    items = [
+        (n, stop) for n, stop in enumerate((s for s in result.stops if s.kind == "item"), start=1) if on_here(stop)
+    ]
     stops = [
-        (stop.x, stop.y, f"{stop.name} ({stop.label or stop.shelf or ''})".replace(" ()", ""))
-        for stop in result.stops
-        if stop.kind == "item"
+        (stop.x, stop.y, f"{stop.name} ({stop.label or stop.shelf or ''})".replace(" ()", "")) for _, stop in items
     ]
     unrouted = [f"{u.item.get('sku') or u.item.get('query') or u.item.get('gtin')}: {u.reason.replace('_', ' ')}"
                 for u in result.unresolved]  # fmt: skip
-    path = [(p[0], p[1]) for p in result.path]
-    return render_svg(parse_plan(orjson.loads(source)), route=path, title=title, stops=stops, unrouted=unrouted)
+    runs = ([[(p[0], p[1]) for p in s.path] for s in result.segments if s.level_id == here] if result.segments
+            else [[(p[0], p[1]) for p in result.path]])  # fmt: skip
+    title = f"{title}, {plan.levels[k].name}" if plan.levels else title
+    return render_svg(plan.on_level(k), runs=runs, title=title, stops=stops, unrouted=unrouted,
+                      numbers=[n for n, _ in items])  # fmt: skip
 
 
 class RouteController(Controller):
@@ -190,21 +224,25 @@ class RouteController(Controller):
         store_id: FromPath[str],
         db: Session,
         services: NamedDependency[Wiring],
-        skus: Annotated[str, Parameter(min_length=1, max_length=4000, description="comma-separated skus")],
+        skus: Annotated[str, QueryParameter(min_length=1, max_length=4000, description="comma-separated skus")],
+        mobility: Annotated[Mobility, QueryParameter(description="As `planRoute`'s `mobility`.")] = "walking",
+        level_id: LevelQuery = None,
     ) -> Response[str]:
         """The walk `planRoute` answers for these skus (default start and end), drawn over the live plan:
-        its item stops numbered in walking order, the skus it could not route listed in a corner."""
+        its item stops numbered in walking order, the skus it could not route listed in a corner. A plan
+        with levels is drawn one level at a time (`level_id`; default the start's), with the walk's runs on
+        that level and its stops there (numbered as in the whole walk)."""
         wanted = tuple(s.strip() for s in skus.split(",") if s.strip())
         # The picture depends on the plan, placements, closures and catalog (names, storage):
         # all in the key, so a change draws afresh and a repeat is served from memory.
         _, versions = await services.locations.get_versioned(store_id)
-        key = ("route", store_id, versions, (await services.search.get()).version, wanted)
+        key = ("route", store_id, versions, (await services.search.get()).version, wanted, mobility, level_id)
         svg = services.pictures.get(key)
         if svg is None:
-            result = await _route(services, store_id, RouteIn(items=[ItemIn(sku=s) for s in wanted]))
+            result = await _route(services, store_id, RouteIn(items=[ItemIn(sku=s) for s in wanted], mobility=mobility))
             _, source = await floorplans.plan_source(db, store_id, result.floorplan_version)
             title = f"{store_id}: {len(result.stops) - 2} stops, {result.distance_m} m"
-            svg = services.pictures.put(key, await asyncio.to_thread(_route_picture, source, result, title))
+            svg = services.pictures.put(key, await asyncio.to_thread(_route_picture, source, result, title, level_id))
         return Response(svg, media_type="image/svg+xml")
 
     @post(
@@ -221,7 +259,9 @@ class RouteController(Controller):
         an item only reachable through it is `unresolved` (`unreachable`)."""
         artifact = await services.artifacts.live(db, store_id)
         polygon = msgspec.to_builtins(data.polygon) if data.polygon is not None else None
-        c = await closures.open_closure(db, store_id, artifact, data.shelf, polygon, data.until)
+        c = await closures.open_closure(
+            db, store_id, artifact, data.shelf, polygon, data.until, data.connector, data.level_id
+        )
         return ClosureOut.of(c)
 
     @get("/closures", operation_id="listClosures", summary="Active closures")

@@ -12,10 +12,11 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import msgspec
+from litestar.params import QueryParameter
 
 from catalog.directions import Action as DirectionAction
 from catalog.directions import Side, Turn
-from catalog.route import Reason, StopKind
+from catalog.route import Mobility, Reason, StopKind
 
 
 def doc(description: str, **constraints: Any) -> msgspec.Meta:
@@ -65,7 +66,17 @@ ENUMS: dict[str, tuple[Any, str]] = {
     "DirectionAction": (DirectionAction, "A step of the directions: a walk, or a stop on the way."),
     "Turn": (Turn, "How to turn before a walk, from the direction walked before."),
     "Side": (Side, "Where a product is from where the shopper arrived."),
+    "Mobility": (
+        Mobility,
+        "Who a walk is for: which connectors between levels it takes and how far it keeps from fixtures.",
+    ),
 }
+
+LevelQuery = Annotated[
+    str | None,
+    QueryParameter(max_length=64, description="Plans with levels: the level to draw (default: the "
+              "ground floor, ordinal 0; a route: the level it starts on)."),
+]  # fmt: skip
 
 # Shared field types.
 Sku = Annotated[str, doc("The product's stock-keeping unit: its id in the chain's catalog.")]
@@ -167,6 +178,9 @@ class LocationOut(msgspec.Struct):
     stock: Annotated[Stock, doc("How much is on the shelf.")]
     position_m: Annotated[float | None, doc("Metres along the shelf line from its first vertex.")]
     confidence: Annotated[Confidence, doc("`low` while shoppers report it is not here.")]
+    level_id: Annotated[
+        str | msgspec.UnsetType, doc("The level it is on (stores with levels; `x`, `y` are in that level's frame).")
+    ] = msgspec.UNSET
 
 
 class LocationsOut(msgspec.Struct):

@@ -39,7 +39,7 @@ from stores.floorplan.artifact import NavArtifact
 
 Turn = Literal["straight", "slight_left", "left", "sharp_left", "uturn", "sharp_right", "right", "slight_right"]
 Side = Literal["left", "right", "ahead", "behind"]
-Action = Literal["start", "walk", "pick", "end"]
+Action = Literal["start", "walk", "pick", "end", "connector"]
 
 #: Pieces shorter than this (metres) never make a walk of their own.
 SHORT_M = 1.0
@@ -79,6 +79,13 @@ class Direction(msgspec.Struct, kw_only=True, omit_defaults=True):
         msgspec.UNSET
     )
     side: Annotated[Side | msgspec.UnsetType, _doc("Which hand the product is on (picks), when clear.")] = msgspec.UNSET
+    connector: Annotated[
+        str | msgspec.UnsetType, _doc("The connector taken to another level (`connector` steps): its id in the plan.")
+    ] = msgspec.UNSET
+    level_id: Annotated[
+        str | msgspec.UnsetType,
+        _doc("The level the step is on (a `connector` step: the level it arrives at); stores with levels only."),
+    ] = msgspec.UNSET
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +105,9 @@ class Phrases:
     pick_at: str  # {name}, {place}
     pick_zone: str  # {name}, {department}
     shelf_level: str  # {label}, {level}
+    ride: str  # {connector}, {way}, {level}
+    connectors: dict[str, str]  # per connector type: how the sentence names it
+    ways: dict[str, str]  # up, down
 
 
 PHRASES: dict[str, Phrases] = {
@@ -112,6 +122,10 @@ PHRASES: dict[str, Phrases] = {
         sides={"left": "on your left", "right": "on your right", "ahead": "in front of you", "behind": "behind you"},
         pick_at="{name}: {place}", pick_zone="{name}: in the {department} department",
         shelf_level="{label}, shelf {level}",
+        ride="take the {connector} {way} to {level}",
+        connectors={"lift": "lift", "stairs": "stairs", "escalator": "escalator", "travelator": "travelator",
+                    "ramp": "ramp"},
+        ways={"up": "up", "down": "down"},
     ),
     "de": Phrases(
         walk="{m} m gehen", walk_aisle="{m} m durch Gang {aisle} gehen",
@@ -124,6 +138,10 @@ PHRASES: dict[str, Phrases] = {
         sides={"left": "links", "right": "rechts", "ahead": "vor sich", "behind": "hinter sich"},
         pick_at="{name}: {place}", pick_zone="{name}: in der Abteilung {department}",
         shelf_level="{label}, Regalboden {level}",
+        ride="{way} mit {connector}: {level}",
+        connectors={"lift": "dem Aufzug", "stairs": "der Treppe", "escalator": "der Rolltreppe",
+                    "travelator": "dem Rollsteig", "ramp": "der Rampe"},
+        ways={"up": "nach oben", "down": "nach unten"},
     ),
     "fr": Phrases(
         walk="marchez {m} m", walk_aisle="marchez {m} m dans l'allée {aisle}",
@@ -137,6 +155,10 @@ PHRASES: dict[str, Phrases] = {
         sides={"left": "à votre gauche", "right": "à votre droite", "ahead": "devant vous", "behind": "derrière vous"},
         pick_at="{name} : {place}", pick_zone="{name} : au rayon {department}",
         shelf_level="{label}, étagère {level}",
+        ride="prenez {connector} pour {way} : {level}",
+        connectors={"lift": "l'ascenseur", "stairs": "l'escalier", "escalator": "l'escalier mécanique",
+                    "travelator": "le tapis roulant", "ramp": "la rampe"},
+        ways={"up": "monter", "down": "descendre"},
     ),
     "es": Phrases(
         walk="camine {m} m", walk_aisle="camine {m} m por el pasillo {aisle}",
@@ -152,6 +174,10 @@ PHRASES: dict[str, Phrases] = {
                "behind": "detrás de usted"},
         pick_at="{name}: {place}", pick_zone="{name}: en la sección {department}",
         shelf_level="{label}, estante {level}",
+        ride="tome {connector} para {way}: {level}",
+        connectors={"lift": "el ascensor", "stairs": "la escalera", "escalator": "la escalera mecánica",
+                    "travelator": "la cinta transportadora", "ramp": "la rampa"},
+        ways={"up": "subir", "down": "bajar"},
     ),
     "nl": Phrases(
         walk="loop {m} m", walk_aisle="loop {m} m door gangpad {aisle}",
@@ -164,6 +190,10 @@ PHRASES: dict[str, Phrases] = {
         sides={"left": "aan uw linkerhand", "right": "aan uw rechterhand", "ahead": "voor u", "behind": "achter u"},
         pick_at="{name}: {place}", pick_zone="{name}: op de afdeling {department}",
         shelf_level="{label}, plank {level}",
+        ride="neem {connector} naar {way}: {level}",
+        connectors={"lift": "de lift", "stairs": "de trap", "escalator": "de roltrap", "travelator": "de rolpad",
+                    "ramp": "de hellingbaan"},
+        ways={"up": "boven", "down": "beneden"},
     ),
 }  # fmt: skip
 
@@ -326,6 +356,16 @@ class _Telling:
         self.arrival = next((_heading(a, b) for a, b in reversed(list(itertools.pairwise(walk.points)))
                              if math.dist(a, b) >= ARRIVAL_M), walk.heading)  # fmt: skip
 
+    def ride(self, artifact: NavArtifact, storeys: Storeys, a: list[float], b: list[float]) -> None:
+        """A ``connector`` step from ``a`` (the last point on one level) to ``b`` (the first on the next)."""
+        connector, kind, here, there = storeys.ride(artifact, a, b)
+        way = "up" if storeys.ordinals[there] > storeys.ordinals[here] else "down"
+        words = self.words
+        text = words.ride.format(connector=words.connectors[kind], way=words.ways[way], level=storeys.names[there])
+        self.steps.append(Direction(action="connector", text=_sentence(text), distance_m=0.0, path=[a, b],
+                                    connector=connector))  # fmt: skip
+        self.heading = None  # a new level: the next walk begins without a turn
+
     def stop(self, index: int, stop: StopWords) -> None:
         point = [round(stop.stand[0], 2), round(stop.stand[1], 2)]
         words = self.words
@@ -368,18 +408,66 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+@dataclass(frozen=True, slots=True)
+class Storeys:
+    """How directions name a store's levels and connectors (stores with levels): each level's
+    name in the answer's language, by index, and the artifact's frame and connectors."""
+
+    names: list[str]
+    ordinals: list[int]
+
+    def ride(self, artifact: NavArtifact, a: list[float], b: list[float]) -> tuple[str, str, int, int]:
+        """The connector that takes a walk from ``a`` (on one level) to ``b`` (on another): its id
+        and type, and the two levels' indices."""
+        frame = artifact.frame
+        here, there = int(frame.level_of(a[0])), int(frame.level_of(b[0]))
+        best, gap = None, math.inf
+        for connector in artifact.connectors.values():
+            ends = {k: (x, y) for k, x, y in connector.landings}
+            if here in ends and there in ends:
+                d = math.dist(ends[here], a) + math.dist(ends[there], b)
+                if d < gap:
+                    best, gap = connector, d
+        assert best is not None, "a walk changes level only by a connector"
+        return best.id, best.type, here, there
+
+
+def _by_level(leg: list[list[float]], artifact: NavArtifact) -> list[list[list[float]]]:
+    """A leg's polyline cut where it changes level: the pieces, each on one level (a ride joins
+    the last point of one piece to the first of the next)."""
+    if not artifact.frame.levelled or len(leg) < 2:
+        return [leg]
+    levels = artifact.frame.level_of(np.asarray([p[0] for p in leg]))
+    pieces, start = [], 0
+    for i in np.flatnonzero(levels[1:] != levels[:-1]):
+        pieces.append(leg[start : i + 1])
+        start = int(i) + 1
+    pieces.append(leg[start:])
+    return pieces
+
+
 def tell(
-    artifact: NavArtifact, stops: list[StopWords], legs: list[list[list[float]]], language: str
+    artifact: NavArtifact,
+    stops: list[StopWords],
+    legs: list[list[list[float]]],
+    language: str,
+    storeys: Storeys | None = None,
 ) -> list[Direction]:
     """The directions of a walk through ``stops`` (start, items, end) along ``legs`` (the polyline
-    from each stop to the next), in ``language`` (a key of :data:`PHRASES`)."""
+    from each stop to the next), in ``language`` (a key of :data:`PHRASES`). In a store with
+    levels, a leg that changes level has a ``connector`` step where it does ("take the lift up to
+    Level 1"), between the walks on each level."""
     telling = _Telling(PHRASES[language], _Aisles(*artifact.aisle_segments))
-    per_leg = [_walks(leg) for leg in legs]
-    aisles, at_end = telling.aisles.read([walk for walks in per_leg for walk in walks])
+    per_leg = [[(piece, _walks(piece)) for piece in _by_level(leg, artifact)] for leg in legs]
+    aisles, at_end = telling.aisles.read([walk for pieces in per_leg for _, walks in pieces for walk in walks])
     read = iter(zip(aisles, at_end, strict=True))
     telling.stop(0, stops[0])
-    for k, walks in enumerate(per_leg):
-        for walk in walks:
-            telling.walk(walk, *next(read))
+    for k, pieces in enumerate(per_leg):
+        for i, (piece, walks) in enumerate(pieces):
+            if i:
+                assert storeys is not None, "a store with levels is told with its storeys"
+                telling.ride(artifact, storeys, pieces[i - 1][0][-1], piece[0])
+            for walk in walks:
+                telling.walk(walk, *next(read))
         telling.stop(k + 1, stops[k + 1])
     return telling.steps

@@ -53,6 +53,8 @@ class Location:
     position_m: float | None = None
     #: "low" when shoppers keep reporting the product is not here and no manager has checked yet.
     confidence: str = "high"
+    #: The level it is on, in a store with levels (``x``, ``y`` are in that level's frame).
+    level_id: str | None = None
 
     def as_json(self, artifact: NavArtifact | None = None, language: str | None = None) -> dict[str, Any]:
         """The location as answers give it; its label and department in ``language`` where the
@@ -62,7 +64,7 @@ class Location:
             "shelf": self.shelf, "aisle": self.aisle, "label": label, "department": department,
             "level": self.level, "x": round(self.x, 2), "y": round(self.y, 2), "approximate": self.approximate,
             "stock": self.stock, "position_m": self.position_m, "confidence": self.confidence,
-        }  # fmt: skip
+        } | ({} if self.level_id is None else {"level_id": self.level_id})  # fmt: skip
 
     def worded(self, artifact: NavArtifact, language: str | None) -> tuple[str | None, str | None]:
         """The label and department in ``language`` (a language tag): the shelf's ``names`` and
@@ -159,6 +161,12 @@ class StoreIndex:
         return f"{self.floorplan_version}.{self.planogram_version}.{self.catalog_version}"
 
 
+def _placed(artifact: NavArtifact, point: int) -> tuple[float, float, str | None]:
+    """Where a stand point is, in its level's frame, and the level (None: a store with one)."""
+    x, y = artifact.table.points[point]
+    return artifact.frame.to_level(float(x), float(y))
+
+
 def _department_places(artifact: NavArtifact) -> dict[str, Location]:
     """Per department (case-folded): its zone's stand point, else one of its shelves, as a hint.
 
@@ -168,14 +176,14 @@ def _department_places(artifact: NavArtifact) -> dict[str, Location]:
     for shelf in artifact.shelves.values():
         if shelf.department and shelf.department.casefold() not in places:
             point = artifact.slot_for(shelf.id, None)
-            x, y = artifact.table.points[point]
+            x, y, level = _placed(artifact, point)
             places[shelf.department.casefold()] = Location(
-                shelf.id, shelf.aisle, shelf.label, shelf.department, None, float(x), float(y), True, "", point
+                shelf.id, shelf.aisle, shelf.label, shelf.department, None, x, y, True, "", point, level_id=level
             )
     for zone in reversed(artifact.zones):  # zones win over shelves; the first zone of a department wins
-        x, y = artifact.table.points[zone.point]
+        x, y, level = _placed(artifact, zone.point)
         places[zone.department.casefold()] = Location(
-            None, None, zone.department, zone.department, None, float(x), float(y), True, "", zone.point
+            None, None, zone.department, zone.department, None, x, y, True, "", zone.point, level_id=level
         )
     return places
 
@@ -211,11 +219,11 @@ async def _carried(
             if shelf is None:
                 continue  # unplaced, or on a shelf the live plan no longer has
             point = artifact.slot_for(shelf.id, row.position_m)
-            x, y = artifact.table.points[point]
+            x, y, level = _placed(artifact, point)
             locations.append(
                 Location(shelf.id, shelf.aisle, shelf.label, shelf.department or first.department, row.level,
-                         float(x), float(y), False, row.stock, point, row.position_m,
-                         "low" if (sku, shelf.id) in doubtful else "high")
+                         x, y, False, row.stock, point, row.position_m,
+                         "low" if (sku, shelf.id) in doubtful else "high", level)
             )  # fmt: skip
         stock = stock_of([r.stock for r in placed])
         if not locations:

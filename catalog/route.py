@@ -32,7 +32,8 @@ import msgspec
 import numpy as np
 from numpy.typing import NDArray
 
-from catalog.directions import Direction, StopWords, directions_language, tell
+from catalog.directions import Direction, StopWords, Storeys, directions_language, tell
+from catalog.languages import translated
 from catalog.locate import Item, Resolved, locate_list
 from catalog.locations import Carried, StoreIndex
 from catalog.search import SearchIndex
@@ -41,6 +42,7 @@ from routing.closures import with_point
 from routing.table import CornerTable, Legs, leg_path, legs
 from stores.closures import RouteTable
 from stores.floorplan.artifact import NavArtifact
+from stores.floorplan.levels import METRES_PER_SECOND, WALKING, LevelFrame
 from stores.infra.errors import Invalid, Problem
 from stores.infra.metrics import ROUTES, SOLVE_SECONDS
 
@@ -54,8 +56,11 @@ PROVEN, UNPROVEN = ROUTES.labels("true"), ROUTES.labels("false")
 #: Stands in for "no walk" where the solver needs finite numbers (beyond any real store walk).
 _UNUSED = 1e7
 
-Reason = Literal["unknown_sku", "unknown_gtin", "no_match", "not_carried", "out_of_stock", "unreachable"]
+Reason = Literal[
+    "unknown_sku", "unknown_gtin", "no_match", "not_carried", "out_of_stock", "unreachable", "unreachable_with_mobility"
+]
 StopKind = Literal["start", "item", "end"]
+Mobility = Literal["walking", "trolley", "step_free"]
 
 
 def _doc(description: str) -> msgspec.Meta:
@@ -82,6 +87,17 @@ class RouteStop(msgspec.Struct, kw_only=True):
         bool | msgspec.UnsetType, _doc("True when only the product's department zone is known (items).")
     ] = msgspec.UNSET
     quantity: Annotated[int | msgspec.UnsetType, _doc("How many, when the list said (items).")] = msgspec.UNSET
+    level_id: Annotated[
+        str | msgspec.UnsetType, _doc("The level the stop is on (stores with levels; `level` is the shelf's).")
+    ] = msgspec.UNSET
+
+
+class PathSegment(msgspec.Struct, kw_only=True):
+    """A run of the path on one level (stores with levels)."""
+
+    level_id: Annotated[str, _doc("The level.")]
+    path: Annotated[list[list[float]], _doc("[x, y] points in the level's frame.")]
+    distance_m: Annotated[float, _doc("Its length, metres.")]
 
 
 class Unresolved(msgspec.Struct, kw_only=True):
@@ -121,6 +137,14 @@ class Route(msgspec.Struct, kw_only=True, omit_defaults=True):
         list[Direction] | None,
         _doc("The walk as steps to read or speak, each with its part of `path` (absent when not asked for)."),
     ] = None
+    mobility: Annotated[
+        Mobility, _doc("Who the walk is for: the connectors and clearance it keeps to (absent: walking).")
+    ] = "walking"
+    segments: Annotated[
+        list[PathSegment] | None,
+        _doc("Stores with levels: `path` cut into runs on one level each, in walking order (where one ends and "
+             "the next begins, a connector is taken)."),
+    ] = None  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +161,9 @@ class RouteOptions:
     #: The request's Accept-Language: names, labels and directions follow it.
     accept_language: str | None = None
     directions: bool = True
+    mobility: str = WALKING
+    #: The level ``start_xy`` is on (stores with levels).
+    start_level: str | None = None
 
 
 @dataclass
@@ -187,6 +214,7 @@ class Walk:
     path: list[list[float]]
     legs: list[list[list[float]]]  # each leg's polyline (rounded as ``path``), start and end included
     gap_bound: float | None = None  # at most this fraction above the shortest walk (unproven orders)
+    ride_seconds: float = 0.0  # on connectors between levels
 
 
 def _rank(stop: Stop, options: RouteOptions) -> int:
@@ -233,22 +261,32 @@ def choose_ends(artifact: NavArtifact, table: CornerTable, options: RouteOptions
     if options.start_xy is None:
         starts = _named(artifact.entrances, options.start_entrance, "entrance", "/start/entrance")
     else:
-        extended = with_point(table, options.start_xy, snap_m=START_SNAP_M)
+        at = artifact.frame.to_frame(*options.start_xy, options.start_level)
+        if at is None:
+            levels = ", ".join(artifact.frame.ids)
+            raise Invalid("The start's level is unknown.",
+                          [Problem("invalid_level", f"this store's levels are {levels}: say which one (x, y) is on"
+                                   if levels else "this store has one level: leave level_id out",
+                                   pointer="/start/level_id")])  # fmt: skip
+        extended = with_point(table, at, snap_m=START_SNAP_M)
         if extended is None:
             raise Invalid("The start is not in walkable space.",
                           [Problem("start_not_walkable", f"(x, y) is more than {START_SNAP_M:g} m from the walkable "
                                    "space, or in a closed area", pointer="/start")])  # fmt: skip
         table, start_point = extended
         starts = [(None, start_point)]
-        moved = math.dist(options.start_xy, table.points[start_point])
+        moved = math.dist(at, table.points[start_point])
         snapped_m = round(moved, 2) if moved > 0 else None
     ends = _named(artifact.checkouts, options.end_checkout, "checkout", "/end/checkout")
     return Ends(table, starts, ends, snapped_m)
 
 
-def measure_legs(ends: Ends, stops: list[Stop], closed: NDArray[np.bool_]) -> tuple[Measured, list[Unresolved]]:
+def measure_legs(
+    ends: Ends, stops: list[Stop], closed: NDArray[np.bool_], mobility: str = WALKING
+) -> tuple[Measured, list[Unresolved]]:
     """The shortest walks between every start, end and open stand point of the stops; stops no
-    start reaches become ``unreachable``. Raises when no checkout can be reached."""
+    start reaches become ``unreachable`` (``unreachable_with_mobility`` for a trolley or step-free
+    walk). Raises when no checkout can be reached."""
     for stop in stops:
         stop.points = sorted({loc.point for loc in stop.carried.locations if not closed[loc.point]})
     points = sorted({p for _, p in ends.starts} | {p for _, p in ends.ends} | {p for s in stops for p in s.points})
@@ -256,14 +294,17 @@ def measure_legs(ends: Ends, stops: list[Stop], closed: NDArray[np.bool_]) -> tu
     point_ids = np.asarray(points, dtype=np.int64)
     walks = legs(ends.table, point_ids)  # on the loop: prepared GEOS geometries must not be shared across threads
     reachable = np.asarray(np.isfinite(walks.dist[[local[p] for _, p in ends.starts]]).any(axis=0), dtype=bool)
+    # ... and left again for a checkout (an escalator may carry one up where no way leads down).
+    returns = np.asarray(np.isfinite(walks.dist[:, [local[p] for _, p in ends.ends]]).any(axis=1), dtype=bool)
     routable: list[Stop] = []
     unreachable: list[Unresolved] = []
     for stop in stops:
-        stop.points = [p for p in stop.points if reachable[local[p]]]
+        stop.points = [p for p in stop.points if reachable[local[p]] and returns[local[p]]]
         if stop.points:
             routable.append(stop)
         else:
-            unreachable.extend(Unresolved(item=i.as_json(), reason="unreachable") for i in stop.items)
+            reason: Reason = "unreachable" if mobility == WALKING else "unreachable_with_mobility"
+            unreachable.extend(Unresolved(item=i.as_json(), reason=reason) for i in stop.items)
     end_locals = [local[p] for _, p in ends.ends if reachable[local[p]]]
     if not end_locals:
         raise Invalid("No checkout can be reached from the start.",
@@ -302,23 +343,44 @@ async def solve_order(ends: Ends, measured: Measured, options: RouteOptions) -> 
     return solution, next(spot for spot in ends.starts if local[spot[1]] == chosen)
 
 
-def stitch_walk(ends: Ends, measured: Measured, solution: PathSolution, start: Spot) -> Walk:
+def stitch_walk(
+    ends: Ends, measured: Measured, solution: PathSolution, start: Spot, frame: LevelFrame | None = None
+) -> Walk:
     """The walk through the solver's visits as one polyline (rounded to centimetres), and each
     leg's length. The solver says which stop each visit serves: a point can serve several
-    products, so the point alone cannot tell (guessing it back once dropped items)."""
+    products, so the point alone cannot tell (guessing it back once dropped items).
+
+    In a store with levels a leg's length is what is walked on the floors; the rest of its table
+    distance is time on connectors (``ride_seconds``)."""
     visits = list(zip(solution.order, solution.stops, strict=True))
     nodes = [measured.local[start[1]]] + [node for node, _ in visits] + [solution.end]
     path: list[list[float]] = []
     leg_lengths: list[float] = []
     polylines: list[list[list[float]]] = []
+    riding = 0.0
     for a, b in itertools.pairwise(nodes):
-        leg_lengths.append(float(measured.walks.dist[a, b]))
-        polyline = [
-            [round(x, 2), round(y, 2)] for x, y in leg_path(ends.table, measured.walks, measured.point_ids, a, b)
-        ]
+        exact = leg_path(ends.table, measured.walks, measured.point_ids, a, b)
+        length = float(measured.walks.dist[a, b])
+        if frame is not None and frame.levelled:
+            walked = _walked(exact, frame)
+            riding += max(0.0, length - walked) / METRES_PER_SECOND
+            length = walked
+        leg_lengths.append(length)
+        polyline = [[round(x, 2), round(y, 2)] for x, y in exact]
         polylines.append(polyline)
         path.extend(polyline if not path else polyline[1:])
-    return Walk(start, visits, solution.end, bool(solution.optimal), leg_lengths, path, polylines, solution.gap_bound)
+    return Walk(start, visits, solution.end, bool(solution.optimal), leg_lengths, path, polylines, solution.gap_bound,
+                riding)  # fmt: skip
+
+
+def _walked(polyline: list[tuple[float, float]], frame: LevelFrame) -> float:
+    """The length of a polyline on the floors: pieces that change level are rides, not walks."""
+    if len(polyline) < 2:
+        return 0.0
+    xy = np.asarray(polyline, dtype=float)
+    level = frame.level_of(xy[:, 0])
+    pieces = np.hypot(*np.diff(xy, axis=0).T)
+    return float(pieces[level[1:] == level[:-1]].sum())
 
 
 @dataclass(frozen=True, slots=True)
@@ -348,36 +410,43 @@ def shape_answer(
     """The answer: start, item and end stops with their legs, the path, distance, ETA and directions."""
     wording = wording or Wording()
     artifact = index.artifact
-    start_xy = ends.table.points[walk.start[1]]
-    stops = [RouteStop(kind="start", id=walk.start[0], x=round(float(start_xy[0]), 2),
-                       y=round(float(start_xy[1]), 2), leg_m=0.0)]  # fmt: skip
-    told = [StopWords("start", id=walk.start[0], stand=(stops[0].x, stops[0].y))]
+    points = ends.table.points
+
+    def stand(point: int) -> tuple[float, float]:
+        """Where the walk reaches a point (a wheelchair's may lie a little off the shelf's)."""
+        return round(float(points[point, 0]), 2), round(float(points[point, 1]), 2)
+
+    x, y = stand(walk.start[1])
+    stops = [RouteStop(kind="start", id=walk.start[0], x=x, y=y, leg_m=0.0)]
+    told = [StopWords("start", id=walk.start[0], stand=(x, y))]
     for (node, k), leg in zip(walk.visits, walk.leg_lengths, strict=False):
         stop = measured.routable[k]
         point = int(measured.point_ids[node])
         location = next(loc for loc in stop.carried.locations if loc.point == point)
         name = wording.name(stop.carried)
         label, department = location.worded(artifact, wording.language)
+        x, y = stand(point)
         stops.append(RouteStop(
             kind="item", sku=stop.carried.sku, name=name, shelf=location.shelf, aisle=location.aisle, label=label,
             department=department, level=location.level, approximate=location.approximate, quantity=stop.quantity,
-            x=round(location.x, 2), y=round(location.y, 2), leg_m=round(leg, 2),
+            x=x, y=y, leg_m=round(leg, 2),
         ))  # fmt: skip
         told.append(StopWords("item", name=name, label=label or location.shelf, level=location.level,
-                              approximate=location.approximate, stand=(location.x, location.y),
+                              approximate=location.approximate, stand=(x, y),
                               place=None if location.approximate else artifact.place_of(point)))  # fmt: skip
     end_id = next(cid for cid, p in ends.ends if measured.local[p] == walk.end)
-    end_xy = ends.table.points[measured.point_ids[walk.end]]
-    stops.append(RouteStop(kind="end", id=end_id, x=round(float(end_xy[0]), 2), y=round(float(end_xy[1]), 2),
-                           leg_m=round(walk.leg_lengths[-1], 2)))  # fmt: skip
-    told.append(StopWords("end", id=end_id, stand=(stops[-1].x, stops[-1].y)))
+    x, y = stand(int(measured.point_ids[walk.end]))
+    stops.append(RouteStop(kind="end", id=end_id, x=x, y=y, leg_m=round(walk.leg_lengths[-1], 2)))
+    told.append(StopWords("end", id=end_id, stand=(x, y)))
     distance = float(sum(walk.leg_lengths))
     picks = sum(1 + 0.2 * (s.quantity - 1) for s in measured.routable)
-    return Route(
+    storeys = Storeys([translated(v.name, v.names, wording.language) or v.name for v in artifact.levels],
+                      [v.ordinal for v in artifact.levels])  # fmt: skip
+    route = Route(
         store_id=index.store_id,
         floorplan_version=index.floorplan_version,
         distance_m=round(distance, 2),
-        eta_s=round(distance / options.walk_speed_mps + options.pick_seconds * picks),
+        eta_s=round(distance / options.walk_speed_mps + walk.ride_seconds + options.pick_seconds * picks),
         optimal=walk.optimal,
         stops=stops,
         path=walk.path,
@@ -386,8 +455,40 @@ def shape_answer(
         snapped_m=ends.snapped_m,
         gap_bound=None if walk.gap_bound is None else round(walk.gap_bound, 4),
         language=wording.directions,
-        directions=tell(artifact, told, walk.legs, wording.directions) if options.directions else None,
+        directions=tell(artifact, told, walk.legs, wording.directions, storeys) if options.directions else None,
+        mobility=options.mobility,  # type: ignore[arg-type]
     )
+    return on_levels(route, artifact.frame) if artifact.frame.levelled else route
+
+
+def on_levels(route: Route, frame: LevelFrame) -> Route:
+    """A route planned in the compile frame, told in each level's own frame: every stop and step
+    with its level, the path moved level by level and cut into ``segments``."""
+
+    def moved(point: list[float]) -> tuple[list[float], str]:
+        x, y, level = frame.to_level(point[0], point[1])
+        return [round(x, 2), round(y, 2)], level  # type: ignore[return-value]
+
+    for stop in route.stops:
+        (stop.x, stop.y), stop.level_id = moved([stop.x, stop.y])
+    segments: list[PathSegment] = []
+    for point in route.path:
+        xy, level = moved(point)
+        if not segments or segments[-1].level_id != level:
+            segments.append(PathSegment(level_id=level, path=[], distance_m=0.0))
+        here = segments[-1].path
+        if here:
+            segments[-1].distance_m += math.dist(here[-1], xy)
+        here.append(xy)
+    for segment in segments:
+        segment.distance_m = round(segment.distance_m, 2)
+    route.path = [point for segment in segments for point in segment.path]
+    route.segments = segments
+    for step in route.directions or []:
+        placed = [moved(point) for point in step.path]
+        step.path = [xy for xy, _ in placed]
+        step.level_id = placed[-1][1]
+    return route
 
 
 async def plan_route(
@@ -401,11 +502,11 @@ async def plan_route(
     a checkout; the other items are listed in ``unresolved`` with the reason."""
     stops, unresolved = gather_stops(await locate_list(index, search, items))
     ends = choose_ends(index.artifact, route_table.table, options)
-    measured, unreachable = measure_legs(ends, stops, route_table.closed_points)
+    measured, unreachable = measure_legs(ends, stops, route_table.closed_points, options.mobility)
     started = time.perf_counter()
     solution, start = await solve_order(ends, measured, options)
     SOLVE_SECONDS.observe(time.perf_counter() - started)
     (PROVEN if solution.optimal else UNPROVEN).inc()
-    walk = stitch_walk(ends, measured, solution, start)
+    walk = stitch_walk(ends, measured, solution, start, index.artifact.frame)
     wording = Wording.of(options.accept_language, search, index)
     return shape_answer(index, ends, measured, walk, unresolved + unreachable, route_table, options, wording)

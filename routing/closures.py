@@ -11,28 +11,37 @@ from __future__ import annotations
 import numpy as np
 import shapely
 from numpy.typing import NDArray
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import dijkstra
 from shapely.geometry.base import BaseGeometry
 
 from routing.table import BlockedGrid, CornerTable
-from routing.visibility import snap_into
+from routing.visibility import shortest_paths, snap_into
 
 
 def close_areas(
-    table: CornerTable, edges: NDArray[np.int32], edge_lengths: NDArray[np.float32], areas: list[BaseGeometry]
+    table: CornerTable,
+    edges: NDArray[np.int32],
+    edge_lengths: NDArray[np.float32],
+    areas: list[BaseGeometry],
+    rides: NDArray[np.int64] | None = None,
+    ride_lengths: NDArray[np.float32] | None = None,
 ) -> tuple[CornerTable, NDArray[np.bool_]]:
     """A table whose walks avoid ``areas``, and which of the table's points lie inside them.
+    ``rides``: the one-way connector rides between graph nodes that are still open (a lift out
+    of order is left out of them), kept unless an area covers one of their ends; None: the table
+    has none.
 
     Complexity: one vectorised intersects test per edge and per link, plus all-pairs Dijkstra.
     """
-    if not areas:
+    if not areas and rides is None:
         return table, np.zeros(len(table.points), dtype=bool)
-    blocked = shapely.union_all(areas)
+    rides = np.zeros((0, 2), np.int64) if rides is None else np.asarray(rides, np.int64).reshape(-1, 2)
+    costs = np.zeros(0) if ride_lengths is None else np.asarray(ride_lengths, float)
+    blocked = shapely.union_all(areas) if areas else shapely.GeometryCollection()
     shapely.prepare(blocked)
     n = len(table.corners)
     corner_closed = np.asarray(shapely.intersects(blocked, shapely.points(table.corners)), dtype=bool)
-    point_closed = np.asarray(shapely.intersects(blocked, shapely.points(table.points)), dtype=bool)
+    point_closed = np.asarray(shapely.intersects(blocked, shapely.points(np.nan_to_num(table.points, nan=1e12))),
+                              dtype=bool)  # fmt: skip
     e = edges.astype(np.int64)
     if len(e):
         crossing = np.asarray(
@@ -42,17 +51,15 @@ def close_areas(
         e, lengths = e[keep], edge_lengths[keep].astype(float)
     else:
         lengths = np.zeros(0)
-    matrix = coo_matrix((lengths, (e[:, 0], e[:, 1])), shape=(n, n)).tocsr()
-    dist, pred = (
-        dijkstra(matrix, directed=False, return_predecessors=True) if n else (np.zeros((0, 0)), np.zeros((0, 0)))
-    )
+    open_rides = ~corner_closed[rides[:, 0]] & ~corner_closed[rides[:, 1]] if len(rides) else np.zeros(0, bool)
+    dist, pred = shortest_paths(n, e, lengths, rides[open_rides], costs[open_rides])
     owners = np.repeat(np.arange(len(table.points)), np.diff(table.link_ptr))
     segments = shapely.linestrings(np.stack([table.points[owners], table.corners[table.link_corner]], axis=1))
     link_ok = ~np.asarray(shapely.intersects(blocked, segments), dtype=bool) if len(owners) else np.zeros(0, bool)
     link_ok &= ~corner_closed[table.link_corner] & ~point_closed[owners]
     kept_owner = owners[link_ok]
     link_ptr = np.searchsorted(kept_owner, np.arange(len(table.points) + 1)).astype(np.int64)
-    free = table.free_grown.difference(blocked)
+    free = table.free_grown.difference(blocked) if areas else table.free_grown
     shapely.prepare(free)
     closed = CornerTable(
         corners=table.corners,
@@ -63,7 +70,8 @@ def close_areas(
         link_corner=table.link_corner[link_ok],
         link_dist=table.link_dist[link_ok],
         free_grown=free,
-        grid=BlockedGrid.of(free),
+        grid=BlockedGrid.of(free) if areas else table.grid,
+        directed=bool(open_rides.any()),
     )
     return closed, point_closed
 
@@ -102,5 +110,6 @@ def with_point(
         link_dist=np.concatenate([table.link_dist, distances]),
         free_grown=table.free_grown,
         grid=table.grid,
+        directed=table.directed,
     )
     return extended, len(points) - 1

@@ -82,6 +82,8 @@ class CornerTable:
     free_grown: BaseGeometry  # walkable space for the centre of a shopper, prepared
     #: Cells of ``free_grown``'s grid with no walkable point (a quick "certainly blocked" for legs).
     grid: BlockedGrid | None = None
+    #: Some walks run one way only (an escalator): ``dist`` is not symmetric.
+    directed: bool = False
 
     @property
     def array_bytes(self) -> int:
@@ -111,7 +113,8 @@ def corner_rows(table: CornerTable, point_ids: NDArray[np.int64]) -> FloatArray:
 
 
 def legs(table: CornerTable, point_ids: NDArray[np.int64]) -> Legs:
-    """All pairwise walking distances between ``point_ids`` (symmetric; O(k^2 * links))."""
+    """All pairwise walking distances between ``point_ids`` (``dist[a, b]`` from a to b; symmetric
+    unless the table is directed; O(k^2 * links))."""
     k = len(point_ids)
     rows = corner_rows(table, point_ids)
     via = np.full((k, k), np.inf)
@@ -122,7 +125,7 @@ def legs(table: CornerTable, point_ids: NDArray[np.int64]) -> Legs:
     xy = table.points[point_ids]
     straight = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1])
     direct = np.zeros((k, k), dtype=bool)
-    ia, ib = np.nonzero(np.triu(straight < via - 1e-9, k=1))
+    ia, ib = np.nonzero(np.triu(straight < np.minimum(via, via.T) - 1e-9, k=1))
     if len(ia) and table.grid is not None:  # rule out what certainly crosses a shelf: no geometry
         open_ = ~table.grid.crossed(xy[ia], xy[ib])
         ia, ib = ia[open_], ib[open_]
@@ -131,7 +134,7 @@ def legs(table: CornerTable, point_ids: NDArray[np.int64]) -> Legs:
         seen = np.asarray(shapely.covers(table.free_grown, segments), dtype=bool)
         direct[ia[seen], ib[seen]] = True
         direct[ib[seen], ia[seen]] = True
-    dist = np.where(direct, straight, np.minimum(via, via.T))
+    dist = np.where(direct, straight, via if table.directed else np.minimum(via, via.T))
     np.fill_diagonal(dist, 0.0)
     np.fill_diagonal(direct, True)
     return Legs(dist, direct, rows)

@@ -142,10 +142,22 @@ class VisibilityGraph:
     lengths: FloatArray  # (m,)
 
 
+def with_nodes(corners: Corners, xy: FloatArray) -> Corners:
+    """``corners`` and more graph nodes at ``xy`` that are not corners (a lift's door, a stair's
+    foot): every ray leaves such a node freely, so it passes every tangent test."""
+    xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+    return Corners(np.concatenate([corners.xy, xy]), np.concatenate([corners.prev, xy]),
+                   np.concatenate([corners.next, xy]))  # fmt: skip
+
+
 def visibility_graph(
-    free: BaseGeometry, free_grown: BaseGeometry | None = None, corners: Corners | None = None
+    free: BaseGeometry,
+    free_grown: BaseGeometry | None = None,
+    corners: Corners | None = None,
+    groups: IntArray | None = None,
 ) -> VisibilityGraph:
-    """Bitangent visibility graph over the reflex corners of ``free``.
+    """Bitangent visibility graph over the reflex corners of ``free``; with ``groups`` (per
+    corner), only corners of one group (a level of a store) are paired.
 
     Cost: O(n^2) pairs filtered with numpy, then one vectorised shapely ``covers`` call on the
     survivors (each O(log e) against the prepared polygon with e edges).
@@ -155,6 +167,9 @@ def visibility_graph(
     n = len(corners.xy)
     i, j = np.triu_indices(n, k=1)
     i, j = i.astype(np.int64), j.astype(np.int64)
+    if groups is not None:
+        same = groups[i] == groups[j]
+        i, j = i[same], j[same]
     keep = _tangent_at(corners, i, corners.xy[j]) & _tangent_at(corners, j, corners.xy[i])
     i, j = i[keep], j[keep]
     seen = _visible(free_grown, corners.xy[i], corners.xy[j])
@@ -163,14 +178,37 @@ def visibility_graph(
     return VisibilityGraph(corners, np.stack([i, j], axis=1), lengths)
 
 
-def all_pairs(graph: VisibilityGraph) -> tuple[NDArray[np.float32], NDArray[np.int32]]:
-    """All-pairs shortest distances and predecessors (-1 = none) over the graph (C Dijkstra)."""
-    n = len(graph.corners.xy)
+def all_pairs(
+    graph: VisibilityGraph, rides: IntArray | None = None, ride_lengths: FloatArray | None = None
+) -> tuple[NDArray[np.float32], NDArray[np.int32]]:
+    """All-pairs shortest distances and predecessors (-1 = none) over the graph and the one-way
+    ``rides`` between its nodes (a connector between levels; C Dijkstra)."""
+    return shortest_paths(len(graph.corners.xy), graph.edges, graph.lengths, rides, ride_lengths)
+
+
+def shortest_paths(
+    n: int, edges: IntArray, lengths: FloatArray, rides: IntArray | None = None, ride_lengths: FloatArray | None = None
+) -> tuple[NDArray[np.float32], NDArray[np.int32]]:
+    """All-pairs shortest distances and predecessors over ``n`` nodes joined both ways by
+    ``edges`` and one way by ``rides`` (directed only when there are rides)."""
     if n == 0:
         return np.zeros((0, 0), np.float32), np.zeros((0, 0), np.int32)
-    e = graph.edges
-    matrix = coo_matrix((graph.lengths, (e[:, 0], e[:, 1])), shape=(n, n)).tocsr()
-    dist, pred = dijkstra(matrix, directed=False, return_predecessors=True)
+    e = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
+    if rides is None or not len(rides):
+        matrix = coo_matrix((lengths, (e[:, 0], e[:, 1])), shape=(n, n)).tocsr()
+        dist, pred = dijkstra(matrix, directed=False, return_predecessors=True)
+    else:
+        r = np.asarray(rides, dtype=np.int64).reshape(-1, 2)
+        rows = np.concatenate([e[:, 0], e[:, 1], r[:, 0]])
+        cols = np.concatenate([e[:, 1], e[:, 0], r[:, 1]])
+        weights = np.concatenate([lengths, lengths, np.asarray(ride_lengths, dtype=float)])
+        # Two rides (or a ride and an edge) between the same nodes: the cheaper counts (coo sums them).
+        order = np.lexsort((weights, cols, rows))
+        rows, cols, weights = rows[order], cols[order], weights[order]
+        first = np.ones(len(rows), dtype=bool)
+        first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
+        matrix = coo_matrix((weights[first], (rows[first], cols[first])), shape=(n, n)).tocsr()
+        dist, pred = dijkstra(matrix, directed=True, return_predecessors=True)
     pred[pred < 0] = -1
     return dist.astype(np.float32), pred.astype(np.int32)
 
@@ -188,9 +226,10 @@ def point_links(
     if m == 0 or n == 0:
         return np.zeros(m + 1, np.int64), np.zeros(0, np.int64), np.zeros(0)
     k = min(nearest, n)
-    _, near = cKDTree(corners.xy).query(points, k=k)
-    near = np.asarray(near).reshape(m, k)
-    p = np.repeat(np.arange(m), k)
+    usable = np.flatnonzero(np.isfinite(points).all(axis=1))  # NaN: a point this table cannot use
+    _, near = cKDTree(corners.xy).query(points[usable], k=k)
+    near = np.asarray(near).reshape(len(usable), k)
+    p = np.repeat(usable, k)
     c = near.reshape(-1).astype(np.int64)
     keep = _tangent_at(corners, c, points[p])
     p, c = p[keep], c[keep]

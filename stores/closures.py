@@ -17,12 +17,14 @@ from typing import Any
 import numpy as np
 import shapely
 from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from routing.closures import close_areas
 from routing.table import CornerTable
 from stores.floorplan.artifact import NavArtifact
+from stores.floorplan.levels import WALKING, shifted
 from stores.infra.db import transaction
 from stores.infra.errors import Invalid, NotFound, Problem
 from stores.infra.versioned import VersionedCache
@@ -41,13 +43,30 @@ def _is_active(closure: Closure, now: datetime) -> bool:
     return until is None or until > now
 
 
-def _check(artifact: NavArtifact, shelf: str | None, polygon: Any, until: datetime | None) -> None:
+def _check(
+    artifact: NavArtifact,
+    shelf: str | None,
+    polygon: Any,
+    until: datetime | None,
+    connector: str | None = None,
+    level_id: str | None = None,
+) -> None:
     problems: list[Problem] = []
-    if shelf is None and polygon is None:
-        problems.append(Problem("required", "give a shelf, a polygon, or both", pointer=""))
+    if shelf is None and polygon is None and connector is None:
+        problems.append(Problem("required", "give a shelf, a polygon or a connector", pointer=""))
     if shelf is not None and shelf not in artifact.shelves:
         problems.append(Problem("unknown_shelf", f"the live floor plan has no shelf {shelf!r}", pointer="/shelf"))
-    if polygon is not None:
+    if connector is not None and connector not in artifact.connectors:
+        problems.append(Problem("unknown_connector", f"the live floor plan has no connector {connector!r}",
+                                pointer="/connector"))  # fmt: skip
+    if level_id is not None and polygon is None:
+        problems.append(Problem("invalid_level", "level_id says where a polygon lies: give one", pointer="/level_id"))
+    elif polygon is not None and artifact.frame.levelled and level_id not in artifact.frame.ids:
+        problems.append(Problem("invalid_level", f"this store has levels: level_id must be one of "
+                                f"{', '.join(artifact.frame.ids)}", pointer="/level_id"))  # fmt: skip
+    elif polygon is not None and not artifact.frame.levelled and level_id is not None:
+        problems.append(Problem("invalid_level", "this store has one level: leave level_id out", pointer="/level_id"))
+    elif polygon is not None:
         try:
             if not isinstance(polygon, dict) or polygon.get("type") != "Polygon":
                 raise ValueError("a closure polygon must be a GeoJSON Polygon")
@@ -59,7 +78,7 @@ def _check(artifact: NavArtifact, shelf: str | None, polygon: Any, until: dateti
                 raise ValueError(f"invalid polygon: {shapely.is_valid_reason(geometry)}")
             if geometry.area > MAX_CLOSURE_AREA_M2:
                 raise ValueError(f"at most {MAX_CLOSURE_AREA_M2:g} m²")
-            if not artifact.nav.intersects(geometry):
+            if not artifact.nav.intersects(_in_frame(artifact, polygon, level_id)):
                 raise ValueError("the polygon does not touch the walkable space")
         except (ValueError, TypeError, KeyError, AttributeError, IndexError, shapely.errors.ShapelyError) as exc:
             problems.append(Problem("invalid_polygon", str(exc), pointer="/polygon"))
@@ -69,6 +88,14 @@ def _check(artifact: NavArtifact, shelf: str | None, polygon: Any, until: dateti
         raise Invalid("The closure is invalid.", problems)
 
 
+def _in_frame(artifact: NavArtifact, polygon: dict[str, Any], level_id: str | None) -> BaseGeometry:
+    """A closure's polygon in the compile frame (its level moved into place)."""
+    geometry = shape(polygon)
+    if level_id is None or not artifact.frame.levelled:
+        return geometry
+    return shifted(geometry, artifact.frame.dx(artifact.frame.ids.index(level_id)))
+
+
 async def open_closure(
     session: AsyncSession,
     store_id: str,
@@ -76,12 +103,15 @@ async def open_closure(
     shelf: str | None = None,
     polygon: dict[str, Any] | None = None,
     until: datetime | None = None,
+    connector: str | None = None,
+    level_id: str | None = None,
 ) -> Closure:
-    _check(artifact, shelf, polygon, until)
+    _check(artifact, shelf, polygon, until, connector, level_id)
     active = await active_closures(session, store_id)
     if len(active) >= MAX_ACTIVE:
         raise Invalid("Too many closures.", [Problem("too_many", f"at most {MAX_ACTIVE} active closures", pointer="")])
-    closure = Closure(id=secrets.token_hex(8), store_id=store_id, shelf=shelf, polygon=polygon, until=_aware(until))
+    closure = Closure(id=secrets.token_hex(8), store_id=store_id, shelf=shelf, polygon=polygon, until=_aware(until),
+                      connector=connector, level_id=level_id)  # fmt: skip
     session.add(closure)
     await session.execute(update(Store).where(Store.id == store_id).values(closures_version=Store.closures_version + 1))
     await session.commit()
@@ -114,9 +144,10 @@ class RouteTable:
     closure_ids: tuple[str, ...]
 
 
-def open_table(artifact: NavArtifact) -> RouteTable:
-    """The compiled table with nothing closed (a draft's preview routes)."""
-    return RouteTable(artifact.table, np.zeros(len(artifact.table.points), dtype=bool), frozenset(), ())
+def open_table(artifact: NavArtifact, mobility: str = WALKING) -> RouteTable:
+    """The compiled table of ``mobility`` with nothing closed (a draft's preview routes)."""
+    table = artifact.tables[mobility].table
+    return RouteTable(table, np.zeros(len(table.points), dtype=bool), frozenset(), ())
 
 
 class RouteTables:
@@ -137,7 +168,7 @@ class RouteTables:
             name="route_tables",
         )
 
-    async def get(self, artifact: NavArtifact, closures_version: int) -> RouteTable:
+    async def get(self, artifact: NavArtifact, closures_version: int, mobility: str = WALKING) -> RouteTable:
         store_id = artifact.store_id
 
         async def read_closures(_: list[Closure] | None) -> list[Closure]:
@@ -150,15 +181,23 @@ class RouteTables:
         ids = tuple(c.id for c in active)
 
         async def derive(_: RouteTable | None) -> RouteTable:
-            return await _route_table(artifact, active, ids)
+            return await _route_table(artifact, active, ids, mobility)
 
-        return await self._tables.get(store_id, (artifact.version, ids), derive)
+        return await self._tables.get(f"{store_id}\x00{mobility}", (artifact.version, ids), derive)
 
 
-async def _route_table(artifact: NavArtifact, active: list[Closure], ids: tuple[str, ...]) -> RouteTable:
-    areas = [shape(c.polygon) for c in active if c.polygon]
+async def _route_table(
+    artifact: NavArtifact, active: list[Closure], ids: tuple[str, ...], mobility: str = WALKING
+) -> RouteTable:
+    areas = [_in_frame(artifact, c.polygon, c.level_id) for c in active if c.polygon]
+    mine = artifact.tables[mobility]
+    closed = {artifact.connector_ids.index(c.connector) for c in active if c.connector in artifact.connectors}
+    rides = None
+    if closed or (areas and len(mine.rides)):
+        keep = ~np.isin(mine.ride_connector, sorted(closed))
+        rides = (mine.rides[keep], mine.ride_lengths[keep])
     table, closed_points = await asyncio.to_thread(
-        close_areas, artifact.table, artifact.edges, artifact.edge_lengths, areas
+        close_areas, mine.table, mine.edges, mine.edge_lengths, areas, *(rides or (None, None))
     )
     closed_shelves = frozenset(c.shelf for c in active if c.shelf)
     closed_points = closed_points.copy()  # never write into the table's own mask

@@ -89,5 +89,9 @@ class Closure(Base):
     store_id: Mapped[str] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"), index=True)
     shelf: Mapped[str | None] = mapped_column(String(64))
     polygon: Mapped[dict[str, object] | None] = mapped_column(JSON)  # GeoJSON, store-frame metres
+    #: A connector between levels (its id in the plan), closed as a whole: a lift out of order.
+    connector: Mapped[str | None] = mapped_column(String(64))
+    #: The level the polygon lies on (plans with levels).
+    level_id: Mapped[str | None] = mapped_column(String(64))
     until: Mapped[datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

@@ -20,11 +20,12 @@ import orjson
 import shapely
 
 from routing.table import BlockedGrid, CornerTable
-from stores.floorplan.compile import Compiled
+from stores.floorplan.compile import Compiled, NavTable
+from stores.floorplan.levels import MOBILITIES, WALKING, LevelFrame
 from stores.floorplan.plan import FloorPlan
 
 MAGIC = "aislepath-nav"
-FORMAT_VERSION = 3  # 2: zones have stand points; 3: shelf lines, shelf and zone names
+FORMAT_VERSION = 4  # 2: zones have stand points; 3: shelf lines, shelf and zone names; 4: levels, mobilities
 
 
 class ArtifactMismatch(ValueError):
@@ -57,15 +58,55 @@ class ZoneInfo:
 
 
 @dataclass(frozen=True)
+class MobilityTable:
+    """One mobility's corner table and the graph it was made from (closures derive from it)."""
+
+    table: CornerTable
+    edges: np.ndarray
+    edge_lengths: np.ndarray
+    rides: np.ndarray  # (r, 2) one way along a connector, between graph nodes
+    ride_lengths: np.ndarray
+    ride_connector: np.ndarray  # per ride: index into NavArtifact.connector_ids
+    nav_wkb: bytes
+
+    @property
+    def memory_bytes(self) -> int:
+        arrays = (self.edges, self.edge_lengths, self.rides, self.ride_lengths)
+        return self.table.array_bytes + sum(a.nbytes for a in arrays) + 3 * len(self.nav_wkb)
+
+    @cached_property
+    def nav(self) -> Any:
+        return shapely.from_wkb(self.nav_wkb)
+
+
+@dataclass(frozen=True)
+class LevelInfo:
+    id: str
+    ordinal: int
+    name: str
+    names: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ConnectorInfo:
+    """A connector between levels: its type, its name, and its landings as (level index, x, y)
+    in the compile frame."""
+
+    id: str
+    type: str
+    name: str | None
+    names: dict[str, str]
+    landings: tuple[tuple[int, float, float], ...]
+
+
+@dataclass(frozen=True)
 class NavArtifact:
     """A compiled store, loaded: everything a query reads, nothing it must build."""
 
     store_id: str
     version: int
     checksum: str
-    table: CornerTable
-    edges: np.ndarray
-    edge_lengths: np.ndarray
+    tables: dict[str, MobilityTable]
     entrances: dict[str, int]  # id -> point index
     checkouts: dict[str, int]
     shelves: dict[str, ShelfInfo]
@@ -73,14 +114,42 @@ class NavArtifact:
     shelf_slot_count: np.ndarray
     slot_place: np.ndarray
     zones: list[ZoneInfo]
-    nav_wkb: bytes
     size_bytes: int
+    #: Plan format v2: the levels (lowest first), where each sits in the compile frame, the connectors.
+    levels: list[LevelInfo] = field(default_factory=list)
+    frame: LevelFrame = field(default_factory=LevelFrame)
+    connectors: dict[str, ConnectorInfo] = field(default_factory=dict)
+
+    @property
+    def walking(self) -> MobilityTable:
+        return self.tables[WALKING]
+
+    @property
+    def table(self) -> CornerTable:
+        """The walking table (every mobility shares its points' indices)."""
+        return self.walking.table
+
+    @property
+    def edges(self) -> np.ndarray:
+        return self.walking.edges
+
+    @property
+    def nav_wkb(self) -> bytes:
+        return self.walking.nav_wkb
+
+    @property
+    def nav(self) -> Any:
+        return self.walking.nav
+
+    @cached_property
+    def connector_ids(self) -> list[str]:
+        return sorted(self.connectors)
 
     @property
     def memory_bytes(self) -> int:
         """About what this artifact holds in a worker's memory (its arrays and geometry)."""
-        arrays = (self.edges, self.edge_lengths, self.shelf_slot_start, self.shelf_slot_count, self.slot_place)
-        return self.table.array_bytes + sum(a.nbytes for a in arrays) + 3 * len(self.nav_wkb)
+        arrays = (self.shelf_slot_start, self.shelf_slot_count, self.slot_place)
+        return sum(t.memory_bytes for t in self.tables.values()) + sum(a.nbytes for a in arrays)
 
     def slot_for(self, shelf_id: str, position_m: float | None) -> int:
         """The point index of the stand point serving ``position_m`` along the shelf (middle if None)."""
@@ -172,10 +241,6 @@ class NavArtifact:
     def _shelf_by_index(self) -> dict[int, ShelfInfo]:
         return {s.index: s for s in self.shelves.values()}
 
-    @cached_property
-    def nav(self) -> Any:
-        return shapely.from_wkb(self.nav_wkb)
-
 
 #: Largest artifact a plan may compile to: every worker that serves the store holds it (loaded,
 #: a little larger). The corner and stand-point caps keep real plans far below it; this bounds
@@ -185,14 +250,50 @@ MAX_ARTIFACT_BYTES = 96 * 1024 * 1024
 
 def stored_bytes(compiled: Compiled) -> int:
     """About what :func:`dump_artifact` will write for ``compiled`` (its arrays as stored)."""
-    n = len(compiled.corners)
-    links = len(compiled.link_corner)
+
+    def table_bytes(t: NavTable) -> int:
+        n = len(t.corners)
+        return (n * n * (4 + (2 if n < 32_000 else 4))  # dist, pred
+                + t.points.nbytes + t.link_ptr.nbytes + len(t.link_corner) * 8 + len(t.edges) * 12
+                + int(shapely.get_num_coordinates(t.nav)) * 16)  # fmt: skip
+
     return (
-        n * n * (4 + (2 if n < 32_000 else 4))  # dist, pred
-        + compiled.points.nbytes + compiled.slot_place.nbytes + compiled.link_ptr.nbytes + links * 8
-        + len(compiled.edges) * 12 + int(shapely.get_num_coordinates(compiled.nav)) * 16
+        sum(table_bytes(t) for t in compiled.tables.values()) + compiled.slot_place.nbytes
         + len(compiled.shelf_length) * 160  # the metadata: per shelf its ids, labels and line (about)
     )  # fmt: skip
+
+
+def _table_arrays(name: str, t: NavTable) -> dict[str, np.ndarray]:
+    small = len(t.corners) < 32_000
+    return {f"{name}.{key}": value for key, value in {
+        "corners": t.corners, "edges": t.edges.astype(np.int32), "edge_lengths": t.edge_lengths.astype(np.float32),
+        "rides": t.rides.astype(np.int32), "ride_lengths": t.ride_lengths.astype(np.float32),
+        "ride_connector": t.ride_connector.astype(np.int32), "dist": t.dist.astype(np.float32),
+        "pred": t.pred.astype(np.int16 if small else np.int32), "points": t.points, "link_ptr": t.link_ptr,
+        "link_corner": t.link_corner.astype(np.int32), "link_dist": t.link_dist.astype(np.float32),
+        "nav": np.frombuffer(shapely.to_wkb(t.nav), dtype=np.uint8),
+    }.items()}  # fmt: skip
+
+
+def _load_table(arrays: Any, name: str) -> MobilityTable:
+    nav_wkb = arrays[f"{name}.nav"].tobytes()
+    free_grown = shapely.from_wkb(nav_wkb).buffer(1e-6, join_style="mitre")
+    shapely.prepare(free_grown)
+    rides = arrays[f"{name}.rides"].astype(np.int64).reshape(-1, 2)
+    table = CornerTable(
+        corners=arrays[f"{name}.corners"],
+        dist=arrays[f"{name}.dist"],
+        pred=arrays[f"{name}.pred"].astype(np.int32),
+        points=arrays[f"{name}.points"],
+        link_ptr=arrays[f"{name}.link_ptr"],
+        link_corner=arrays[f"{name}.link_corner"].astype(np.int64),
+        link_dist=arrays[f"{name}.link_dist"].astype(np.float64),
+        free_grown=free_grown,
+        grid=BlockedGrid.of(free_grown),
+        directed=bool(len(rides)),
+    )
+    return MobilityTable(table, arrays[f"{name}.edges"], arrays[f"{name}.edge_lengths"], rides,
+                         arrays[f"{name}.ride_lengths"], arrays[f"{name}.ride_connector"], nav_wkb)  # fmt: skip
 
 
 def dump_artifact(store_id: str, version: int, plan: FloorPlan, compiled: Compiled) -> bytes:
@@ -214,25 +315,22 @@ def dump_artifact(store_id: str, version: int, plan: FloorPlan, compiled: Compil
             {"id": z.id, "department": z.department, "temperature": z.temperature, "names": dict(z.names)}
             for z in plan.zones
         ],
+        "levels": [{"id": v.id, "ordinal": v.ordinal, "name": v.name, "names": dict(v.names)} for v in plan.levels],
+        "frame": plan.frame.as_json(),
+        "connectors": _connectors_meta(plan),
     }
     buffer = io.BytesIO()
+    arrays: dict[str, Any] = {
+        key: value for name, t in compiled.tables.items() for key, value in _table_arrays(name, t).items()
+    }
     np.savez(
         buffer,
         meta=np.frombuffer(orjson.dumps(meta), dtype=np.uint8),
-        corners=compiled.corners,
-        edges=compiled.edges.astype(np.int32),
-        edge_lengths=compiled.edge_lengths.astype(np.float32),
-        dist=compiled.dist.astype(np.float32),
-        pred=compiled.pred.astype(np.int16 if len(compiled.corners) < 32_000 else np.int32),
-        points=compiled.points,
-        link_ptr=compiled.link_ptr,
-        link_corner=compiled.link_corner.astype(np.int32),
-        link_dist=compiled.link_dist.astype(np.float32),
+        **arrays,
         shelf_slot_start=compiled.shelf_slot_start,
         shelf_slot_count=compiled.shelf_slot_count,
         shelf_length=compiled.shelf_length,
         slot_place=compiled.slot_place,
-        nav=np.frombuffer(shapely.to_wkb(compiled.nav), dtype=np.uint8),
         zones=np.frombuffer(
             shapely.to_wkb(shapely.GeometryCollection([z.polygon for z in plan.zones])), dtype=np.uint8
         ),
@@ -247,6 +345,15 @@ def dump_artifact(store_id: str, version: int, plan: FloorPlan, compiled: Compil
         "length": len(payload),
     }
     return orjson.dumps(header) + b"\n" + payload
+
+
+def _connectors_meta(plan: FloorPlan) -> list[dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    for c in plan.landings:
+        entry = found.setdefault(c.connector, {"id": c.connector, "type": c.type, "name": c.name,
+                                               "names": dict(c.names), "landings": []})  # fmt: skip
+        entry["landings"].append([c.on_level, c.point.x, c.point.y])
+    return [found[k] for k in sorted(found)]
 
 
 def read_header(data: bytes) -> dict[str, Any]:
@@ -277,21 +384,6 @@ def load_artifact(data: bytes, store_id: str, version: int) -> NavArtifact:
         raise ArtifactMismatch("artifact checksum mismatch")
     arrays = np.load(io.BytesIO(payload))
     meta = orjson.loads(arrays["meta"].tobytes())
-    nav_wkb = arrays["nav"].tobytes()
-    nav = shapely.from_wkb(nav_wkb)
-    free_grown = nav.buffer(1e-6, join_style="mitre")
-    shapely.prepare(free_grown)
-    table = CornerTable(
-        corners=arrays["corners"],
-        dist=arrays["dist"],
-        pred=arrays["pred"].astype(np.int32),
-        points=arrays["points"],
-        link_ptr=arrays["link_ptr"],
-        link_corner=arrays["link_corner"].astype(np.int64),
-        link_dist=arrays["link_dist"].astype(np.float64),
-        free_grown=free_grown,
-        grid=BlockedGrid.of(free_grown),
-    )
     lengths = arrays["shelf_length"]
     shelves = {
         s["id"]: ShelfInfo(
@@ -317,9 +409,7 @@ def load_artifact(data: bytes, store_id: str, version: int) -> NavArtifact:
         store_id=store_id,
         version=version,
         checksum=header["sha256"],
-        table=table,
-        edges=arrays["edges"],
-        edge_lengths=arrays["edge_lengths"],
+        tables={name: _load_table(arrays, name) for name in MOBILITIES},
         entrances={eid: i for i, eid in enumerate(meta["entrances"])},
         checkouts={cid: n_entrances + i for i, cid in enumerate(meta["checkouts"])},
         shelves=shelves,
@@ -327,6 +417,17 @@ def load_artifact(data: bytes, store_id: str, version: int) -> NavArtifact:
         shelf_slot_count=arrays["shelf_slot_count"],
         slot_place=arrays["slot_place"],
         zones=zones,
-        nav_wkb=nav_wkb,
         size_bytes=len(data),
+        levels=[LevelInfo(v["id"], v["ordinal"], v["name"], v["names"]) for v in meta["levels"]],
+        frame=LevelFrame.from_json(meta["frame"]),
+        connectors={
+            c["id"]: ConnectorInfo(
+                c["id"],
+                c["type"],
+                c["name"],
+                c["names"],
+                tuple((int(k), float(x), float(y)) for k, x, y in c["landings"]),
+            )
+            for c in meta["connectors"]
+        },
     )

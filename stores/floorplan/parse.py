@@ -1,4 +1,9 @@
-"""Parse and validate a v1 GeoJSON floor plan, reporting every problem at once.
+"""Parse and validate a v1 or v2 GeoJSON floor plan, reporting every problem at once.
+
+Format v2 adds a top-level ``levels`` list (``{id, ordinal, name, names?}``), a ``level_id`` on
+every feature, and ``connector`` features (the landings of stairs, escalators, travelators, lifts
+and ramps). Each level has its own outline; the parsed plan holds the levels side by side in the
+compile frame (``stores.floorplan.levels``).
 
 Structure is checked first (kinds, geometry types, ids, coordinates, limits); the geometric
 rules (validity, fixtures inside the outline, walkable entrances and checkouts, standing room
@@ -15,9 +20,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import shapely
-from shapely.geometry import Polygon, shape
+from shapely.geometry import MultiPolygon, Polygon, shape
+from shapely.geometry.base import BaseGeometry
 
-from stores.floorplan.plan import TEMPERATURES, Fixture, FloorPlan, Poi, Shelf, Spot, Zone
+from stores.floorplan.levels import (
+    CONNECTOR_TYPES,
+    DIRECTIONS,
+    LEVEL_GAP_M,
+    MAX_CONNECTOR_SECONDS,
+    MAX_LEVELS,
+    LevelFrame,
+    shifted,
+)
+from stores.floorplan.plan import TEMPERATURES, Fixture, FloorPlan, Landing, Level, Poi, Shelf, Spot, Zone
 from stores.infra.errors import Invalid, Problem
 from stores.infra.text import text_problem
 
@@ -51,6 +66,7 @@ GEOMETRY_OF = {
     "entrance": "Point",
     "checkout": "Point",
     "poi": "Point",
+    "connector": "Point",
 }
 #: A label in other languages: at most this many, each a language tag and a text.
 MAX_NAMES = 50
@@ -95,7 +111,7 @@ def _check_coordinates(geometry: dict[str, Any], limits: PlanLimits) -> tuple[st
 
 
 #: The text properties a plan keeps (labels, names, departments shown to shoppers).
-_TEXT_PROPERTIES = ("name", "aisle", "label", "department", "type", "temperature", "category")
+_TEXT_PROPERTIES = ("name", "aisle", "label", "department", "type", "temperature", "category", "connector")
 
 
 def _names_problem(value: Any) -> str | None:
@@ -181,6 +197,34 @@ def _shape_problem(kind: str, geom: Any, props: dict[str, Any]) -> tuple[str, st
         return "invalid_text", bad
     if (bad := _names_problem(props.get("names"))) is not None:
         return "bad_names", bad
+    if kind == "connector":
+        return _connector_problem(props)
+    return None
+
+
+def _number(value: Any, low: float, high: float) -> bool:
+    return (
+        isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and low < value <= high
+    )
+
+
+def _connector_problem(props: dict[str, Any]) -> tuple[str, str] | None:
+    """Why a connector's properties cannot be used, or None."""
+    group, kind, direction = props.get("connector"), props.get("type"), props.get("direction", "both")
+    if not isinstance(group, str) or not 0 < len(group) <= 64:
+        return "bad_connector", "a connector needs 'connector': the id (1 to 64 characters) its landings share"
+    if kind not in CONNECTOR_TYPES:
+        return "bad_connector", f"a connector's type must be one of {', '.join(CONNECTOR_TYPES)}"
+    if direction not in DIRECTIONS:
+        return "bad_connector", f"direction must be one of {', '.join(DIRECTIONS)}"
+    if kind == "escalator" and direction == "both":
+        return "bad_connector", "an escalator runs one way: direction 'up' or 'down'"
+    if "seconds" in props and not _number(props["seconds"], 0, MAX_CONNECTOR_SECONDS):
+        return "bad_connector", f"seconds must be a number above 0 and at most {MAX_CONNECTOR_SECONDS:g}"
+    if "width_m" in props and not _number(props["width_m"], 0, 50):
+        return "bad_connector", "width_m must be a number of metres above 0 and at most 50"
+    if "trolley_safe" in props and not isinstance(props["trolley_safe"], bool):
+        return "bad_connector", "trolley_safe must be true or false"
     return None
 
 
@@ -190,10 +234,12 @@ class _Reading:
     counted (the vertex limit is checked as they are counted, before any geometry is built)."""
 
     limits: PlanLimits
+    #: Format v2: each level's id and its index in ``levels`` (None: a v1 plan).
+    levels: dict[str, int] | None = None
     problems: list[Problem] = field(default_factory=list)
     seen: set[tuple[str, str]] = field(default_factory=set)
     vertices: int = 0
-    outlines: list[tuple[str, Polygon]] = field(default_factory=list)
+    outlines: list[tuple[str, Polygon, int]] = field(default_factory=list)
     parsed: dict[str, list[tuple[str, Any, dict[str, Any]]]] = field(
         default_factory=lambda: {kind: [] for kind in GEOMETRY_OF}
     )
@@ -219,16 +265,35 @@ class _Reading:
             return
         if fid is not None and kind != "outline":
             self.seen.add((kind, fid))  # taken even if the rest of the feature is refused
+        if (level := self._level(kind, props, fid, pointer)) is None:
+            return
         geom = self._geometry(feature.get("geometry"), kind, fid, pointer)
         if geom is None:
             return
         if (wrong := _shape_problem(kind, geom, props)) is not None:
             self.fail(*wrong, fid, pointer)
         elif kind == "outline":
-            self.outlines.append((pointer, geom))
+            self.outlines.append((pointer, geom, level))
         else:
             assert fid is not None  # _id_problem refused a missing one
-            self.parsed[kind].append((fid, geom, props))
+            self.parsed[kind].append((fid, geom, props | {"level_id": level}))
+
+    def _level(self, kind: str, props: dict[str, Any], fid: str | None, pointer: str) -> int | None:
+        """The index of the feature's level (0 in a v1 plan), or None after recording why not."""
+        level_id = props.get("level_id")
+        if self.levels is None:
+            if kind == "connector":
+                self.fail("needs_levels", "connectors join levels: give the plan 'levels' (format v2)", fid, pointer)
+                return None
+            if level_id is not None:
+                self.fail("needs_levels", "level_id needs a plan with 'levels' (format v2)", fid, pointer)
+                return None
+            return 0
+        if level_id not in self.levels:
+            message = f"level_id must name one of the plan's levels ({', '.join(list(self.levels)[:20])})"
+            self.fail("unknown_level", message, fid, f"{pointer}/properties/level_id")
+            return None
+        return self.levels[level_id]
 
     def _geometry(self, geometry: Any, kind: str, fid: str | None, pointer: str) -> Any:
         """The feature's geometry as shapely, or None after recording why it cannot be."""
@@ -252,56 +317,186 @@ class _Reading:
             return None
 
 
-def _assemble(reading: _Reading, outline: Polygon, georef: dict[str, float] | None) -> FloorPlan:
+def _assemble(
+    reading: _Reading, outline: BaseGeometry, georef: dict[str, float] | None, levels: list[Level], frame: LevelFrame
+) -> FloorPlan:
     parsed = reading.parsed
+    shift = [level.dx for level in levels] or [0.0]
+
+    def placed(kind: str) -> list[tuple[str, Any, dict[str, Any], int]]:
+        """The features of ``kind`` in the compile frame, with their level's index."""
+        out = []
+        for fid, g, p in parsed[kind]:
+            k = p["level_id"]
+            out.append((fid, shifted(g, shift[k]), p, k))
+        return out
+
     return FloorPlan(
         outline=outline,
-        fixtures=[Fixture(fid, g, _text(p, "name"), _names(p)) for fid, g, p in parsed["fixture"]],
+        fixtures=[Fixture(fid, g, _text(p, "name"), _names(p), k) for fid, g, p, k in placed("fixture")],
         shelves=[
-            Shelf(fid, g, _text(p, "aisle", 64), _text(p, "label"), _text(p, "department", 100), _names(p))
-            for fid, g, p in parsed["shelf"]
+            Shelf(fid, g, _text(p, "aisle", 64), _text(p, "label"), _text(p, "department", 100), _names(p), k)
+            for fid, g, p, k in placed("shelf")
         ],
         zones=[
-            Zone(fid, g, str(p["department"])[:100], p.get("temperature", "ambient"), _names(p))
-            for fid, g, p in parsed["zone"]
+            Zone(fid, g, str(p["department"])[:100], p.get("temperature", "ambient"), _names(p), k)
+            for fid, g, p, k in placed("zone")
         ],
-        entrances=[Spot(fid, g) for fid, g, _ in parsed["entrance"]],
-        checkouts=[Spot(fid, g, _text(p, "type", 64)) for fid, g, p in parsed["checkout"]],
+        entrances=[Spot(fid, g, None, k) for fid, g, _, k in placed("entrance")],
+        checkouts=[Spot(fid, g, _text(p, "type", 64), k) for fid, g, p, k in placed("checkout")],
         pois=[
-            Poi(fid, g, _text(p, "category", 64) or "poi", _text(p, "name"), _names(p)) for fid, g, p in parsed["poi"]
+            Poi(fid, g, _text(p, "category", 64) or "poi", _text(p, "name"), _names(p), k)
+            for fid, g, p, k in placed("poi")
         ],
         georef=georef,
+        levels=levels,
+        landings=[
+            Landing(
+                fid,
+                g,
+                str(p["connector"]),
+                p["type"],
+                p.get("direction", "both"),
+                None if p.get("seconds") is None else float(p["seconds"]),
+                p.get("trolley_safe"),
+                None if p.get("width_m") is None else float(p["width_m"]),
+                _text(p, "name"),
+                _names(p),
+                k,
+            )
+            for fid, g, p, k in placed("connector")
+        ],
+        frame=frame,
     )
 
 
 def parse_plan(document: Any, limits: PlanLimits | None = None) -> FloorPlan:
-    """Turn a v1 GeoJSON document into a :class:`FloorPlan`, or raise :class:`PlanInvalid`
+    """Turn a v1 or v2 GeoJSON document into a :class:`FloorPlan`, or raise :class:`PlanInvalid`
     listing every problem (each with its feature id or pointer)."""
     limits = limits or PlanLimits()
-    reading = _Reading(limits)
-    for index, feature in enumerate(_features_of(document, limits)):
+    features = _features_of(document, limits)
+    levels = _levels(document.get("levels"))
+    reading = _Reading(limits, None if levels is None else {level.id: k for k, level in enumerate(levels)})
+    for index, feature in enumerate(features):
         reading.read(index, feature)
-    if not reading.outlines:
-        reading.fail("missing_outline", "a plan needs exactly one feature of kind 'outline'", pointer="/features")
-    for where, _ in reading.outlines[1:]:
-        reading.fail("duplicate_outline", "a plan has exactly one outline", pointer=where)
     georef = _georef(document.get("georef"), reading.fail)
-    if not reading.outlines:
+    outlines = _outlines(reading, levels or [], limits)
+    if outlines is None:
         raise PlanInvalid(f"The floor plan has {len(reading.problems)} problem(s).", reading.problems)
-    where, outline = reading.outlines[0]
-    x0, y0, x1, y1 = outline.bounds
-    if max(x1 - x0, y1 - y0) > limits.max_extent_m:
-        message = f"the outline spans {max(x1 - x0, y1 - y0):,.0f} m; at most {limits.max_extent_m:,.0f} m"
-        raise PlanInvalid("The outline is too large.", [Problem("bad_area", message, pointer=where)])
-    if not limits.min_area_m2 <= outline.area <= limits.max_area_m2:
-        message = f"floor area {outline.area:.0f} m² is outside {limits.min_area_m2:g}..{limits.max_area_m2:g} m²"
-        raise PlanInvalid("The outline's area is out of range.", [Problem("bad_area", message, pointer=where)])
-    plan = _assemble(reading, outline, georef)
+    levels, frame = _stacked(levels or [], outlines)
+    if levels:
+        outlines = [shifted(o, v.dx) for o, v in zip(outlines, levels, strict=True)]
+    outline = outlines[0] if not levels else MultiPolygon(outlines)
+    plan = _assemble(reading, outline, georef, levels, frame)
     # The rules between features run on every sound feature, so one upload lists every problem.
-    problems = reading.problems + geometric_problems(plan, limits)
+    problems = reading.problems + geometric_problems(plan, limits) + connector_problems(plan)
     if problems:
         raise PlanInvalid(f"The floor plan has {len(problems)} problem(s).", problems)
     return plan
+
+
+def _levels(value: Any) -> list[Level] | None:
+    """The plan's levels, lowest ordinal first (None: a v1 plan); raises for a malformed list."""
+    if value is None:
+        return None
+
+    def fail(message: str, pointer: str = "/levels") -> PlanInvalid:
+        return PlanInvalid("The plan's levels are invalid.", [Problem("bad_levels", message, pointer=pointer)])
+
+    if not isinstance(value, list) or not 0 < len(value) <= MAX_LEVELS:
+        raise fail(f"levels must be a list of 1 to {MAX_LEVELS} levels")
+    levels, ids, ordinals = [], set(), set()
+    for i, level in enumerate(value):
+        pointer = f"/levels/{i}"
+        if not isinstance(level, dict) or set(level) - {"id", "ordinal", "name", "names"}:
+            raise fail("a level is {id, ordinal, name, names?}", pointer)
+        lid, ordinal, name = level.get("id"), level.get("ordinal"), level.get("name", level.get("id"))
+        if not isinstance(lid, str) or not 0 < len(lid) <= 64 or text_problem(lid) is not None or lid in ids:
+            raise fail("a level's id must be a unique text of 1 to 64 characters", f"{pointer}/id")
+        if (
+            not isinstance(ordinal, int)
+            or isinstance(ordinal, bool)
+            or not -20 <= ordinal <= 200
+            or ordinal in ordinals
+        ):
+            raise fail("a level's ordinal must be a unique whole number (0 the ground floor, -1 below it)",
+                       f"{pointer}/ordinal")  # fmt: skip
+        if not isinstance(name, str) or not 0 < len(name) <= 100 or text_problem(name) is not None:
+            raise fail("a level's name must be a text of 1 to 100 characters", f"{pointer}/name")
+        if (bad := _names_problem(level.get("names"))) is not None:
+            raise fail(bad, f"{pointer}/names")
+        ids.add(lid)
+        ordinals.add(ordinal)
+        levels.append(Level(lid, ordinal, name, _names(level)))
+    return sorted(levels, key=lambda v: v.ordinal)
+
+
+def _outlines(reading: _Reading, levels: list[Level], limits: PlanLimits) -> list[Polygon] | None:
+    """One outline per level (one in a v1 plan), each within the limits; None after recording
+    what is missing or doubled. Raises for an outline out of range (nothing else is checked)."""
+    found: dict[int, list[tuple[str, Polygon]]] = {}
+    for where, outline, k in reading.outlines:
+        found.setdefault(k, []).append((where, outline))
+    wanted = range(len(levels) or 1)
+    for k in wanted:
+        on = f" on level {levels[k].id!r}" if levels else ""
+        if k not in found:
+            reading.fail("missing_outline", f"a plan needs exactly one feature of kind 'outline'{on}",
+                         pointer="/features")  # fmt: skip
+        for where, _ in found.get(k, [])[1:]:
+            reading.fail("duplicate_outline", f"a plan has exactly one outline{on}", pointer=where)
+    if any(k not in found for k in wanted):
+        return None
+    outlines = []
+    for k in wanted:
+        where, outline = found[k][0]
+        x0, y0, x1, y1 = outline.bounds
+        if max(x1 - x0, y1 - y0) > limits.max_extent_m:
+            message = f"the outline spans {max(x1 - x0, y1 - y0):,.0f} m; at most {limits.max_extent_m:,.0f} m"
+            raise PlanInvalid("The outline is too large.", [Problem("bad_area", message, pointer=where)])
+        if not limits.min_area_m2 <= outline.area <= limits.max_area_m2:
+            message = f"floor area {outline.area:.0f} m² is outside {limits.min_area_m2:g}..{limits.max_area_m2:g} m²"
+            raise PlanInvalid("The outline's area is out of range.", [Problem("bad_area", message, pointer=where)])
+        outlines.append(outline)
+    return outlines
+
+
+def _stacked(levels: list[Level], outlines: list[Polygon]) -> tuple[list[Level], LevelFrame]:
+    """The levels with their x offsets in the compile frame, and the frame (v1: the identity)."""
+    if not levels:
+        return [], LevelFrame()
+    x0 = min(o.bounds[0] for o in outlines)
+    stride = math.ceil(max(o.bounds[2] for o in outlines) - x0 + LEVEL_GAP_M)
+    placed = [Level(v.id, v.ordinal, v.name, v.names, float(k * stride)) for k, v in enumerate(levels)]
+    return placed, LevelFrame(tuple(v.id for v in levels), float(x0), float(stride))
+
+
+def connector_problems(plan: FloorPlan) -> list[Problem]:
+    """Each connector joins two or more levels, once each, with one type and direction; each
+    landing is in walkable space."""
+    problems: list[Problem] = []
+    by_connector: dict[str, list[Landing]] = {}
+    for landing in plan.landings:
+        by_connector.setdefault(landing.connector, []).append(landing)
+    for connector, landings in by_connector.items():
+        first = landings[0]
+        levels = [landing.on_level for landing in landings]
+        if len(landings) < 2:
+            problems.append(Problem("lonely_connector", f"connector {connector!r} has one landing; it needs one on "
+                                    "each level it joins", feature_id=first.id))  # fmt: skip
+        elif len(set(levels)) < len(levels):
+            problems.append(Problem("bad_connector", f"connector {connector!r} has two landings on one level",
+                                    feature_id=first.id))  # fmt: skip
+        for landing in landings[1:]:
+            if (landing.type, landing.direction) != (first.type, first.direction):
+                problems.append(Problem("bad_connector", f"the landings of connector {connector!r} differ in type or "
+                                        "direction", feature_id=landing.id))  # fmt: skip
+    walkable = plan.walkable
+    for landing in plan.landings:
+        if not shapely.dwithin(walkable, landing.point, POINT_TOLERANCE_M):
+            problems.append(Problem("not_walkable", "the connector's landing is not in walkable space",
+                                    feature_id=landing.id))  # fmt: skip
+    return problems
 
 
 def _georef(value: Any, fail: Any) -> dict[str, float] | None:

@@ -60,6 +60,7 @@ def _report(plan: FloorPlan, compiled: Compiled, seconds: float, previous_shelve
             "zones": len(plan.zones),
             "entrances": len(plan.entrances),
             "checkouts": len(plan.checkouts),
+            **({"connectors": len(plan.landings)} if plan.landings else {}),
         },
         "floor_area_m2": round(plan.outline.area, 1),
         "walkable_area_m2": round(plan.walkable.area, 1),
@@ -72,7 +73,24 @@ def _report(plan: FloorPlan, compiled: Compiled, seconds: float, previous_shelve
         "dropped_shelves": sorted(previous_shelves - shelves),
         "added_shelves": sorted(shelves - previous_shelves) if previous_shelves else [],
         **({"import": plan.imported} if plan.imported is not None else {}),
+        **({"levels": _levels_report(plan, compiled)} if plan.levels else {}),
     }
+
+
+def _levels_report(plan: FloorPlan, compiled: Compiled) -> list[dict[str, Any]]:
+    """Per level: its features, its connectors, and the mobilities that cannot reach it."""
+    report = []
+    for k, level in enumerate(plan.levels):
+        connectors = sorted({c.connector for c in plan.landings if c.on_level == k})
+        report.append({
+            "id": level.id, "ordinal": level.ordinal, "name": level.name,
+            "shelves": sum(1 for s in plan.shelves if s.on_level == k),
+            "entrances": sum(1 for e in plan.entrances if e.on_level == k),
+            "checkouts": sum(1 for c in plan.checkouts if c.on_level == k),
+            "connectors": connectors,
+            "unreachable_by": [m for m, levels in compiled.unreachable_levels.items() if level.id in levels],
+        })  # fmt: skip
+    return report
 
 
 async def _document(session: AsyncSession, store_id: str, version: int | None) -> dict[str, Any] | None:

@@ -16,6 +16,7 @@ from xml.sax.saxutils import escape
 from shapely.geometry import Polygon
 
 from stores.floorplan.plan import FloorPlan
+from stores.infra.errors import Invalid, Problem
 
 ZONE_FILL = {"ambient": "#fdf6e3", "chilled": "#d6ecfa", "frozen": "#a9cdf0"}
 
@@ -55,10 +56,14 @@ def render_svg(
     title: str = "",
     stops: Sequence[tuple[float, float, str]] = (),
     unrouted: Sequence[str] = (),
+    numbers: Sequence[int] | None = None,
+    runs: Sequence[Sequence[tuple[float, float]]] = (),
 ) -> str:
-    """SVG text in metres, north up, sized from the plan's extent. With a route: its item ``stops``
-    (x, y, what is picked there) numbered in walking order, and the items it could not route
-    (``unrouted``) listed in the top-left corner."""
+    """SVG text in metres, north up, sized from the plan's extent (one level: see
+    ``FloorPlan.on_level``). With a route (a polyline, or its ``runs`` on this level): its
+    item ``stops`` (x, y, what is picked there) numbered in walking order (``numbers``: their
+    numbers, when only some are on this level), and the items it could not route (``unrouted``)
+    listed in the top-left corner."""
     minx, miny, maxx, maxy = plan.outline.bounds
     k = scale_of(max(maxx - minx, maxy - miny))
     margin = 1.0 * k
@@ -123,15 +128,24 @@ def render_svg(
             f'<circle id="{_id("poi", poi.id)}" class="poi {category}" cx="{x:.2f}" cy="{h - y:.2f}" '
             f'r="{0.45 * k:.3g}" fill="#6c3483"><title>{escape(poi.name or poi.category)}</title></circle>'
         )
-    if route:
-        d = "M" + " L".join(f"{x:.2f},{h - y:.2f}" for x, y in route)
+    for landing in plan.landings:
+        x, y = landing.point.x, landing.point.y
+        kind = escape(landing.type, {'"': "&quot;"})
         parts.append(
-            f'<path id="route" d="{d}" stroke="#e67e22" stroke-width="{0.35 * k:.3g}" fill="none" '
-            'stroke-linejoin="round"/>'
+            f'<rect id="{_id("connector", landing.id)}" class="connector {kind}" x="{x - 0.6 * k:.2f}" '
+            f'y="{h - y - 0.6 * k:.2f}" width="{1.2 * k:.3g}" height="{1.2 * k:.3g}" rx="{0.2 * k:.3g}" '
+            f'fill="#1f618d"><title>{escape(landing.name or landing.type)} ({escape(landing.connector)})</title></rect>'
         )
-        for x, y in (route[0], route[-1]):
+    runs = list(runs) or ([route] if route else [])
+    for i, run in enumerate(runs):
+        d = "M" + " L".join(f"{x:.2f},{h - y:.2f}" for x, y in run)
+        parts.append(
+            f'<path id="{"route" if i == 0 else f"route-{i + 1}"}" class="route" d="{d}" stroke="#e67e22" '
+            f'stroke-width="{0.35 * k:.3g}" fill="none" stroke-linejoin="round"/>'
+        )
+        for x, y in (run[0], run[-1]):
             parts.append(f'<circle cx="{x:.2f}" cy="{h - y:.2f}" r="{0.5 * k:.3g}" fill="#e67e22"/>')
-    for number, (x, y, what) in enumerate(stops, start=1):
+    for number, (x, y, what) in zip(numbers or range(1, len(stops) + 1), stops, strict=True):
         parts.append(
             f'<g id="stop-{number}" class="stop"><circle cx="{x:.2f}" cy="{h - y:.2f}" r="{0.7 * k:.3g}" '
             f'fill="#ffffff" stroke="#e67e22" stroke-width="{0.15 * k:.3g}"/><text x="{x:.2f}" y="{h - y:.2f}" '
@@ -148,3 +162,14 @@ def render_svg(
         parts.append("</g>")
     parts.append("</svg>")
     return "\n".join(parts)
+
+
+def level_shown(plan: FloorPlan, level_id: str | None) -> int:
+    """The index of the level a picture of ``plan`` shows (None: the ground floor); 422 for a
+    level it does not have."""
+    k = plan.level_index(level_id)
+    if k is None:
+        message = (f"this plan's levels are {', '.join(v.id for v in plan.levels)}" if plan.levels
+                   else "this plan has one level: leave level_id out")  # fmt: skip
+        raise Invalid("Unknown level.", [Problem("invalid_level", message, pointer="level_id")])
+    return k

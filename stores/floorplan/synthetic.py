@@ -140,3 +140,43 @@ def synthetic_store(area_m2: float = 4000.0, seed: int = 0, aspect: float = 1.3)
 
 def shelf_count(plan: dict[str, Any]) -> int:
     return sum(1 for f in plan["features"] if f["properties"]["kind"] == "shelf")
+
+
+#: The connectors of :func:`synthetic_levels`, each at the same place on every level: a lift by the
+#: entrance, escalators up and down in the left side aisle, stairs in the right one.
+CONNECTORS = (("lift", "lift", "both", 0.12), ("esc-up", "escalator", "up", 0.45),
+              ("esc-down", "escalator", "down", 0.55), ("stairs", "stairs", "both", 0.5))  # fmt: skip
+
+
+def synthetic_levels(area_m2: float = 4000.0, levels: int = 2, seed: int = 0, aspect: float = 1.3) -> dict[str, Any]:
+    """A v2 plan of ``levels`` storeys of about ``area_m2`` each, like :func:`synthetic_store`; the
+    entrances and checkouts are on the ground floor, and a lift, two escalators (one up, one
+    down) and stairs join every level to the next."""
+    base = synthetic_store(area_m2, seed, aspect)
+    width = max(c[0] for f in base["features"] if f["properties"]["kind"] == "outline"
+                for c in f["geometry"]["coordinates"][0])  # fmt: skip
+    depth = area_m2 / width
+    features: list[dict[str, Any]] = []
+    for k in range(levels):
+        level = f"L{k}"
+        for feature in base["features"]:
+            props = feature["properties"]
+            upper = k > 0
+            if upper and (props["kind"] in ("entrance", "checkout") or str(props.get("id", "")).startswith("counter")):
+                continue  # the front of an upper floor is open floor
+            moved = dict(props, level_id=level)
+            if "id" in props and upper:
+                moved["id"] = f"{level}-{props['id']}"
+            features.append({"type": "Feature", "geometry": feature["geometry"], "properties": moved})
+        for name, kind, direction, at in CONNECTORS:
+            x = width - SIDE_M / 2 if kind == "stairs" else SIDE_M / 2 + (1.0 if kind == "escalator" else 0.0)
+            y = FRONT_M + 1.0 if kind == "lift" else depth * at
+            props = {"id": f"{name}-{level}", "connector": name, "type": kind, "level_id": level}
+            if direction != "both":
+                props["direction"] = direction
+            features.append(_feature("connector", _point(x, y), **props))
+    names = ["Ground floor", "First floor", "Second floor", "Third floor"]
+    return {"type": "FeatureCollection",
+            "levels": [{"id": f"L{k}", "ordinal": k, "name": names[k] if k < len(names) else f"Floor {k}"}
+                       for k in range(levels)],
+            "features": features}  # fmt: skip
