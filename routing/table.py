@@ -38,14 +38,20 @@ class BlockedGrid:
     def of(cls, free: BaseGeometry, cell: float = 0.5) -> BlockedGrid:
         minx, miny, maxx, maxy = free.bounds if not free.is_empty else (0.0, 0.0, 0.0, 0.0)
         cols, rows = int((maxx - minx) // cell) + 1, int((maxy - miny) // cell) + 1
-        xs = minx + (np.arange(cols) + 0.5) * cell
-        ys = miny + (np.arange(rows) + 0.5) * cell
+        blocked = np.ones((rows, cols), dtype=bool)
         # A cell whose centre is farther than its half-diagonal from the walkable space holds no
         # walkable point. 0.75 > sqrt(2) / 2 leaves room for the buffer's polygonal arcs.
         near = shapely.buffer(free, 0.75 * cell)
-        shapely.prepare(near)
-        gx, gy = np.meshgrid(xs, ys)
-        return cls(minx, miny, cell, ~np.asarray(shapely.contains_xy(near, gx, gy), dtype=bool))
+        # Part by part, over each part's own box: the levels of a store lie side by side with
+        # open ground between them, which needs no test.
+        for part in getattr(near, "geoms", [near]):
+            x0, y0, x1, y1 = part.bounds
+            c0, c1 = max(0, int((x0 - minx) // cell)), min(cols, int((x1 - minx) // cell) + 1)
+            r0, r1 = max(0, int((y0 - miny) // cell)), min(rows, int((y1 - miny) // cell) + 1)
+            shapely.prepare(part)
+            gx, gy = np.meshgrid(minx + (np.arange(c0, c1) + 0.5) * cell, miny + (np.arange(r0, r1) + 0.5) * cell)
+            blocked[r0:r1, c0:c1] &= ~np.asarray(shapely.contains_xy(part, gx, gy), dtype=bool)
+        return cls(minx, miny, cell, blocked)
 
     def crossed(self, a: FloatArray, b: FloatArray) -> NDArray[np.bool_]:
         """Per segment ``a[i]``-``b[i]``: True if a point sampled along it lies in a blocked cell

@@ -275,7 +275,9 @@ def _table_arrays(name: str, t: NavTable) -> dict[str, np.ndarray]:
     }.items()}  # fmt: skip
 
 
-def _load_table(arrays: Any, name: str) -> MobilityTable:
+def _load_table(arrays: Any, name: str, grid: BlockedGrid | None = None) -> MobilityTable:
+    """One mobility's table. ``grid``: the walking table's, which serves every mobility (a cell
+    with no point a shopper can walk holds none a trolley or a wheelchair can)."""
     nav_wkb = arrays[f"{name}.nav"].tobytes()
     free_grown = shapely.from_wkb(nav_wkb).buffer(1e-6, join_style="mitre")
     shapely.prepare(free_grown)
@@ -289,7 +291,7 @@ def _load_table(arrays: Any, name: str) -> MobilityTable:
         link_corner=arrays[f"{name}.link_corner"].astype(np.int64),
         link_dist=arrays[f"{name}.link_dist"].astype(np.float64),
         free_grown=free_grown,
-        grid=BlockedGrid.of(free_grown),
+        grid=grid if grid is not None else BlockedGrid.of(free_grown),
         directed=bool(len(rides)),
     )
     return MobilityTable(table, arrays[f"{name}.edges"], arrays[f"{name}.edge_lengths"], rides,
@@ -356,6 +358,12 @@ def _connectors_meta(plan: FloorPlan) -> list[dict[str, Any]]:
     return [found[k] for k in sorted(found)]
 
 
+def _load_tables(arrays: Any) -> dict[str, MobilityTable]:
+    walking = _load_table(arrays, WALKING)
+    others = {name: _load_table(arrays, name, walking.table.grid) for name in MOBILITIES if name != WALKING}
+    return {WALKING: walking, **others}
+
+
 def read_header(data: bytes) -> dict[str, Any]:
     line, _, _ = data.partition(b"\n")
     try:
@@ -409,7 +417,7 @@ def load_artifact(data: bytes, store_id: str, version: int) -> NavArtifact:
         store_id=store_id,
         version=version,
         checksum=header["sha256"],
-        tables={name: _load_table(arrays, name) for name in MOBILITIES},
+        tables=_load_tables(arrays),
         entrances={eid: i for i, eid in enumerate(meta["entrances"])},
         checkouts={cid: n_entrances + i for i, cid in enumerate(meta["checkouts"])},
         shelves=shelves,

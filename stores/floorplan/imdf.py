@@ -4,15 +4,18 @@ IMDF is in WGS84; v1 is in metres. The archive is projected to an azimuthal equi
 centred on the venue's display point (north up), and that point becomes the plan's ``georef``.
 
 Real exports are venues, not shop floors: several buildings and levels, rooms joined only by
-their openings, stairs and lifts, fixtures without a shelving category. One level is imported
-(chosen as below, or named by the manager); its walls are drawn from the unit boundaries with the
-openings cut through them, and a report says, per level, what became what and what was skipped
-and why. The mapping is written down in docs/floorplan-format.md.
+their openings, stairs and lifts, fixtures without a shelving category. The ground floor is
+imported (chosen as below, or named by the manager), with every level of its building that a lift,
+stairs, an escalator or a moving walkway joins to it (a v2 plan with levels; the manager may name
+the levels instead); each level's walls are drawn from the unit boundaries with the openings cut
+through them, and a report says, per level, what became what and what was skipped and why. The
+mapping is written down in docs/floorplan-format.md.
 """
 
 from __future__ import annotations
 
 import io
+import itertools
 import math
 import zipfile
 import zlib
@@ -23,6 +26,7 @@ from typing import Any
 import numpy as np
 import orjson
 import shapely
+import shapely.ops
 from pyproj import Transformer
 from shapely.geometry import LineString, Point, Polygon, shape
 from shapely.geometry.base import BaseGeometry
@@ -58,6 +62,14 @@ OPEN_PLAN_UNITS = frozenset({"walkway", "unenclosedarea", "lobby", "footbridge",
                              "opentobelow_walkable"})  # fmt: skip
 #: An opening cuts through the walls this far to each side of its line.
 DOOR_REACH_M = 0.6
+#: Unit categories that carry shoppers between levels, and the connector type each becomes. The
+#: units of one category on consecutive levels of a building that overlap (by half the smaller
+#: footprint, or a relationship says so) are one connector; each level's landing is at a door
+#: into the unit, else at the walkable space beside it.
+VERTICAL_UNITS = {"elevator": "lift", "stairs": "stairs", "steps": "stairs", "escalator": "escalator",
+                  "movingwalkway": "travelator"}  # fmt: skip
+VERTICAL_OVERLAP = 0.5
+LANDING_REACH_M = 1.0
 #: An amenity drawn inside a counter counts as a checkout when walkable space is this close.
 AMENITY_REACH_M = 2.0
 #: Most entries the report lists as skipped (the rest are counted).
@@ -157,6 +169,8 @@ class Mapping:
     ``entrance_opening_ids``."""
 
     level: str | None = None
+    #: The levels to import (ids), joined by their vertical units: a plan with levels.
+    levels: tuple[str, ...] | None = None
     walkable_units: frozenset[str] = WALKABLE_UNITS
     shelf_categories: frozenset[str] = SHELF_FIXTURES
     shelf_ids: frozenset[str] = frozenset()
@@ -168,7 +182,7 @@ class Mapping:
         if document is None:
             return cls()
         pointer = f"/{MAPPING_FILE}"
-        known = {"level", "walkable_unit_categories", "shelf_fixture_categories", "shelf_fixture_ids",
+        known = {"level", "levels", "walkable_unit_categories", "shelf_fixture_categories", "shelf_fixture_ids",
                  "checkout_amenity_categories", "entrance_opening_ids"}  # fmt: skip
         if not isinstance(document, dict) or set(document) - known:
             extra = sorted(set(document) - known) if isinstance(document, dict) else []
@@ -188,8 +202,20 @@ class Mapping:
         level = document.get("level")
         if level is not None and not isinstance(level, str):
             raise _fail(f"{MAPPING_FILE}: level must be a level's id", "bad_mapping", f"{pointer}/level")
+        levels = document.get("levels")
+        if levels is not None and (
+            not isinstance(levels, list) or not 0 < len(levels) <= 20 or not all(isinstance(v, str) for v in levels)
+        ):
+            raise _fail(
+                f"{MAPPING_FILE}: levels must be a list of 1 to 20 level ids", "bad_mapping", f"{pointer}/levels"
+            )
+        if levels is not None and level is not None:
+            raise _fail(
+                f"{MAPPING_FILE}: name one level or several levels, not both", "bad_mapping", f"{pointer}/levels"
+            )
         return cls(
             level=level,
+            levels=tuple(levels) if levels is not None else None,
             walkable_units=strings("walkable_unit_categories", WALKABLE_UNITS),
             # Fixtures named by id are the shelving, unless categories are named too.
             shelf_categories=strings(
@@ -257,12 +283,17 @@ def imdf_to_v1(data: bytes) -> dict[str, Any]:
             openings=archive.collection("opening.geojson"),
             amenities=archive.collection("amenity.geojson"),
             sections=archive.collection("section.geojson"),
+            relationships=archive.collection("relationship.geojson"),
         )
     if not venue.levels:
         raise _fail("level.geojson has no levels", pointer="/level.geojson")
     level, levels_report = _choose_level(venue, mapping_)
     try:
-        document = _convert(level, venue, mapping_)
+        joined = _joined(venue, mapping_, level)
+        document = (_convert(joined.levels[0], venue, mapping_) if len(joined.levels) == 1
+                    else _convert_levels(joined, venue, mapping_))  # fmt: skip
+        for entry in levels_report:
+            entry["result"] = joined.results.get(entry["id"], entry["result"])
     except (TypeError, ValueError, AttributeError, KeyError, IndexError, shapely.errors.ShapelyError) as exc:
         # Anything the checks above did not foresee: still a 422 that says where, never a 500.
         raise _fail(f"a feature could not be converted ({type(exc).__name__}: {exc})") from exc
@@ -282,6 +313,7 @@ class _Venue:
     openings: list[dict[str, Any]]
     amenities: list[dict[str, Any]]
     sections: list[dict[str, Any]]
+    relationships: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _choose_level(venue: _Venue, mapping_: Mapping) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -633,20 +665,33 @@ def _amenities(
     return out
 
 
-def _convert(level: dict[str, Any], venue: _Venue, mapping_: Mapping) -> dict[str, Any]:
-    """The v1 document of one level, from features whose structure has been checked."""
+@dataclass
+class _Converted:
+    """One level converted: its v1 features, its walkable space (as drawn and free of fixtures)."""
 
-    def on_level(features: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return [f for f in features if _props(f).get("level_id") == level["id"]]
+    features: list[dict[str, Any]]
+    space: _Level
+    free: BaseGeometry
+    report: _Report
+    project: _Projector
+    openings: list[LineString]  # every opening of the level
 
+
+def _on_level(features: list[dict[str, Any]], level: dict[str, Any]) -> list[dict[str, Any]]:
+    return [f for f in features if _props(f).get("level_id") == level["id"]]
+
+
+def _converted(level: dict[str, Any], venue: _Venue, mapping_: Mapping) -> _Converted:
+    """One level's v1 features, from features whose structure has been checked."""
     report = _Report()
     project = _Projector(_origin(venue.venues[0] if venue.venues else level))
-    doors = [project.metres(o, "opening.geojson").representative_point() for o in on_level(venue.openings)]
-    space = _level(level, on_level(venue.units), project, mapping_, report, doors)
-    passages, entrances = _openings(on_level(venue.openings), space, project, report, mapping_.entrance_ids)
-    zones = _zones(on_level(venue.sections), space.outline, project)
+    lines = [project.metres(o, "opening.geojson") for o in _on_level(venue.openings, level)]
+    doors = [line.representative_point() for line in lines]
+    space = _level(level, _on_level(venue.units, level), project, mapping_, report, doors)
+    passages, entrances = _openings(_on_level(venue.openings, level), space, project, report, mapping_.entrance_ids)
+    zones = _zones(_on_level(venue.sections, level), space.outline, project)
     report.made["zone"] += len(zones)
-    fixtures, footprints = _fixtures(on_level(venue.fixtures), space, project, mapping_, report)
+    fixtures, footprints = _fixtures(_on_level(venue.fixtures, level), space, project, mapping_, report)
     free = space.walkable.difference(shapely.union_all(footprints)) if footprints else space.walkable
     features = [
         v1_feature("outline", space.outline),
@@ -657,10 +702,195 @@ def _convert(level: dict[str, Any], venue: _Venue, mapping_: Mapping) -> dict[st
         *entrances,
         *_amenities(venue.amenities, space, free, project, mapping_, report),
     ]
-    origin = project.origin
-    return {"type": "FeatureCollection", "features": features,
+    return _Converted(features, space, free, report, project, [line for line in lines if isinstance(line, LineString)])
+
+
+def _convert(level: dict[str, Any], venue: _Venue, mapping_: Mapping) -> dict[str, Any]:
+    """The v1 document of one level."""
+    done = _converted(level, venue, mapping_)
+    origin = done.project.origin
+    return {"type": "FeatureCollection", "features": done.features,
             "georef": {"lat": origin[1], "lon": origin[0], "bearing_deg": 0.0},
-            "import": report.as_json(level)}  # fmt: skip
+            "import": done.report.as_json(level)}  # fmt: skip
+
+
+@dataclass
+class _Joined:
+    """The levels to import (lowest ordinal first), the vertical units that join them (each group
+    one connector: its type and its units, by level id), and per level what the report says."""
+
+    levels: list[dict[str, Any]]
+    connectors: list[tuple[str, dict[str, dict[str, Any]], str]]  # (type, {level id: unit}, direction)
+    results: dict[str, str] = field(default_factory=dict)
+
+
+def _buildings(level: dict[str, Any]) -> frozenset[str]:
+    buildings = _props(level).get("building_ids")
+    return frozenset(str(b) for b in buildings) if isinstance(buildings, list) else frozenset()
+
+
+def _joined(venue: _Venue, mapping_: Mapping, ground: dict[str, Any]) -> _Joined:
+    """The ground floor and the levels of its building its vertical units join it to (or the
+    levels the mapping names), and the connectors between them."""
+    if mapping_.level is not None:
+        return _Joined([ground], [])
+    by_id = {str(level["id"]): level for level in venue.levels}
+    connectors = _vertical_connectors(venue, by_id, _buildings(ground))
+    walkable = {str(_props(u).get("level_id")) for u in venue.units if _category(u) in mapping_.walkable_units}
+    if mapping_.levels is not None:
+        missing = [lid for lid in mapping_.levels if lid not in by_id]
+        if missing:
+            raise _fail(f"{MAPPING_FILE} names levels {missing[:5]} the archive does not have", "bad_mapping",
+                        f"/{MAPPING_FILE}/levels")  # fmt: skip
+        chosen = set(mapping_.levels)
+    else:
+        chosen, frontier = {str(ground["id"])}, [str(ground["id"])]
+        while frontier:
+            here = frontier.pop()
+            for _, units, _ in connectors:
+                joined = [lid for lid in units if here in units and lid not in chosen and lid in walkable]
+                chosen.update(joined)
+                frontier += joined
+    levels = sorted((by_id[lid] for lid in chosen), key=_ordinal)
+    kept = [(kind, {lid: u for lid, u in units.items() if lid in chosen}, d) for kind, units, d in connectors]
+    kept = [c for c in kept if len(c[1]) >= 2]
+    results = {}
+    named = f" (named in {MAPPING_FILE})" if mapping_.levels else ""
+    for lid in by_id:
+        ways = sorted({kind for kind, units, _ in kept if lid in units})
+        if lid in chosen:
+            results[lid] = f"imported{named}" + (f" (joined by {', '.join(ways)})" if ways else "")
+        elif mapping_.levels is not None:
+            results[lid] = f"skipped: not among the levels named in {MAPPING_FILE}"
+    return _Joined(levels, kept, results)
+
+
+def _vertical_connectors(
+    venue: _Venue, by_id: dict[str, dict[str, Any]], building: frozenset[str]
+) -> list[tuple[str, dict[str, dict[str, Any]], str]]:
+    """Vertical units of one type on different levels of ``building`` that overlap, grouped: each
+    group a connector (type, its unit per level id, direction). Escalators whose direction no
+    relationship gives are left out."""
+    ordinal = {lid: _ordinal(level) for lid, level in by_id.items()}
+    vertical: list[tuple[dict[str, Any], str, str, BaseGeometry]] = []  # (unit, type, level id, footprint)
+    for unit in venue.units:
+        kind, lid = VERTICAL_UNITS.get(_category(unit)), str(_props(unit).get("level_id"))
+        if kind is not None and lid in by_id:
+            try:
+                vertical.append((unit, kind, lid, shape(unit["geometry"])))
+            except (KeyError, TypeError, ValueError, AttributeError, IndexError, shapely.errors.ShapelyError):
+                continue
+    parent = list(range(len(vertical)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, j in itertools.combinations(range(len(vertical)), 2):
+        (_, kind_a, la, a), (_, kind_b, lb, b) = vertical[i], vertical[j]
+        same_building = not building or bool(_buildings(by_id[la]) & _buildings(by_id[lb]) & building)
+        stacked = kind_a == kind_b and ordinal[la] != ordinal[lb] and same_building
+        if stacked and a.intersection(b).area >= VERTICAL_OVERLAP * min(a.area, b.area) > 0:
+            parent[root(i)] = root(j)
+    groups: dict[int, dict[str, dict[str, Any]]] = {}
+    kinds: dict[int, str] = {}
+    for i, (unit, kind, lid, _) in enumerate(vertical):
+        groups.setdefault(root(i), {}).setdefault(lid, unit)
+        kinds[root(i)] = kind
+    directions = _escalator_directions(venue, ordinal)
+    connectors: list[tuple[str, dict[str, dict[str, Any]], str]] = []
+    for key, units in groups.items():
+        ways = sorted({directions[str(u["id"])] for u in units.values() if str(u["id"]) in directions})
+        if len(units) < 2 or (kinds[key] == "escalator" and len(ways) != 1):
+            continue  # one level only; or an escalator whose direction is not said
+        connectors.append((kinds[key], units, ways[0] if kinds[key] == "escalator" else "both"))
+    return connectors
+
+
+def _escalator_directions(venue: _Venue, ordinal: dict[str, int]) -> dict[str, str]:
+    """Which way each escalator unit runs ("up" or "down"), from directed escalator relationships
+    between units of two levels (IMDF's ``relationship``: origin, destination, direction)."""
+    level_of = {str(u["id"]): str(_props(u).get("level_id")) for u in venue.units}
+    out: dict[str, str] = {}
+    for relationship in venue.relationships:
+        props = _props(relationship)
+        if _category(relationship) != "escalator" or props.get("direction") != "directed":
+            continue
+        origin, destination = props.get("origin"), props.get("destination")
+        if not isinstance(origin, dict) or not isinstance(destination, dict):
+            continue
+        a, b = str(origin.get("id")), str(destination.get("id"))
+        if a in level_of and b in level_of and level_of[a] in ordinal and level_of[b] in ordinal:
+            way = "up" if ordinal[level_of[b]] > ordinal[level_of[a]] else "down"
+            out[a] = out[b] = way
+    return out
+
+
+def _landing(done: _Converted, unit: dict[str, Any]) -> Point | None:
+    """Where a shopper boards a vertical unit on its level: beside a door into it, else at the
+    walkable space it touches; None when neither is within reach."""
+    footprint = done.project.metres(unit, "unit.geojson")
+    free = done.free.buffer(-WALL_M)  # clear of the walls drawn along the units' edges
+    doors = [
+        line.interpolate(0.5, normalized=True) for line in done.openings if line.distance(footprint.boundary) < 0.3
+    ]
+    for door in doors:
+        spot = snap_into(free, (door.x, door.y), DOOR_REACH_M + LANDING_REACH_M)
+        if spot is not None:
+            return Point(spot)
+    if free.is_empty or free.distance(footprint) > LANDING_REACH_M:
+        return None
+    near = shapely.ops.nearest_points(free, footprint)[0]
+    spot = snap_into(free, (near.x, near.y), LANDING_REACH_M)
+    return Point(spot) if spot is not None else None
+
+
+def _convert_levels(joined: _Joined, venue: _Venue, mapping_: Mapping) -> dict[str, Any]:
+    """A v2 document of several levels (one frame: the venue's), with their connectors."""
+    features: list[dict[str, Any]] = []
+    seen: set[tuple[str, str]] = set()
+    reports = []
+    landings: list[dict[str, Any]] = []
+    done_by_level = {}
+    for level in joined.levels:
+        done = _converted(level, venue, mapping_)
+        done_by_level[str(level["id"])] = done
+        for feature in done.features:
+            props = feature["properties"]
+            props["level_id"] = str(level["id"])
+            key = (props["kind"], str(props.get("id")))
+            if "id" in props and key in seen:  # generated ids (walls) repeat from level to level
+                props["id"] = f"{props['id']}@{_ordinal(level)}"
+            seen.add((props["kind"], str(props.get("id"))))
+            features.append(feature)
+        reports.append(done.report.as_json(level))
+    for n, (kind, units, direction) in enumerate(joined.connectors, start=1):
+        name = f"{kind}-{n}"
+        spots = {}
+        for lid, unit in units.items():
+            spot = _landing(done_by_level[lid], unit)
+            if spot is None:
+                done_by_level[lid].report.skip("unit.geojson", unit["id"], f"the {kind} has no door or walkable "
+                                               "space beside it on this level")  # fmt: skip
+            else:
+                spots[lid] = (spot, unit)
+        if len(spots) < 2:
+            continue
+        for lid, (spot, unit) in spots.items():
+            props = {"id": f"{name}@{lid}"[:64], "connector": name, "type": kind, "level_id": lid,
+                     "name": _name(unit), "names": _names(unit)}  # fmt: skip
+            if direction != "both":
+                props["direction"] = direction
+            landings.append(v1_feature("connector", spot, **props))
+    origin = done_by_level[str(joined.levels[0]["id"])].project.origin
+    levels = [{"id": str(v["id"]), "ordinal": _ordinal(v), "name": _name(v) or str(v["id"])[:100],
+               **({"names": names} if (names := _names(v)) else {})} for v in joined.levels]  # fmt: skip
+    return {"type": "FeatureCollection", "levels": levels, "features": features + landings,
+            "georef": {"lat": origin[1], "lon": origin[0], "bearing_deg": 0.0},
+            "import": {"per_level": reports,
+                       "connectors": len({f["properties"]["connector"] for f in landings})}}  # fmt: skip
 
 
 def _check_manifest(manifest: Any) -> None:

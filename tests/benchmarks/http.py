@@ -75,9 +75,10 @@ def post_script(path: Path, body: Any) -> str:
 
 
 async def prepare(
-    database_url: str, products: int, area_m2: float = 4000, store_id: str = "bench"
+    database_url: str, products: int, area_m2: float = 4000, store_id: str = "bench", plan: dict[str, Any] | None = None
 ) -> list[dict[str, Any]]:
-    """Migrate, create a store with a synthetic plan, import a catalog and place it. Returns the catalog."""
+    """Migrate, create a store with a synthetic plan (or ``plan``), import a catalog and place it.
+    Returns the catalog."""
     from catalog.placements import PlacementRow, replace_planogram
     from catalog.products import import_products
     from catalog.synthetic import synthetic_catalog, synthetic_planogram
@@ -94,7 +95,8 @@ async def prepare(
     catalog = synthetic_catalog(products)
     async with db.sessionmaker() as session:
         await create_store(session, name="Bench", lat=52.5, lon=13.4, store_id=store_id)
-        await upload_plan(session, store_id, orjson.dumps(synthetic_store(area_m2)), "application/json")
+        document = plan if plan is not None else synthetic_store(area_m2)
+        await upload_plan(session, store_id, orjson.dumps(document), "application/json")
         await import_products(session, enumerate(catalog))
         artifact = await ArtifactCache().live(session, store_id)
         rows = [PlacementRow(r["sku"], r["shelf"], r.get("position_m"), r.get("level"), r.get("stock"))

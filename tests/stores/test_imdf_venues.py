@@ -134,3 +134,50 @@ def test_a_folder_zipped_rotated_venue_over_http(client: TestClient) -> None:
     report = response.json()["report"]
     assert report["import"]["folder"] == "My venue/" and len(report["import"]["levels"]) == 3
     assert report["features"]["shelves"] == 10
+
+
+def test_a_venue_with_two_levels_and_a_lift_imports_and_routes(client: TestClient) -> None:
+    venue = Venue(connected=True, rotate_deg=20.0, offset_m=(300.0, -200.0))
+    plan, report = imported(venue)
+    results = {level["name"]: level["result"] for level in report["levels"]}
+    assert results["Ground floor"] == results["First floor"] == "imported (joined by lift, stairs)"
+    assert [v.name for v in plan.levels] == ["Ground floor", "First floor"]
+    kinds = sorted({(c.connector.split("-")[0], c.type) for c in plan.landings})
+    assert kinds == [("lift", "lift"), ("stairs", "stairs")] and len(plan.landings) == 4
+    # The upper landings beside their units' doors (the lift's door at x 36-37.5 on y = 16).
+    upper = plan.on_level(1)
+    door = Point(local(venue, (36.75, 15.6)))
+    assert min(c.point.distance(door) for c in upper.landings) < 0.6
+    client.post("/v1/stores", json={"id": "venue", "name": "V", "lat": BASE[1], "lon": BASE[0]}, headers=ADMIN)
+    response = client.put("/v1/stores/venue/floorplan?publish=true", content=venue_imdf(venue),
+                          headers={**ADMIN, "content-type": "application/zip"})  # fmt: skip
+    assert response.status_code == 201, response.text
+    assert [v["unreachable_by"] for v in response.json()["report"]["levels"]] == [[], []]
+    shelf = next(s.id for s in plan.shelves if s.on_level == 1)
+    products = [{"sku": "tea", "name": "Tea"}]
+    assert client.put("/v1/products", json=products, headers=ADMIN).status_code == 200
+    placed = client.put("/v1/stores/venue/placements", json=[{"sku": "tea", "shelf": shelf}], headers=ADMIN)
+    assert placed.status_code == 200, placed.text
+
+    def connectors(mobility: str) -> list[str]:
+        answer = client.post("/v1/stores/venue/route", json={"items": [{"sku": "tea"}], "mobility": mobility})
+        assert answer.status_code == 200, answer.text
+        route = answer.json()
+        assert not route["unresolved"] and route["stops"][1]["level_id"] == plan.levels[1].id
+        return [step["connector"].split("-")[0] for step in route["directions"] if step["action"] == "connector"]
+
+    assert connectors("walking") == ["stairs", "stairs"]
+    assert connectors("step_free") == ["lift", "lift"]
+
+
+def test_a_mapping_may_name_the_levels_to_import() -> None:
+    ground, upper = uid("level-b1-0"), uid("level-b1-1")
+    plan, report = imported(Venue(connected=True, mapping={"levels": [ground]}))
+    assert not plan.levels and not plan.landings  # one level: a v1 plan
+    results = {level["id"]: level["result"] for level in report["levels"]}
+    assert results[ground] == "imported (named in aislepath.json)" and results[upper].startswith("skipped: not")
+    plan, report = imported(Venue(connected=True, mapping={"levels": [upper, ground]}))
+    assert [v.id for v in plan.levels] == [ground, upper] and len(plan.landings) == 4
+    with pytest.raises(PlanInvalid) as caught:
+        imported(Venue(connected=True, mapping={"levels": [ground], "level": upper}))
+    assert caught.value.problems[0].pointer == "/aislepath.json/levels"

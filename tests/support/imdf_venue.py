@@ -39,6 +39,9 @@ class Venue:
     empty_building_first: bool = True  # a second building whose ground level has no units, listed first
     upper_level: bool = True
     mapping: dict[str, Any] | None = None  # aislepath.json
+    #: The first floor is a shop floor too, joined to the ground by the stairs and the lift (a lobby
+    #: on the ground floor with doors into both; on the first floor the same, and a gondola).
+    connected: bool = False
 
 
 def uid(name: str) -> str:
@@ -99,15 +102,23 @@ def venue_files(venue: Venue) -> dict[str, Any]:
         unit("corridor", box(0, 0, 20, 6), "walkway"),
         unit("hall", box(20, 0, 40, 6), "unspecified"),
         unit("sales", box(0, 6, 28, 24), "room", name={"en": "Sales floor", "de": "Verkaufsfläche"}),
-        unit("store", box(28, 6, 40, 16), "nonpublic", name={"en": "Storeroom"}),
+        unit("store", box(28, 6, 40, 12 if venue.connected else 16), "nonpublic", name={"en": "Storeroom"}),
         unit("stairs", box(28, 16, 34, 24), "stairs"),
-        unit("lift", box(34, 16, 40, 24), "elevator"),
+        unit("lift", box(34, 16, 40, 24), "elevator", name={"en": "Lift", "de": "Aufzug"}),
     ]
-    if venue.upper_level:
+    if venue.connected:
+        units += [
+            unit("lobby", box(28, 12, 40, 16), "walkway"),
+            unit("upper-hall", box(0, 0, 40, 16), "walkway", level=upper),
+            unit("upper-west", box(0, 16, 28, 24), "walkway", level=upper),
+            unit("upper-stairs", box(28, 16, 34, 24), "stairs", level=upper),
+            unit("upper-lift", box(34, 16, 40, 24), "elevator", level=upper),
+        ]
+    elif venue.upper_level:
         units.append(unit("upper-walkway", box(0, 0, 40, 24), "walkway", level=upper))
 
-    def opening(key: str, line: LineString, category: str = "pedestrian") -> dict[str, Any]:
-        return feature("opening", key, line, category=category, level_id=ground, door=None)
+    def opening(key: str, line: LineString, category: str = "pedestrian", level: str = ground) -> dict[str, Any]:
+        return feature("opening", key, line, category=category, level_id=level, door=None)
 
     openings = [
         opening("entrance", LineString([(ENTRANCE[0][0], 0), (ENTRANCE[0][1], 0)]), "pedestrian.principal"),
@@ -116,6 +127,13 @@ def venue_files(venue: Venue) -> dict[str, Any]:
         opening("stairs-door", LineString([(28, 18), (28, 19.5)])),
         opening("emergency", LineString([(40, 2), (40, 3.5)]), "emergencyexit"),
     ]
+    if venue.connected:
+        openings += [
+            opening("lobby-door", LineString([(28, 13), (28, 14.5)])),
+            *(opening(f"{key}-{where}", LineString([(x, 16), (x + 1.5, 16)]), level=level)
+              for key, x in (("stairs-door", 29.0), ("lift-door", 36.0))
+              for where, level in (("ground", ground), ("upper", upper))),
+        ]  # fmt: skip
     shelf_category = "shelving" if venue.shelving else "furniture"
     fixtures = [
         feature("fixture", f"gondola-{i}", box(x, 9, x + 1.2, 19), category=shelf_category, level_id=ground,
@@ -125,6 +143,9 @@ def venue_files(venue: Venue) -> dict[str, Any]:
         feature("fixture", "counter", box(29, 2, 31, 4), category="desk", level_id=ground, name={"en": "Till 3"}),
         feature("fixture", "bench", box(24.5, 20, 25.5, 21), category="furniture", level_id=ground),
     ]  # fmt: skip
+    if venue.connected:
+        fixtures.append(feature("fixture", "upper-gondola", box(6, 4, 7.2, 12), category=shelf_category,
+                                level_id=upper, name={"en": "Upstairs aisle"}))  # fmt: skip
 
     def amenity(key: str, xy: tuple[float, float], category: str, **props: Any) -> dict[str, Any]:
         return feature("amenity", key, Point(xy), category=category, unit_ids=[uid("hall")], **props)
