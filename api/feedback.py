@@ -44,6 +44,7 @@ class FeedbackIn(msgspec.Struct, forbid_unknown_fields=True):
         str, doc("found_elsewhere: which of the shown places was wrong, when the product has several.",
                  min_length=1, max_length=64)
     ] | None = None  # fmt: skip
+    level_id: Annotated[str, doc("The level x, y is on: required in a store with levels.", max_length=64)] | None = None
 
 
 class Accepted(msgspec.Struct, omit_defaults=True):
@@ -123,7 +124,7 @@ class FeedbackController(Controller):
         index = await services.locations.get(store_id)
         report = Report(
             data.kind, data.sku, data.shelf, data.position_m, data.x, data.y, data.rating, data.comment,
-            data.listed_shelf,
+            data.listed_shelf, data.level_id,
         )  # fmt: skip
         # One phone, or one token, counts once however often it reports the same product.
         reporter = reporter_of(services.settings.reporter_secret, store_id, data.sku, client_key(request)[0])

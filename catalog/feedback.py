@@ -54,6 +54,8 @@ class Report:
     comment: str | None = None
     #: found_elsewhere: the shelf the app showed (when the product has several places).
     listed_shelf: str | None = None
+    #: The level x, y is on (stores with levels).
+    level_id: str | None = None
 
 
 def _check_shape(report: Report) -> list[Problem]:
@@ -69,6 +71,8 @@ def _check_shape(report: Report) -> list[Problem]:
         problems.append(Problem("required", "say where it was: shelf, or x and y", pointer="/shelf"))
     if report.position_m is not None and report.shelf is None:
         problems.append(Problem("invalid_position", "position_m needs shelf", pointer="/position_m"))
+    if report.level_id is not None and report.x is None:
+        problems.append(Problem("invalid_level", "level_id says where x, y is: give them", pointer="/level_id"))
     return problems
 
 
@@ -88,8 +92,15 @@ async def _check_against_store(session: AsyncSession, report: Report, index: Sto
             problems.append(
                 Problem("off_shelf", f"position_m is past the shelf's end ({length:.2f} m)", pointer="/position_m")
             )
-    if report.x is not None and report.y is not None and placed_in(artifact, report.x, report.y) is None:
-        problems.append(Problem("outside", f"x, y is more than {OUTSIDE_M:g} m from the walkable space", pointer="/x"))
+    if report.x is not None and report.y is not None:
+        at = artifact.frame.to_frame(report.x, report.y, report.level_id)
+        if at is None:
+            message = (f"this store's levels are {', '.join(artifact.frame.ids)}: say which one x, y is on"
+                       if artifact.frame.levelled else "this store has one level: leave level_id out")  # fmt: skip
+            problems.append(Problem("invalid_level", message, pointer="/level_id"))
+        elif placed_in(artifact, *at) is None:
+            problems.append(Problem("outside", f"x, y is more than {OUTSIDE_M:g} m from the walkable space",
+                                    pointer="/x"))  # fmt: skip
     return problems
 
 
@@ -104,8 +115,10 @@ def _found(report: Report, index: StoreIndex, placed: list[str | None]) -> tuple
     """A "found elsewhere" report: the shelf it was listed on, and where it was found (the shelf
     named, or the one nearest the reported spot)."""
     found_shelf, found_position = report.shelf, report.position_m
-    if found_shelf is None and report.x is not None and report.y is not None:
-        near = index.artifact.nearest_shelf_place(report.x, report.y, SNAP_M)
+    at = None if report.x is None or report.y is None else index.artifact.frame.to_frame(report.x, report.y,
+                                                                                          report.level_id)  # fmt: skip
+    if found_shelf is None and at is not None:
+        near = index.artifact.nearest_shelf_place(*at, SNAP_M)
         found_shelf, found_position = near if near else (None, None)
     listed = report.listed_shelf or (placed[0] if len(placed) == 1 else None)
     return (listed if listed != found_shelf else None), found_shelf, found_position
@@ -121,8 +134,10 @@ def _reported_shelf(report: Report, carried: Carried | None, placed: list[str | 
     if carried is None or not placed or report.x is None or report.y is None:
         return None
     x, y = report.x, report.y
-    nearest = min((loc for loc in carried.locations if not loc.approximate),
-                  key=lambda loc: (loc.x - x) ** 2 + (loc.y - y) ** 2)  # fmt: skip
+    here = [loc for loc in carried.locations if not loc.approximate and loc.level_id == report.level_id]
+    if not here:
+        return None
+    nearest = min(here, key=lambda loc: (loc.x - x) ** 2 + (loc.y - y) ** 2)
     return nearest.shelf
 
 
@@ -214,7 +229,9 @@ async def record_feedback(
         raise Invalid("The report has problems.", problems)
     snapped_m = None
     if report.x is not None and report.y is not None:
-        x, y = placed_in(index.artifact, report.x, report.y) or (report.x, report.y)
+        frame = index.artifact.frame
+        at = frame.to_frame(report.x, report.y, report.level_id) or (report.x, report.y)
+        x, y, _ = frame.to_level(*(placed_in(index.artifact, *at) or at))
         moved = math.hypot(x - report.x, y - report.y)
         snapped_m = round(moved, 2) if moved > 0 else None
         report = dataclasses.replace(report, x=round(x, 2), y=round(y, 2))
@@ -229,6 +246,7 @@ async def record_feedback(
         found_position_m=found_position,
         x=report.x,
         y=report.y,
+        level_id=report.level_id,
         rating=report.rating,
         comment=report.comment,
         floorplan_version=index.floorplan_version,

@@ -89,12 +89,11 @@ async def suspect_locations(
             continue
         if shelf not in artifact.shelves:
             continue  # a shelf the live plan no longer has
-        x, y = artifact.table.points[artifact.slot_for(shelf, position)]
         e = entry(sku)
         listed = [p["shelf"] for p in e["listed"]]
         e["suggested"] = {
             "shelf": shelf, "position_m": position, "aisle": artifact.shelves[shelf].aisle,
-            "x": round(float(x), 2), "y": round(float(y), 2), "found_reports": count,
+            **artifact.where(artifact.slot_for(shelf, position)), "found_reports": count,
         }  # fmt: skip
         body: dict[str, Any] = {"shelf": shelf, "position_m": position}
         if len(listed) == 1:

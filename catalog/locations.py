@@ -161,12 +161,6 @@ class StoreIndex:
         return f"{self.floorplan_version}.{self.planogram_version}.{self.catalog_version}"
 
 
-def _placed(artifact: NavArtifact, point: int) -> tuple[float, float, str | None]:
-    """Where a stand point is, in its level's frame, and the level (None: a store with one)."""
-    x, y = artifact.table.points[point]
-    return artifact.frame.to_level(float(x), float(y))
-
-
 def _department_places(artifact: NavArtifact) -> dict[str, Location]:
     """Per department (case-folded): its zone's stand point, else one of its shelves, as a hint.
 
@@ -176,12 +170,12 @@ def _department_places(artifact: NavArtifact) -> dict[str, Location]:
     for shelf in artifact.shelves.values():
         if shelf.department and shelf.department.casefold() not in places:
             point = artifact.slot_for(shelf.id, None)
-            x, y, level = _placed(artifact, point)
+            x, y, level = artifact.placed(point)
             places[shelf.department.casefold()] = Location(
                 shelf.id, shelf.aisle, shelf.label, shelf.department, None, x, y, True, "", point, level_id=level
             )
     for zone in reversed(artifact.zones):  # zones win over shelves; the first zone of a department wins
-        x, y, level = _placed(artifact, zone.point)
+        x, y, level = artifact.placed(zone.point)
         places[zone.department.casefold()] = Location(
             None, None, zone.department, zone.department, None, x, y, True, "", zone.point, level_id=level
         )
@@ -219,7 +213,7 @@ async def _carried(
             if shelf is None:
                 continue  # unplaced, or on a shelf the live plan no longer has
             point = artifact.slot_for(shelf.id, row.position_m)
-            x, y, level = _placed(artifact, point)
+            x, y, level = artifact.placed(point)
             locations.append(
                 Location(shelf.id, shelf.aisle, shelf.label, shelf.department or first.department, row.level,
                          x, y, False, row.stock, point, row.position_m,

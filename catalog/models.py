@@ -96,6 +96,8 @@ class Feedback(Base):
     found_position_m: Mapped[float | None] = mapped_column(Float)
     x: Mapped[float | None] = mapped_column(Float)
     y: Mapped[float | None] = mapped_column(Float)
+    #: The level x, y is on (stores with levels).
+    level_id: Mapped[str | None] = mapped_column(String(64))
     rating: Mapped[int | None] = mapped_column(Integer)
     comment: Mapped[str | None] = mapped_column(String(500))
     floorplan_version: Mapped[int | None] = mapped_column(Integer)

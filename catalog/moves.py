@@ -39,9 +39,13 @@ def places_of(artifact: NavArtifact | None, rows: Iterable[tuple[str, str, float
         if artifact is None or shelf == UNPLACED or shelf not in artifact.shelves:
             continue
         info = artifact.shelves[shelf]
-        x, y = artifact.table.points[artifact.slot_for(shelf, position_m)]
         out[sku].append(
-            {"shelf": shelf, "aisle": info.aisle, "label": info.label, "x": round(float(x), 2), "y": round(float(y), 2)}
+            {
+                "shelf": shelf,
+                "aisle": info.aisle,
+                "label": info.label,
+                **artifact.where(artifact.slot_for(shelf, position_m)),
+            }
         )
     for places in out.values():
         places.sort(key=lambda p: p["shelf"])
@@ -49,7 +53,7 @@ def places_of(artifact: NavArtifact | None, rows: Iterable[tuple[str, str, float
 
 
 def moved(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> bool:
-    if [p["shelf"] for p in before] != [p["shelf"] for p in after]:
+    if [(p["shelf"], p.get("level_id")) for p in before] != [(p["shelf"], p.get("level_id")) for p in after]:
         return True
     return any(math.hypot(a["x"] - b["x"], a["y"] - b["y"]) > MOVE_M for a, b in zip(before, after, strict=True))
 

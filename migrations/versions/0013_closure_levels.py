@@ -1,4 +1,5 @@
-"""closures: a connector (a lift out of order) may be closed, and an area lies on a level.
+"""closures: a connector (a lift out of order) may be closed, and an area lies on a level;
+feedback: the level a reported x, y is on.
 
 Revision ID: 0013
 Revises: 0012
@@ -20,9 +21,13 @@ def upgrade() -> None:
     with op.batch_alter_table("closures") as batch:
         batch.add_column(sa.Column("connector", sa.String(length=64), nullable=True))
         batch.add_column(sa.Column("level_id", sa.String(length=64), nullable=True))
+    with op.batch_alter_table("feedback") as batch:
+        batch.add_column(sa.Column("level_id", sa.String(length=64), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("feedback") as batch:
+        batch.drop_column("level_id")
     with op.batch_alter_table("closures") as batch:
         for column in ("level_id", "connector"):
             batch.drop_column(column)

@@ -230,6 +230,18 @@ class NavArtifact:
         return (np.asarray(starts, dtype=float).reshape(shape), np.asarray(ends, dtype=float).reshape(shape),
                 np.asarray(which, dtype=np.int64), list(aisles))  # fmt: skip
 
+    def placed(self, point: int) -> tuple[float, float, str | None]:
+        """Where a point of the table is, in its level's own frame, and the level's id (None: a
+        store with one level)."""
+        x, y = self.table.points[point]
+        return self.frame.to_level(float(x), float(y))
+
+    def where(self, point: int) -> dict[str, Any]:
+        """A point as answers give it: ``x``, ``y`` in centimetres, and ``level_id`` in a store
+        with levels."""
+        x, y, level = self.placed(point)
+        return {"x": round(x, 2), "y": round(y, 2)} | ({} if level is None else {"level_id": level})
+
     def place_of(self, point: int) -> tuple[float, float] | None:
         """Where on its shelf the product a stand point serves is (None: not a shelf's stand point)."""
         slot = point - int(self.shelf_slot_start[0]) if len(self.shelf_slot_start) else -1

@@ -320,3 +320,23 @@ def test_pictures_are_drawn_one_level_at_a_time(levelled: TestClient) -> None:
         "stop-1",
         "stop-2",
     ]
+
+
+def test_feedback_positions_name_their_level(levelled: TestClient) -> None:
+    from sqlalchemy import select
+
+    from catalog.models import Feedback
+    from tests.catalog.test_feedback import in_db, insights
+
+    def report(body: dict[str, Any]) -> Any:
+        return levelled.post("/v1/stores/s1/feedback", json=body)
+
+    found = {"kind": "found_elsewhere", "sku": "bread-1", "x": 12.5, "y": 6.2}  # beside s8 (x 12-13, y 7)
+    response = report(found)
+    assert response.status_code == 422 and response.json()["errors"][0]["pointer"] == "/level_id"
+    for _ in range(2):
+        assert report(found | {"level_id": "L1"}).status_code == 202
+    row = in_db(levelled, select(Feedback).order_by(Feedback.id.desc()).limit(1))
+    assert (row.found_shelf, row.level_id, row.x, row.y) == ("L1-s8", "L1", 12.5, 6.2)
+    suggested = next(p for p in insights(levelled)["suspects"] if p["sku"] == "bread-1")["suggested"]
+    assert suggested["shelf"] == "L1-s8" and suggested["level_id"] == "L1" and 12 <= suggested["x"] <= 13
