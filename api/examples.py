@@ -264,6 +264,8 @@ SCHEMAS: dict[str, Any] = {
     "Feature": _SHELF,
     "Georef": {"lat": 52.5219, "lon": 13.4132, "bearing_deg": 12.5},
     "FloorPlan": _PLAN,
+    "Level": {"id": "L1", "ordinal": 1, "name": "First floor", "names": {"de": "Obergeschoss"}},
+    "ConnectorType": "lift",
     # Stores and tokens.
     "StoreCreate": {
         k: _STORE[k] for k in ("name", "lat", "lon", "address", "timezone", "city", "postcode", "opening_hours")

@@ -100,16 +100,26 @@ class FloorplanController(Controller):
         )
         return UploadResult(uploaded.version, stored(uploaded.report), "live" if uploaded.live else "draft")
 
-    @get("/", operation_id="getFloorPlan", summary="The live floor plan as v1 GeoJSON")
-    async def show(self, store_id: FromPath[str], db: Session, request: Request[Any, Any, Any]) -> Response[FloorPlan]:
-        """What the app draws: the live plan in store-frame metres. Cached for a minute, then revalidated
-        with its ETag (304); `X-Floorplan-Version` names the version."""
+    @get("/", operation_id="getFloorPlan", summary="The live floor plan as GeoJSON (v1, or v2 with levels)")
+    async def show(
+        self, store_id: FromPath[str], db: Session, request: Request[Any, Any, Any],
+        services: NamedDependency[Wiring], level_id: LevelQuery = None,
+    ) -> Response[FloorPlan]:  # fmt: skip
+        """What the app draws: the live plan in store-frame metres (a plan with levels: v2, every feature
+        with its `level_id`; with `level_id` given, that level alone as a v1 plan in its frame). Cached for
+        a minute, then revalidated with its ETag (304); `X-Floorplan-Version` names the version."""
         version = await service.live_version_for_read(db, store_id)
-        etag = strong_etag("plan", store_id, version)
+        etag = strong_etag("plan", store_id, version, level_id or "")
 
         async def source() -> Response[FloorPlan]:
             _, data = await service.plan_source(db, store_id, version)
-            return Response(encoded(data), media_type="application/json")
+            if level_id is None:
+                return Response(encoded(data), media_type="application/json")
+            key = ("plan.level", store_id, version, level_id)
+            one = services.pictures.get(key)
+            if one is None:
+                one = services.pictures.put(key, await asyncio.to_thread(_one_level, data, level_id))
+            return Response(encoded(one.encode()), media_type="application/json")
 
         return await conditional(request, etag, source, MAX_AGE_S, {"X-Floorplan-Version": str(version)})
 
@@ -196,6 +206,12 @@ async def _picture(services: Wiring, store_id: str, version: int, source: bytes,
             (store_id, version, level_id), await asyncio.to_thread(_plan_picture, source, title, level_id)
         )
     return svg
+
+
+def _one_level(source: bytes, level_id: str) -> str:
+    """One level of a stored plan as a v1 document in its own frame (JSON text)."""
+    plan = parse_plan(orjson.loads(source))
+    return orjson.dumps(plan.on_level(level_shown(plan, level_id)).to_geojson()).decode()
 
 
 def _plan_picture(source: bytes, title: str, level_id: str | None = None) -> str:

@@ -42,7 +42,8 @@ def stored(value: Any) -> Any:
 Stock = Literal["in_stock", "low", "out"]
 Confidence = Literal["high", "low"]
 Temperature = Literal["ambient", "chilled", "frozen"]
-FeatureKind = Literal["outline", "fixture", "shelf", "zone", "entrance", "checkout", "poi"]
+FeatureKind = Literal["outline", "fixture", "shelf", "zone", "entrance", "checkout", "poi", "connector"]
+ConnectorType = Literal["stairs", "escalator", "travelator", "lift", "ramp"]
 Role = Literal["admin", "manager"]
 VersionStatus = Literal["draft", "live", "published"]
 FeedbackKind = Literal["not_at_location", "out_of_stock", "found_elsewhere", "route_rating"]
@@ -56,7 +57,11 @@ ENUMS: dict[str, tuple[Any, str]] = {
         "confirms or moves it.",
     ),
     "Temperature": (Temperature, "How a product is kept, or a zone's temperature (cold items are picked last)."),
-    "FeatureKind": (FeatureKind, "What a floor plan feature is (floor plan format v1)."),
+    "FeatureKind": (
+        FeatureKind,
+        "What a floor plan feature is (`connector`: format v2, a landing of stairs, a lift…).",
+    ),
+    "ConnectorType": (ConnectorType, "What carries shoppers between levels (floor plan format v2)."),
     "Role": (Role, "What a token may do: `admin` everything, `manager` write to the stores it names."),
     "VersionStatus": (VersionStatus, "`draft` (never live), `live`, or `published` (live before)."),
     "FeedbackKind": (FeedbackKind, "What a shopper reports."),
@@ -124,6 +129,14 @@ class FeatureProperties(msgspec.Struct, kw_only=True, omit_defaults=True):
     temperature: Annotated[Temperature | None, doc("A zone's temperature.")] = None
     type: Annotated[str | None, doc("A checkout's type (e.g. `staffed`, `self`).")] = None
     category: Annotated[str | None, doc("A point of interest's category (e.g. `toilets`, `pharmacy`).")] = None
+    level_id: Annotated[str | None, doc("Format v2: the level the feature is on (every feature has one).")] = None
+    connector: Annotated[str | None, doc("A connector landing's connector: the id its landings share.")] = None
+    direction: Annotated[
+        Literal["up", "down", "both"] | None, doc("A connector's way from lower to higher levels (default both).")
+    ] = None
+    seconds: Annotated[float | None, doc("A connector's cost of one level change, seconds.")] = None
+    trolley_safe: Annotated[bool | None, doc("Whether a trolley may take the connector.")] = None
+    width_m: Annotated[float | None, doc("A connector's clear width, metres.")] = None
 
 
 class Feature(msgspec.Struct, tag_field="type", tag="Feature"):
@@ -141,12 +154,23 @@ class Georef(msgspec.Struct):
     bearing_deg: Annotated[float, doc("Compass bearing of the frame's y axis, degrees clockwise from north.")]
 
 
-class FloorPlan(msgspec.Struct, tag_field="type", tag="FeatureCollection", kw_only=True, omit_defaults=True):
-    """A floor plan, format v1: a GeoJSON FeatureCollection in store-frame metres (x east, y north)."""
+class Level(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """A storey of the store (format v2)."""
 
-    features: Annotated[list[Feature], doc("Exactly one outline; fixtures, shelves, zones, entrances, checkouts, "
-                                           "points of interest.")]  # fmt: skip
+    id: Annotated[str, doc("Its id, as features' `level_id` name it.")]
+    ordinal: Annotated[int, doc("0 the ground floor, 1 the one above, -1 the one below.")]
+    name: Annotated[str, doc("Its name for shoppers.")]
+    names: Annotated[dict[str, str] | None, doc("The name in other languages, by BCP 47 tag.")] = None
+
+
+class FloorPlan(msgspec.Struct, tag_field="type", tag="FeatureCollection", kw_only=True, omit_defaults=True):
+    """A floor plan: a GeoJSON FeatureCollection in store-frame metres (x east, y north). Format v1 has
+    one level; v2 lists `levels`, and every feature says its `level_id`."""
+
+    features: Annotated[list[Feature], doc("Exactly one outline (per level); fixtures, shelves, zones, entrances, "
+                                           "checkouts, points of interest, connector landings (v2).")]  # fmt: skip
     georef: Annotated[Georef | None, doc("Optional: ties the frame to the world.")] = None
+    levels: Annotated[list[Level] | None, doc("Format v2: the storeys.")] = None
 
 
 # Products and where they are.

@@ -340,3 +340,47 @@ def test_feedback_positions_name_their_level(levelled: TestClient) -> None:
     assert (row.found_shelf, row.level_id, row.x, row.y) == ("L1-s8", "L1", 12.5, 6.2)
     suggested = next(p for p in insights(levelled)["suspects"] if p["sku"] == "bread-1")["suggested"]
     assert suggested["shelf"] == "L1-s8" and suggested["level_id"] == "L1" and 12 <= suggested["x"] <= 13
+
+
+def test_a_plan_with_one_level_routes_as_its_v1_plan(client: TestClient) -> None:
+    """The same floor as v1 and as a v2 plan of one level: the same walks, the v2 answer only adds
+    where each part is (level_id, segments)."""
+    from tests.catalog.conftest import PLAN as V1
+    from tests.support.ascii_plan import TWO_AISLES
+
+    v2 = stacked([TWO_AISLES], ())
+    answers = []
+    for store, plan in (("s1", V1), ("s2", v2)):
+        response = client.post("/v1/stores", json={"id": store, "name": "S", "lat": 1, "lon": 1}, headers=ADMIN)
+        assert response.status_code == 201
+        assert put_json(client, f"/v1/stores/{store}/floorplan?publish=true", plan).status_code == 201
+        assert put_json(client, "/v1/products", PRODUCTS).status_code == 200
+        rows = [{"sku": "bread-1", "shelf": "s8"}, {"sku": "rice-1", "shelf": "s12"}, {"sku": "milk-1", "shelf": "s2"}]
+        assert put_json(client, f"/v1/stores/{store}/placements", rows).status_code == 200
+        body = {"items": [{"sku": "bread-1"}, {"sku": "rice-1"}, {"sku": "milk-1"}], "start": {"x": 6.0, "y": 3.2}}
+        if store == "s2":
+            body["start"]["level_id"] = "L0"
+        answer = client.post(f"/v1/stores/{store}/route", json=body)
+        assert answer.status_code == 200, answer.text
+        answers.append(answer.json())
+    one, other = answers
+    assert other.pop("segments") == [{"level_id": "L0", "path": one["path"], "distance_m": one["distance_m"]}]
+    for stop in other["stops"]:
+        assert stop.pop("level_id") == "L0"
+    for step in other["directions"]:
+        assert step.pop("level_id") == "L0"
+    assert one == other | {"store_id": "s1"}
+
+
+def test_one_level_of_the_plan_as_v1(levelled: TestClient) -> None:
+    whole = levelled.get("/v1/stores/s1/floorplan")
+    one = levelled.get("/v1/stores/s1/floorplan?level_id=L1")
+    assert one.status_code == 200 and one.headers["etag"] != whole.headers["etag"]
+    document = one.json()
+    assert "levels" not in document
+    assert document == parse_plan(PLAN).on_level(1).to_geojson()
+    assert (
+        levelled.get("/v1/stores/s1/floorplan?level_id=L1", headers={"if-none-match": one.headers["etag"]}).status_code
+        == 304
+    )
+    assert levelled.get("/v1/stores/s1/floorplan?level_id=nope").status_code == 422
