@@ -18,6 +18,7 @@ from litestar.openapi import OpenAPIConfig
 
 from api.access_log import access_log_middleware, body_deadline_middleware, reject_nul_middleware
 from api.catalog import ProductController, StoreCatalogController, import_products_csv
+from api.console import ConsolePages, csrf_config, session_config, static_router, template_config
 from api.dependencies import provide_session
 from api.docs_ui import assets_router, render_plugins
 from api.feedback import FeedbackController
@@ -130,7 +131,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     ops = [MetricsController] if settings.metrics else []
     app = Litestar(
-        route_handlers=[v1, health, ready, *ops, assets_router()],
+        route_handlers=[v1, health, ready, *ops, assets_router(), ConsolePages, static_router()],
         on_startup=[on_startup],
         plugins=tracing_plugins(settings),
         on_shutdown=[on_shutdown],
@@ -138,6 +139,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         before_request=refuse_deep_json,
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         middleware=[
+            session_config(settings).middleware,
             *([name_spans] if settings.tracing else []),
             access_log_middleware,
             reject_nul_middleware,
@@ -156,6 +158,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             exclude_opt_key="uncompressed",
         ),
         cors_config=cors_config(settings),
+        csrf_config=csrf_config(settings),
+        template_config=template_config(),
         logging_config=None,  # plain stdlib logging, configured above
         state=State({"settings": settings}),  # read before start-up (behind_proxy)
         openapi_config=OpenAPIConfig(

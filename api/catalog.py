@@ -210,6 +210,30 @@ class StoreCatalogController(Controller):
         version = await placements.upsert_placements(db, store_id, rows, artifact)
         return PlanogramResult(store_id, version, len(rows))
 
+    @put("/placements.csv", guards=MANAGER_WRITE, request_max_body_size=MAX_IMPORT_BYTES, status_code=200,
+         operation_id="replacePlacementsCsv", summary="Replace the store's planogram (CSV)")  # fmt: skip
+    async def replace_csv(
+        self, store_id: FromPath[str], request: Request[Any, Any, Any], db: Session, services: NamedDependency[Wiring]
+    ) -> PlanogramResult:
+        """CSV (UTF-8) with a header row naming `sku`, `shelf` and any of `position_m`, `level`, `stock`: the
+        store's whole planogram, as `PUT …/placements`. Any bad row is a 422 naming its line (`row`, the header
+        is line 1) and field; nothing is written."""
+        rows, lines = placements.rows_from_csv(await request.body())
+        artifact = await services.artifacts.live(db, store_id)
+        version = await placements.replace_planogram(db, store_id, rows, artifact, lines)
+        return PlanogramResult(store_id, version, len(rows))
+
+    @post("/placements.csv", guards=MANAGER_WRITE, request_max_body_size=MAX_IMPORT_BYTES, status_code=200,
+          operation_id="upsertPlacementsCsv", summary="Insert or update placements (CSV)")  # fmt: skip
+    async def upsert_csv(
+        self, store_id: FromPath[str], request: Request[Any, Any, Any], db: Session, services: NamedDependency[Wiring]
+    ) -> PlanogramResult:
+        """The CSV of `PUT …/placements.csv`, placed or updated as `POST …/placements`."""
+        rows, lines = placements.rows_from_csv(await request.body())
+        artifact = await services.artifacts.live(db, store_id)
+        version = await placements.upsert_placements(db, store_id, rows, artifact, lines)
+        return PlanogramResult(store_id, version, len(rows))
+
     # Ten megabytes for a big store: sent in the compressed forms it keeps (api.http.Encoded).
     @get(
         "/bundle",

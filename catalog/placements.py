@@ -8,6 +8,7 @@ same transaction, which is what per-worker location indexes key on.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.models import STOCK, UNPLACED, Placement, PlanogramChange
 from catalog.moves import Places, placement_rows, places_of, record_moves
-from catalog.products import product_names
+from catalog.products import csv_rows, product_names
 from stores.floorplan.artifact import NavArtifact
 from stores.infra.db import dialect_insert, in_chunks, transaction
 from stores.infra.errors import Invalid, NotFound, Problem
@@ -34,8 +35,61 @@ class PlacementRow:
     stock: str | None = None
 
 
-async def check_rows(session: AsyncSession, rows: list[PlacementRow], artifact: NavArtifact) -> None:
-    """Raise Invalid listing each row with an unknown sku or shelf, or a position off its shelf."""
+#: The columns of a planogram CSV.
+CSV_COLUMNS = ("sku", "shelf", "position_m", "level", "stock")
+
+
+def rows_from_csv(body: bytes) -> tuple[list[PlacementRow], list[int]]:
+    """A planogram CSV (a header row naming ``sku``, ``shelf`` and any of ``position_m``, ``level``,
+    ``stock``) as rows and their file line numbers; any unreadable field is a 422 naming its line
+    and field, and nothing is read further into the store."""
+    rows: list[PlacementRow] = []
+    lines: list[int] = []
+    problems: list[Problem] = []
+
+    def bad(code: str, message: str, line: int, field: str) -> None:
+        problems.append(Problem(code, message, row=line, extra={"field": field}))
+
+    for line, raw in csv_rows(body):
+        if len(rows) >= MAX_ROWS:
+            raise Invalid("Too many rows.", [Problem("too_many_rows", f"at most {MAX_ROWS} rows", pointer="")])
+        if unknown := sorted(set(raw) - set(CSV_COLUMNS)):
+            raise Invalid("Unknown CSV columns.", [Problem("unknown_column", f"columns {unknown}: a planogram has "
+                                                          f"{', '.join(CSV_COLUMNS)}", row=1)])  # fmt: skip
+        cell = {k: str(v).strip() for k, v in raw.items()}
+        sku, shelf = cell.get("sku", ""), cell.get("shelf") or None
+        if not sku or len(sku) > 64:
+            bad("required", "sku is 1 to 64 characters", line, "sku")
+        if shelf is not None and len(shelf) > 64:
+            bad("invalid", "shelf is at most 64 characters", line, "shelf")
+        position = level = None
+        try:
+            position = float(cell["position_m"]) if cell.get("position_m") else None
+            if position is not None and not 0 <= position <= 10_000:
+                raise ValueError
+        except ValueError:
+            bad("invalid", "position_m is metres along the shelf (a number, 0 or more)", line, "position_m")
+        try:
+            level = int(cell["level"]) if cell.get("level") else None
+            if level is not None and not 0 <= level <= 50:
+                raise ValueError
+        except ValueError:
+            bad("invalid", "level is a shelf level, 0 (the floor) to 50", line, "level")
+        stock = cell.get("stock") or None
+        if stock is not None and stock not in STOCK:
+            bad("invalid", f"stock is one of {', '.join(STOCK)}", line, "stock")
+        rows.append(PlacementRow(sku, shelf, position, level, stock))
+        lines.append(line)
+    if problems:
+        raise Invalid(f"{len(problems)} problem(s) in the CSV; nothing was written.", problems[:1000])
+    return rows, lines
+
+
+async def check_rows(
+    session: AsyncSession, rows: list[PlacementRow], artifact: NavArtifact, lines: list[int] | None = None
+) -> None:
+    """Raise Invalid listing each row with an unknown sku or shelf, or a position off its shelf
+    (``row``: its index, or its line in ``lines``, a CSV's)."""
     if len(rows) > MAX_ROWS:
         raise Invalid("Too many rows.", [Problem("too_many_rows", f"at most {MAX_ROWS} rows", pointer="")])
     known = await product_names(session, {r.sku for r in rows})
@@ -65,9 +119,12 @@ async def check_rows(session: AsyncSession, rows: list[PlacementRow], artifact: 
                 )
         key = (row.sku, row.shelf or UNPLACED)
         if key in seen:
-            problems.append(Problem("duplicate_row", f"same sku and shelf as row {seen[key]}", row=i))
+            first = seen[key] if lines is None else f"line {lines[seen[key]]}"
+            problems.append(Problem("duplicate_row", f"same sku and shelf as row {first}", row=i))
         seen[key] = i
     if problems:
+        if lines is not None:
+            problems = [dataclasses.replace(p, row=lines[p.row]) if p.row is not None else p for p in problems]
         raise Invalid(f"{len(problems)} problem(s) in the placements; nothing was written.", problems[:1000])
 
 
@@ -157,10 +214,14 @@ async def _change(
 
 
 async def replace_planogram(
-    session: AsyncSession, store_id: str, rows: list[PlacementRow], artifact: NavArtifact
+    session: AsyncSession,
+    store_id: str,
+    rows: list[PlacementRow],
+    artifact: NavArtifact,
+    lines: list[int] | None = None,
 ) -> int:
     """PUT: the store's planogram becomes exactly ``rows``. Returns the new planogram version."""
-    await check_rows(session, rows, artifact)
+    await check_rows(session, rows, artifact, lines)
 
     async def write(current: Current) -> None:
         await session.execute(delete(Placement).where(Placement.store_id == store_id))
@@ -173,10 +234,14 @@ async def replace_planogram(
 
 
 async def upsert_placements(
-    session: AsyncSession, store_id: str, rows: list[PlacementRow], artifact: NavArtifact
+    session: AsyncSession,
+    store_id: str,
+    rows: list[PlacementRow],
+    artifact: NavArtifact,
+    lines: list[int] | None = None,
 ) -> int:
     """POST: insert or update rows by (sku, shelf); fields left out keep their values."""
-    await check_rows(session, rows, artifact)
+    await check_rows(session, rows, artifact, lines)
 
     async def write(current: Current) -> None:
         for row in rows:

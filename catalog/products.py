@@ -250,7 +250,7 @@ def _csv_text(body: bytes) -> str:
         raise Invalid("The CSV is not UTF-8.", [Problem("not_utf8", message, row=line)]) from exc
 
 
-def _csv_rows(body: bytes) -> Iterator[tuple[int, Any]]:
+def csv_rows(body: bytes) -> Iterator[tuple[int, Any]]:
     """CSV rows by file line number (the header is line 1). Strict: a stray quote, a field past
     the csv module's 128 KiB, a row with more or fewer fields than the header, or a header named
     twice is a problem naming the line, never a row silently read another way."""
@@ -282,7 +282,7 @@ def rows_from_body(body: bytes, content_type: str) -> Iterator[tuple[int, Any]]:
     file line numbers (the header is line 1)."""
     media = content_type.split(";")[0].strip().lower()
     if media == "text/csv":
-        yield from _csv_rows(body)
+        yield from csv_rows(body)
         return
     if body.lstrip()[:1] != b"[":
         not_array = Problem("invalid_type", "expected a JSON array of products", pointer="")

@@ -82,6 +82,15 @@ async def list_tokens(session: AsyncSession) -> list[ApiToken]:
     return list((await session.scalars(select(ApiToken).order_by(ApiToken.created_at))).all())
 
 
+async def principal_of(session: AsyncSession, token_id: str) -> Principal | None:
+    """The principal of a token by its id (a console session names its token so), or None if it
+    is unknown or revoked: revocation ends the token's sessions too."""
+    token = await session.get(ApiToken, token_id)
+    if token is None or token.revoked_at is not None:
+        return None
+    return Principal(token.role, frozenset(token.stores), token.id)
+
+
 async def authenticate(session: AsyncSession, secret: str, admin_token: str | None) -> Principal | None:
     """The principal for a bearer secret, or None if it is unknown or revoked.
 

@@ -10,10 +10,15 @@ zone, entrance and checkout is an element with an id (``shelf-<id>``, ``fixture-
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from typing import Any
 from xml.sax.saxutils import escape
 
-from shapely.geometry import Polygon
+import numpy as np
+import shapely
+from shapely.geometry import Point, Polygon, shape
+from shapely.geometry.base import BaseGeometry
 
 from stores.floorplan.plan import FloorPlan
 from stores.infra.errors import Invalid, Problem
@@ -173,3 +178,106 @@ def level_shown(plan: FloorPlan, level_id: str | None) -> int:
                    else "this plan has one level: leave level_id out")  # fmt: skip
         raise Invalid("Unknown level.", [Problem("invalid_level", message, pointer="level_id")])
     return k
+
+
+#: Feature kinds as drawn in a problem picture: fill, stroke.
+_PROBLEM_STYLE = {"outline": ("#ffffff", "#333"), "fixture": ("#b8b8b8", "#666"), "zone": ("none", "#9ab"),
+                  "shelf": ("none", "#8b5a2b")}  # fmt: skip
+
+
+def render_problems(document: Any, problems: Sequence[Problem], level_id: str | None = None) -> str:
+    """A plan that failed validation, drawn as it was sent, with its problems on it: every
+    readable feature (of one level: ``level_id``, else the first problem's), the features named
+    by a problem highlighted (class ``bad``), the offending point of an invalid geometry marked
+    (class ``offending``), each problem's message beside its feature; problems of no feature
+    listed in the top-left corner."""
+    raw = document.get("features") if isinstance(document, dict) else None
+    features: list[dict[str, Any]] = [f for f in raw if isinstance(f, dict)] if isinstance(raw, list) else []
+
+    def props_of(feature: dict[str, Any]) -> dict[str, Any]:
+        props = feature.get("properties")
+        return props if isinstance(props, dict) else {}
+
+    by_id: dict[str, dict[str, Any]] = {}
+    for feature in features:
+        if props_of(feature).get("id") is not None:
+            by_id.setdefault(str(props_of(feature)["id"]), feature)
+    if level_id is None:
+        for problem in problems:
+            named = by_id.get(problem.feature_id or "")
+            if named is not None and props_of(named).get("level_id"):
+                level_id = str(props_of(named)["level_id"])
+                break
+    drawn: list[tuple[dict[str, Any], BaseGeometry]] = []
+    for feature in features:
+        props = props_of(feature)
+        if level_id is not None and props.get("level_id") not in (None, level_id):
+            continue
+        try:
+            geometry = shape(feature.get("geometry"))
+        except Exception:  # anything unreadable is left out of the picture
+            continue
+        if not geometry.is_empty and np.isfinite(shapely.get_coordinates(geometry)).all():
+            drawn.append((props, geometry))
+    if not drawn:
+        minx, miny, maxx, maxy = 0.0, 0.0, 10.0, 10.0
+    else:
+        minx, miny, maxx, maxy = shapely.total_bounds([g for _, g in drawn])
+    k = scale_of(max(maxx - minx, maxy - miny, 1.0))
+    margin = 2.0 * k
+    width, height = maxx - minx + 2 * margin, maxy - miny + 2 * margin
+    px = min(max(IMAGE_PX / max(width, height), PX_PER_M[0]), PX_PER_M[1])
+    h = maxy + margin
+    bad = {p.feature_id: p for p in problems if p.feature_id}
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{minx - margin:.2f} {h - maxy - margin:.2f} '
+        f'{width:.2f} {height:.2f}" width="{width * px:.0f}" height="{height * px:.0f}" font-family="sans-serif">',
+        f"<title>{len(problems)} problem(s)</title>",
+    ]
+    notes: list[tuple[Problem, BaseGeometry]] = []
+    for props, geometry in drawn:
+        kind, fid = str(props.get("kind", "")), str(props.get("id", ""))
+        fill, stroke = _PROBLEM_STYLE.get(kind, ("#2e8b57", "#2e8b57"))
+        found = bad.get(fid)
+        cls = f"{escape(kind, {chr(34): '&quot;'})}" + (" bad" if found else "")
+        ident = f' id="{_id(kind, fid)}"' if fid else ""
+        if found:
+            fill, stroke = ("#f5b7b1" if fill != "none" else "none"), "#c0392b"
+        width_ = (0.35 if found else 0.1) * k
+        if isinstance(geometry, Polygon):
+            d = _polygon_path(geometry, h)
+            parts.append(f'<path{ident} class="{cls}" d="{d}" fill="{fill}" stroke="{stroke}" '
+                         f'stroke-width="{width_:.3g}" fill-rule="evenodd"/>')  # fmt: skip
+        elif geometry.geom_type == "LineString":
+            d = "M" + " L".join(f"{x:.2f},{h - y:.2f}" for x, y, *_ in geometry.coords)
+            parts.append(f'<path{ident} class="{cls}" d="{d}" fill="none" stroke="{stroke}" '
+                         f'stroke-width="{max(width_, 0.18 * k):.3g}"/>')  # fmt: skip
+        elif geometry.geom_type == "Point":
+            parts.append(f'<circle{ident} class="{cls}" cx="{geometry.x:.2f}" cy="{h - geometry.y:.2f}" '
+                         f'r="{0.5 * k:.3g}" fill="{stroke}"/>')  # fmt: skip
+        if found:
+            notes.append((found, geometry))
+    for problem, geometry in notes:
+        at = _offending_point(geometry) or geometry.representative_point()
+        x, y = at.x, at.y
+        parts.append(f'<circle class="offending" cx="{x:.2f}" cy="{h - y:.2f}" r="{0.6 * k:.3g}" fill="none" '
+                     f'stroke="#c0392b" stroke-width="{0.2 * k:.3g}"/>')  # fmt: skip
+        parts.append(f'<text class="message" data-feature="{_id("", problem.feature_id or "")[1:]}" '
+                     f'x="{x + 0.8 * k:.2f}" y="{h - y:.2f}" font-size="{0.8 * k:.3g}" fill="#c0392b">'
+                     f"{escape(problem.message)}</text>")  # fmt: skip
+    loose = [p for p in problems if not p.feature_id or p.feature_id not in {n.feature_id for n, _ in notes}]
+    size = 0.8 * k
+    for i, problem in enumerate(loose[:20]):
+        where = f"{problem.feature_id or problem.pointer or ''}: " if (problem.feature_id or problem.pointer) else ""
+        parts.append(f'<text class="message loose" x="{minx - margin / 2:.2f}" '
+                     f'y="{h - maxy - margin / 2 + (i + 1) * size * 1.3:.2f}" font-size="{size:.3g}" '
+                     f'fill="#c0392b">{escape(where + problem.message)}</text>')  # fmt: skip
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+def _offending_point(geometry: BaseGeometry) -> Point | None:
+    """Where an invalid geometry goes wrong, as GEOS says ("Self-intersection[3 4]")."""
+    reason = shapely.is_valid_reason(geometry)
+    found = re.search(r"\[(-?[\d.eE+-]+) (-?[\d.eE+-]+)", reason or "")
+    return Point(float(found.group(1)), float(found.group(2))) if found else None

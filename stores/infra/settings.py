@@ -87,6 +87,19 @@ class Settings:
         seed = self.reporter_key if self.reporter_key else f"aislepath-reporter:{self.database_url}"
         return hashlib.sha256(seed.encode()).digest()
 
+    #: The key of the managers' console's session cookies (encrypted and signed with it). Set the
+    #: same key on every host; unset, it is derived from the database URL and the admin token.
+    console_key: str | None = None
+    #: How long a console sign-in lasts (hours), and whether its cookies need HTTPS (turn off only
+    #: for a console reached over plain HTTP on a trusted network).
+    console_session_hours: float = 8.0
+    console_secure_cookies: bool = True
+
+    @property
+    def console_secret(self) -> bytes:
+        seed = self.console_key or f"aislepath-console:{self.database_url}:{self.admin_token or ''}"
+        return hashlib.sha256(seed.encode()).digest()
+
     #: Seconds a client may take between two parts of a request body before it gets 408.
     body_timeout_s: float = 30.0
     #: A floor plan compile past this many seconds is stopped (422 too_complex).

@@ -311,3 +311,25 @@ def test_a_slow_index_build_runs_aside_and_the_previous_index_answers_meanwhile(
     assert [loc["shelf"] for loc in after.json()["locations"]] == ["s5"] and after.headers["etag"] != before.headers[
         "etag"
     ]
+
+
+def test_a_planogram_csv_names_each_bad_line_and_field(store: TestClient) -> None:
+    headers = {**ADMIN, "content-type": "text/csv"}
+    bad = "sku,shelf,position_m,stock\nbread-1,s1,0.5,in_stock\nmilk-1,nope,,\nrice-1,s2,abc,\npeas-1,s3,,plenty\n"
+    answer = store.put("/v1/stores/s1/placements.csv", content=bad, headers=headers)
+    assert answer.status_code == 422
+    found = {(e["row"], e.get("field"), e["code"]) for e in answer.json()["errors"]}
+    assert found == {(4, "position_m", "invalid"), (5, "stock", "invalid")}  # fields first, then the store's rules
+    fixed = bad.replace("abc", "0.2").replace("plenty", "low")
+    answer = store.put("/v1/stores/s1/placements.csv", content=fixed, headers=headers)
+    assert answer.status_code == 422 and [(e["row"], e["code"]) for e in answer.json()["errors"]] == [
+        (3, "unknown_shelf")
+    ]
+    assert not store.get("/v1/stores/s1/products/bread-1/locations").json()["carried"]  # nothing written
+    good = fixed.replace("nope", "s4")
+    answer = store.put("/v1/stores/s1/placements.csv", content=good, headers=headers)
+    assert answer.status_code == 200 and answer.json()["rows"] == 4
+    assert store.get("/v1/stores/s1/products/milk-1/locations").json()["locations"][0]["shelf"] == "s4"
+    upsert = store.post("/v1/stores/s1/placements.csv", content="sku,shelf,stock\npeas-1,s3,out\n", headers=headers)
+    assert upsert.status_code == 200
+    assert store.get("/v1/stores/s1/products/peas-1/locations").json()["stock"] == "out"
