@@ -22,13 +22,13 @@ import orjson
 from litestar import Controller, Request, Response, get, post
 from litestar.config.csrf import CSRFConfig
 from litestar.connection import ASGIConnection
-from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware.session.client_side import CookieBackendConfig
 from litestar.params import Body, FromPath
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig

@@ -7,8 +7,8 @@ same transaction, which is what per-worker location indexes key on.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Collection
 import dataclasses
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
