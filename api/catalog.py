@@ -13,7 +13,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, Parameter
 
 from api.dependencies import Session
-from api.guards import ADMIN_WRITE, MANAGER_WRITE, SHOPPER_EXPENSIVE
+from api.guards import ADMIN_WRITE, MANAGER_READ, MANAGER_WRITE, SHOPPER_EXPENSIVE
 from api.http import Encoded, conditional, encoded_response, language_headers, validators
 from api.schemas import (
     BundleOut,
@@ -36,6 +36,7 @@ from catalog.locate import Item, locate_list
 from catalog.placements import PlacementRow
 from stores.floorplan import service
 from stores.infra.errors import Invalid, NotFound, Problem, UnsupportedMedia
+from stores.service import get_store
 
 MAX_IMPORT_BYTES = 128 * 1024 * 1024
 _JSON = "application/json"
@@ -222,6 +223,15 @@ class StoreCatalogController(Controller):
         artifact = await services.artifacts.live(db, store_id)
         version = await placements.replace_planogram(db, store_id, rows, artifact, lines)
         return PlanogramResult(store_id, version, len(rows))
+
+    @get("/placements.csv", guards=MANAGER_READ, media_type="text/csv", operation_id="exportPlacementsCsv",
+         summary="The store's planogram as CSV (managers)")  # fmt: skip
+    async def export_csv(self, store_id: FromPath[str], db: Session) -> Response[str]:
+        """Every placement as the CSV `PUT …/placements.csv` reads: edit it in a spreadsheet, send it back."""
+        await get_store(db, store_id)
+        body = await placements.planogram_csv(db, store_id)
+        disposition = f'attachment; filename="{store_id}-planogram.csv"'
+        return Response(body, media_type="text/csv", headers={"Content-Disposition": disposition})
 
     @post("/placements.csv", guards=MANAGER_WRITE, request_max_body_size=MAX_IMPORT_BYTES, status_code=200,
           operation_id="upsertPlacementsCsv", summary="Insert or update placements (CSV)")  # fmt: skip

@@ -404,6 +404,7 @@ _CSV_PRODUCTS = (
     "sku,name,brand,department,gtin,keywords,names,storage\n"
     "SKU-001172,Whole Milk,Weidemilch,Dairy,4000000011729,milk;dairy,de=Vollmilch,chilled\n"
 )
+_CSV_PLANOGRAM = "sku,shelf,position_m,level,stock\nSKU-001172,back-2,0.5,2,in_stock\nSKU-000300,g1-1-w1,,,low\n"
 _CSV_INSIGHTS = (
     "sku,name,shelf,reports,not_at_location,out_of_stock,found_elsewhere,last_report_at\n"
     "SKU-001172,Whole Milk,back-2,4,3,1,0,2026-11-30T17:02:11+00:00\n"
@@ -417,4 +418,7 @@ MEDIA: dict[str, dict[str, Any]] = {
     "getFloorPlanVersionSvg": {"image/svg+xml": _SVG},
     "getRouteSvg": {"image/svg+xml": _SVG},
     "getInsightsCsv": {"text/csv; charset=utf-8": _CSV_INSIGHTS},
+    "exportPlacementsCsv": {"text/csv": _CSV_PLANOGRAM},
+    "replacePlacementsCsv": {"text/csv": _CSV_PLANOGRAM},
+    "upsertPlacementsCsv": {"text/csv": _CSV_PLANOGRAM},
 }

@@ -69,6 +69,14 @@ RAW_BODIES: dict[str, tuple[str, dict[str, Any]]] = {
         "Products: CSV (UTF-8) with a header row.",
         {"text/csv": {"type": "string", "format": "binary"}},
     ),
+    "replacePlacementsCsv": (
+        "The planogram: CSV (UTF-8) with a header row (sku, shelf, position_m, level, stock).",
+        {"text/csv": {"type": "string", "format": "binary"}},
+    ),
+    "upsertPlacementsCsv": (
+        "Placements: CSV (UTF-8) with a header row (sku, shelf, position_m, level, stock).",
+        {"text/csv": {"type": "string", "format": "binary"}},
+    ),
 }
 #: Schemas only raw bodies use (Litestar does not see them in any handler's types).
 _EXTRA_SCHEMAS = (ProductIn,)

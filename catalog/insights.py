@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.feedback import wrong_reports_since_located
-from catalog.models import Feedback, SearchMiss
+from catalog.models import Feedback, Placement, SearchMiss
 from catalog.products import product_names
 from stores.floorplan.artifact import NavArtifact
 from stores.models import as_utc
@@ -84,11 +84,19 @@ async def suspect_locations(
     for sku, shelf, _, count, position in found:
         if count > best.get(sku, (0, "", None))[0]:
             best[sku] = (count, shelf, None if position is None else round(float(position), 2))
+    placed = set()
+    if best:
+        held = select(Placement.sku, Placement.shelf).where(
+            Placement.store_id == store_id, Placement.sku.in_(sorted(best))
+        )
+        placed = {(r.sku, r.shelf) for r in await session.execute(held)}
     for sku, (count, shelf, position) in best.items():
         if count < SPOT_REPORTS and sku not in by_sku:
             continue
         if shelf not in artifact.shelves:
             continue  # a shelf the live plan no longer has
+        if (sku, shelf) in placed and sku not in by_sku:
+            continue  # it is there now (the suggestion was accepted): nothing left to decide
         e = entry(sku)
         listed = [p["shelf"] for p in e["listed"]]
         e["suggested"] = {
@@ -196,7 +204,7 @@ def _csv_rows(section: str, data: dict[str, Any]) -> list[dict[str, Any]]:
     return section_rows
 
 
-def _cell(value: Any) -> Any:
+def csv_cell(value: Any) -> Any:
     """Shopper text that a spreadsheet would run as a formula is quoted (CSV injection)."""
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
@@ -208,5 +216,5 @@ def to_csv(section: str, data: dict[str, Any]) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=_COLUMNS[section], extrasaction="ignore", lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows({k: _cell(v) for k, v in row.items()} for row in _csv_rows(section, data))
+    writer.writerows({k: csv_cell(v) for k, v in row.items()} for row in _csv_rows(section, data))
     return out.getvalue()

@@ -7,7 +7,9 @@ same transaction, which is what per-worker location indexes key on.
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from typing import Any
@@ -83,6 +85,21 @@ def rows_from_csv(body: bytes) -> tuple[list[PlacementRow], list[int]]:
     if problems:
         raise Invalid(f"{len(problems)} problem(s) in the CSV; nothing was written.", problems[:1000])
     return rows, lines
+
+
+async def planogram_csv(session: AsyncSession, store_id: str) -> str:
+    """The store's planogram as the CSV ``rows_from_csv`` reads (a manager edits it and sends it back)."""
+    from catalog.insights import csv_cell
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    query = (select(Placement.sku, Placement.shelf, Placement.position_m, Placement.level, Placement.stock)
+             .where(Placement.store_id == store_id, Placement.shelf != UNPLACED)
+             .order_by(Placement.shelf, Placement.sku))  # fmt: skip
+    for row in await session.execute(query):
+        writer.writerow([csv_cell(v) if v is not None else "" for v in row])
+    return out.getvalue()
 
 
 async def check_rows(

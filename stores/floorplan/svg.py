@@ -3,7 +3,8 @@ entrances and checkouts; optionally a route drawn on top.
 
 Sizes follow the plan's extent, so a 300 m² shop and a 100,000 m² hypermarket both read: the
 image is about 1,600 px on its long side (2 to 40 px a metre), and lines, labels and markers are
-sized for a 60 m store and grow (or shrink, to 0.4 of it) with the plan. Every shelf, fixture,
+sized for a 60 m store and grow (or shrink, to 0.4 of it) with the plan; y is flipped (SVG grows
+downwards): an SVG y is ``data-flip`` (on the root) minus the store's y. Every shelf, fixture,
 zone, entrance and checkout is an element with an id (``shelf-<id>``, ``fixture-<id>``, …) and a
 ``class``, for a console to style, hover and click.
 """
@@ -79,7 +80,7 @@ def render_svg(
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{minx - margin:.2f} {h - maxy - margin:.2f} '
         f'{width:.2f} {height:.2f}" width="{width * px:.0f}" height="{height * px:.0f}" '
-        'font-family="sans-serif">',
+        f'font-family="sans-serif" data-flip="{h:.2f}">',
         f"<title>{escape(title)}</title>",
         f'<path id="outline" d="{_polygon_path(plan.outline, h)}" fill="#ffffff" stroke="#333" '
         f'stroke-width="{0.25 * k:.3g}" fill-rule="evenodd"/>',
@@ -231,7 +232,8 @@ def render_problems(document: Any, problems: Sequence[Problem], level_id: str | 
     bad = {p.feature_id: p for p in problems if p.feature_id}
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{minx - margin:.2f} {h - maxy - margin:.2f} '
-        f'{width:.2f} {height:.2f}" width="{width * px:.0f}" height="{height * px:.0f}" font-family="sans-serif">',
+        f'{width:.2f} {height:.2f}" width="{width * px:.0f}" height="{height * px:.0f}" font-family="sans-serif" '
+        f'data-flip="{h:.2f}">',
         f"<title>{len(problems)} problem(s)</title>",
     ]
     notes: list[tuple[Problem, BaseGeometry]] = []

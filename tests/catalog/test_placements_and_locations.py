@@ -333,3 +333,16 @@ def test_a_planogram_csv_names_each_bad_line_and_field(store: TestClient) -> Non
     upsert = store.post("/v1/stores/s1/placements.csv", content="sku,shelf,stock\npeas-1,s3,out\n", headers=headers)
     assert upsert.status_code == 200
     assert store.get("/v1/stores/s1/products/peas-1/locations").json()["stock"] == "out"
+
+
+def test_the_planogram_goes_out_as_the_csv_it_comes_in_as(store: TestClient) -> None:
+    headers = {**ADMIN, "content-type": "text/csv"}
+    sent = "sku,shelf,position_m,level,stock\nbread-1,s1,0.5,2,low\nmilk-1,s4,,,\n"
+    assert store.put("/v1/stores/s1/placements.csv", content=sent, headers=headers).status_code == 200
+    exported = store.get("/v1/stores/s1/placements.csv", headers=ADMIN)
+    assert exported.status_code == 200 and exported.headers["content-type"].startswith("text/csv")
+    lines = exported.text.splitlines()
+    assert lines[0] == "sku,shelf,position_m,level,stock" and "bread-1,s1,0.5,2,low" in lines
+    again = store.put("/v1/stores/s1/placements.csv", content=exported.text, headers=headers)
+    assert again.status_code == 200 and again.json()["rows"] == 2
+    assert store.get("/v1/stores/s1/placements.csv").status_code == 401  # managers' data

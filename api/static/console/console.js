@@ -110,7 +110,7 @@ const Console = (() => {
       const p = pt.matrixTransform(this.svg.getScreenCTM().inverse());
       return [p.x, this.flip - p.y];
     }
-    get flip() { return this.home[1] + this.home[3] + this.home[1]; }
+    get flip() { return parseFloat(this.svg.dataset.flip); }
     click(e) {
       if (!this.svg) return;
       if (this.drawing) { this.addCorner(this.point(e)); return; }
@@ -332,6 +332,14 @@ const Console = (() => {
   }
 
   function tokens() {
+    const storeForm = document.getElementById("store-form");
+    if (storeForm) storeForm.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const value = (name) => document.getElementById(name).value;
+      const answer = await api("POST", "/v1/stores", { id: value("store-id"), name: value("store-name"), lat: Number(value("store-lat")), lon: Number(value("store-lon")) });
+      if (answer.ok) window.location.href = `/console/stores/${encodeURIComponent(answer.data.id)}`;
+      else document.getElementById("store-result").replaceChildren(problemsTable(answer.data, "store-problems"));
+    });
     const form = document.getElementById("token-form");
     if (!form) return;
     async function list() {
