@@ -18,7 +18,6 @@ import time
 from pathlib import Path
 from typing import Annotated, Any
 
-import orjson
 from litestar import Controller, Request, Response, get, post
 from litestar.config.csrf import CSRFConfig
 from litestar.connection import ASGIConnection
@@ -42,8 +41,7 @@ from api.wiring import Wiring
 from catalog.models import Placement
 from stores import tokens
 from stores.floorplan import service as floorplans
-from stores.floorplan.parse import PlanInvalid, parse_plan
-from stores.floorplan.svg import render_problems
+from stores.floorplan.build import upload_format
 from stores.infra.errors import Invalid, Problem
 from stores.infra.settings import Settings
 from stores.models import Store
@@ -173,23 +171,21 @@ class ConsolePages(Controller):
 
     @post("/stores/{store_id:str}/problems.svg", guards=[signed_in], status_code=200)
     async def problems(
-        self, request: Request[Any, Any, Any], store_id: FromPath[str], level_id: LevelQuery = None
+        self,
+        request: Request[Any, Any, Any],
+        store_id: FromPath[str],
+        services: NamedDependency[Wiring],
+        level_id: LevelQuery = None,
     ) -> Response[str]:
-        """A broken GeoJSON plan (the body, as uploaded) drawn with its problems: each bad feature
-        highlighted, the offending point marked, the message beside it."""
+        """A plan that failed (the body, as uploaded: GeoJSON, IMDF or DXF) drawn with its problems: each
+        bad feature highlighted, the offending point marked, the message beside it. Read and checked in
+        the compile process, under the compile's time and memory budget."""
         body = await request.body()
         if len(body) > MAX_PROBLEM_PLAN_BYTES:
             raise Invalid("Too large to draw.", [Problem("too_large", "draw plans up to 8 MiB", pointer="")])
-        try:
-            document = orjson.loads(body)
-        except orjson.JSONDecodeError as exc:
-            raise Invalid("Not JSON.", [Problem("malformed_json", str(exc), pointer="")]) from exc
-        try:
-            parse_plan(document)
-            found: list[Problem] = []
-        except PlanInvalid as invalid:
-            found = invalid.problems
-        return Response(render_problems(document, found, level_id), media_type="image/svg+xml")
+        source_format = upload_format(body, request.headers.get("content-type", ""))
+        svg = await services.compiler.problems_picture(body, source_format, level_id)
+        return Response(svg, media_type="image/svg+xml")
 
     @get("/stores/{store_id:str}/versions/{version:int}/preview.svg", guards=[signed_in])
     async def preview(

@@ -86,3 +86,20 @@ def build_upload(body: bytes, source_format: str) -> tuple[FloorPlan, Compiled, 
     plan, compiled, _ = build(document)
     plan.imported = imported
     return plan, compiled, time.perf_counter() - started
+
+
+def problems_picture(body: bytes, source_format: str, level_id: str | None = None) -> str:
+    """An upload as sent (an IMDF archive or a DXF drawing as converted), drawn with every problem
+    validation finds on it (``svg.render_problems``); a problem in reading it is listed alone."""
+    from stores.floorplan.svg import render_problems
+
+    try:
+        document = decode_upload(body, source_format)
+    except PlanInvalid as invalid:
+        return render_problems(None, invalid.problems, level_id)
+    try:
+        parse_plan(document)
+        found: list[Problem] = []
+    except PlanInvalid as invalid:
+        found = invalid.problems
+    return render_problems(document, found, level_id)

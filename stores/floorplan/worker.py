@@ -19,11 +19,12 @@ import asyncio
 import multiprocessing
 import resource
 import time
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from stores.floorplan.build import build_upload
+from stores.floorplan.build import build_upload, problems_picture
 from stores.floorplan.compile import Compiled
 from stores.floorplan.parse import PlanInvalid
 from stores.floorplan.plan import FloorPlan
@@ -42,7 +43,10 @@ def _address_space_bytes() -> int:
     return 0
 
 
-def _build_into(conn: Connection, body: bytes, source_format: str, memory_mb: int) -> None:
+def _build_into(
+    conn: Connection, body: bytes, source_format: str, memory_mb: int, job: Callable[..., Any] = build_upload,
+    *extra: Any,
+) -> None:  # fmt: skip
 
     # The kernel refuses this process more memory than it started with plus the budget: a plan
     # whose compile would take gigabytes ends in a MemoryError here, not in the OOM killer
@@ -50,7 +54,7 @@ def _build_into(conn: Connection, body: bytes, source_format: str, memory_mb: in
     limit = _address_space_bytes() + memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     try:
-        conn.send((True, build_upload(body, source_format)))
+        conn.send((True, job(body, source_format, *extra)))
     except MemoryError:
         conn.send((False, "memory"))
     except BaseException as exc:
@@ -71,9 +75,12 @@ class CompilePool:
         self.timeout_s = timeout_s
         self.memory_mb = memory_mb
 
-    def _run(self, body: bytes, source_format: str) -> tuple[bool, Any]:
+    def _run(
+        self, body: bytes, source_format: str, job: Callable[..., Any] = build_upload, *extra: Any
+    ) -> tuple[bool, Any]:
         receiver, sender = _context.Pipe(duplex=False)
-        process = _context.Process(target=_build_into, args=(sender, body, source_format, self.memory_mb), daemon=True)
+        args = (sender, body, source_format, self.memory_mb, job, *extra)
+        process = _context.Process(target=_build_into, args=args, daemon=True)
         process.start()
         sender.close()
         try:
@@ -88,6 +95,16 @@ class CompilePool:
             if process.is_alive():
                 process.kill()
             process.join()
+
+    async def problems_picture(self, body: bytes, source_format: str, level_id: str | None) -> str:
+        """An upload drawn with its problems (``build.problems_picture``), read and checked in a child
+        process under the same budget as a compile."""
+        ok, value = await asyncio.to_thread(self._run, body, source_format, problems_picture, level_id)
+        if ok:
+            return value  # type: ignore[no-any-return]
+        if isinstance(value, str):
+            raise too_complex("it took too long or too much memory to read", "the upload is too large to draw")
+        raise value
 
     async def build(self, body: bytes, source_format: str) -> tuple[FloorPlan, Compiled, float]:
         """Read, parse, validate and compile in a child process; PlanInvalid (too_complex) past

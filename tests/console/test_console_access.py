@@ -172,3 +172,13 @@ def test_a_broken_plan_is_drawn_with_its_problems(console: TestClient) -> None:
     assert 'id="shelf-s3" class="shelf bad"' in text
     assert 'class="offending" cx="2.00"' in text  # the bow tie crosses itself at (2, 2)
     assert "Self-intersection" in text
+
+
+def test_an_archive_that_cannot_be_read_is_drawn_with_the_reason(console: TestClient) -> None:
+    from tests.support.imdf_archive import grocery_imdf
+
+    _, csrf = sign_in(console, ADMIN_TOKEN)
+    svg = console.post("/console/stores/s1/problems.svg", content=grocery_imdf(drop=("unit.geojson",)),
+                       headers={"x-csrftoken": csrf, "content-type": "application/zip"})  # fmt: skip
+    assert svg.status_code == 200
+    assert 'class="message loose"' in svg.text and "unit.geojson" in svg.text

@@ -164,10 +164,8 @@ const Console = (() => {
       const answer = await api("PUT", `${base}/floorplan`, file, type);
       if (answer.status === 422) {
         planResult.replaceChildren(el("p", { class: "error", role: "alert" }, `The plan has ${(answer.data.errors || []).length} problem(s); they are drawn on the map.`), problemsTable(answer.data, "plan-problems"));
-        if (type === "application/json") {
-          const drawn = await fetch(`/console/stores/${encodeURIComponent(id)}/problems.svg`, { method: "POST", body: file, credentials: "same-origin", headers: { "X-CSRFToken": csrf(), "Content-Type": "application/json" } });
-          if (drawn.ok) map.show(await drawn.text(), "the upload, with its problems");
-        }
+        const drawn = await fetch(`/console/stores/${encodeURIComponent(id)}/problems.svg`, { method: "POST", body: file, credentials: "same-origin", headers: { "X-CSRFToken": csrf(), "Content-Type": type } });
+        if (drawn.ok) map.show(await drawn.text(), "the upload, with its problems");
         return;
       }
       if (!answer.ok) { planResult.replaceChildren(problemsTable(answer.data, "plan-problems")); return; }
