@@ -18,7 +18,7 @@ from litestar.openapi import OpenAPIConfig
 
 from api.access_log import access_log_middleware, body_deadline_middleware, reject_nul_middleware
 from api.catalog import ProductController, StoreCatalogController, import_products_csv
-from api.console import ConsolePages, csrf_config, session_config, static_router, template_config
+from api.console import ConsolePages, csrf_config, static_router, template_config
 from api.dependencies import provide_session
 from api.docs_ui import assets_router, render_plugins
 from api.feedback import FeedbackController
@@ -29,6 +29,7 @@ from api.openapi import finish_document
 from api.ops import MetricsController, health, ready
 from api.problems import EXCEPTION_HANDLERS
 from api.routes import RouteController
+from api.sessions import session_cookies
 from api.stores import StoreController
 from api.tokens import TokenController
 from api.tracing import name_spans, tracing_plugins
@@ -139,7 +140,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         before_request=refuse_deep_json,
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         middleware=[
-            session_config(settings).middleware,
+            session_cookies(settings).middleware,  # the console's pages only (api.sessions.NOT_CONSOLE)
             *([name_spans] if settings.tracing else []),
             access_log_middleware,
             reject_nul_middleware,
@@ -158,7 +159,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             exclude_opt_key="uncompressed",
         ),
         cors_config=cors_config(settings),
-        csrf_config=csrf_config(settings),
+        csrf_config=csrf_config(settings),  # the console's pages only
         template_config=template_config(),
         logging_config=None,  # plain stdlib logging, configured above
         state=State({"settings": settings}),  # read before start-up (behind_proxy)

@@ -25,7 +25,6 @@ from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
-from litestar.middleware.session.client_side import CookieBackendConfig
 from litestar.params import Body, FromPath
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
@@ -36,7 +35,7 @@ from api.dependencies import Session
 from api.ratelimit import client_address
 from api.routes import RouteIn, _route_picture, route_on_version
 from api.schemas import LevelQuery
-from api.sessions import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, admin_fingerprint, console_principal
+from api.sessions import CSRF_COOKIE, CSRF_HEADER, NOT_CONSOLE, admin_fingerprint, console_principal
 from api.wiring import Wiring
 from catalog.models import Placement
 from stores import tokens
@@ -52,24 +51,12 @@ HERE = Path(__file__).parent
 MAX_PROBLEM_PLAN_BYTES = 8 * 1024 * 1024
 
 
-def session_config(settings: Settings) -> CookieBackendConfig:
-    return CookieBackendConfig(
-        secret=settings.console_secret, key=SESSION_COOKIE, max_age=int(settings.console_session_hours * 3600),
-        secure=settings.console_secure_cookies, httponly=True, samesite="strict", path="/",
-    )  # fmt: skip
-
-
-#: Paths Litestar's CSRF middleware leaves alone: the API (bearer tokens; a console session there is
-#: checked by ``api.sessions.console_principal``) and the operations endpoints.
-API_PATHS = ["^/v1/", "^/health", "^/ready", "^/metrics", "^/schema"]
-
-
 def csrf_config(settings: Settings) -> CSRFConfig:
     """Litestar's double-submit CSRF check on every page and form of the console (the API's own
-    paths are checked by :func:`console_principal` when a console session calls them)."""
+    paths are checked by ``api.sessions.console_principal`` when a console session calls them)."""
     return CSRFConfig(
         secret=settings.console_secret.hex(), cookie_name=CSRF_COOKIE, header_name=CSRF_HEADER,
-        cookie_secure=settings.console_secure_cookies, cookie_samesite="strict", exclude=API_PATHS,
+        cookie_secure=settings.console_secure_cookies, cookie_samesite="strict", exclude=NOT_CONSOLE,
     )  # fmt: skip
 
 

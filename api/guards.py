@@ -9,7 +9,7 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.handlers.base import BaseRouteHandler
 
 from api.ratelimit import RateLimits, client_address, publishing_or_draft, rate_limited
-from api.sessions import SESSION_COOKIE, console_principal
+from api.sessions import carries_session, console_principal
 from api.wiring import wiring_of
 from stores.tokens import Principal, authenticate
 
@@ -32,7 +32,7 @@ async def _authenticate(connection: ASGIConnection[Any, Any, Any, Any]) -> Princ
     header = connection.headers.get("authorization")
     if not header:
         # The console's pages call the API with their session (and its CSRF header): api.console.
-        if connection.cookies.get(SESSION_COOKIE) and (principal := await console_principal(connection)) is not None:
+        if carries_session(connection) and (principal := await console_principal(connection)) is not None:
             return principal
         raise NotAuthorizedException("This needs an Authorization: Bearer token.")
     scheme, _, secret = header.partition(" ")
