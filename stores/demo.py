@@ -46,19 +46,23 @@ DEMO_STORES: list[dict[str, object]] = [
 #: Floor area of each demo store's synthetic plan, m².
 DEMO_AREAS = {"berlin-mitte": 4_000, "berlin-kreuzberg": 1_200, "hamburg-altona": 6_000, "munich-schwabing": 2_500,
               "vienna-neubau": 3_000, "amsterdam-west": 800, "suva-central": 300}  # fmt: skip
+#: Demo stores on several levels (their area split between them), joined by a lift, escalators and stairs.
+DEMO_LEVELS = {"hamburg-altona": 2}
 
 
 async def load_demo_floorplans(session: AsyncSession) -> int:
     """Give every demo store without a floor plan a synthetic one; returns how many were added."""
     from stores.floorplan.service import upload_plan
-    from stores.floorplan.synthetic import synthetic_store
+    from stores.floorplan.synthetic import synthetic_levels, synthetic_store
 
     added = 0
     for store_id, area in DEMO_AREAS.items():
         store = await session.get(Store, store_id)
         if store is None or store.floorplan_version is not None:
             continue
-        body = orjson.dumps(synthetic_store(area, seed=len(store_id)))
+        levels = DEMO_LEVELS.get(store_id, 1)
+        plan = synthetic_store(area, seed=len(store_id)) if levels == 1 else synthetic_levels(area / levels, levels)
+        body = orjson.dumps(plan)
         await upload_plan(session, store_id, body, "application/json", created_by="demo")
         added += 1
     return added

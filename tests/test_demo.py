@@ -22,3 +22,14 @@ def test_demo_loads_everything_once(settings: Settings) -> None:
         results = client.post("/v1/stores/berlin-mitte/locate", json={"items": [{"query": "whole milk"}]}).json()
         assert results["results"][0]["locations"], results
         assert client.get("/v1/stores/berlin-mitte/floorplan.svg").status_code == 200
+        # The two-level store: a step-free route to every placed product it reaches takes the lift.
+        plan = client.get("/v1/stores/hamburg-altona/floorplan").json()
+        assert [level["id"] for level in plan["levels"]] == ["L0", "L1"]
+        upstairs = next(f["properties"]["id"] for f in plan["features"]
+                        if f["properties"]["kind"] == "shelf" and f["properties"]["level_id"] == "L1")  # fmt: skip
+        found = client.get("/v1/stores/hamburg-altona/products", params={"q": "milk", "limit": 50}).json()["results"]
+        sku = next((r["sku"] for r in found for loc in r["locations"] if loc.get("level_id") == "L1"), None)
+        assert upstairs and sku, "the demo places products on the upper level too"
+        route = client.post("/v1/stores/hamburg-altona/route",
+                            json={"items": [{"sku": sku}], "mobility": "step_free"}).json()  # fmt: skip
+        assert [d["connector"] for d in route["directions"] if d["action"] == "connector"] == ["lift", "lift"]
