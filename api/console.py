@@ -13,6 +13,7 @@ session there, for exactly that), so every check, limit and problem detail is th
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import time
 from pathlib import Path
@@ -30,10 +31,12 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
+from sqlalchemy import select
 
+from api.catalog import ItemIn
 from api.dependencies import Session
 from api.ratelimit import client_address
-from api.routes import RouteIn, _route_picture, route_on_version
+from api.routes import RouteIn, route_on_version, route_picture
 from api.schemas import LevelQuery
 from api.sessions import CSRF_COOKIE, CSRF_HEADER, NOT_CONSOLE, admin_fingerprint, console_principal
 from api.wiring import Wiring
@@ -41,7 +44,7 @@ from catalog.models import Placement
 from stores import tokens
 from stores.floorplan import service as floorplans
 from stores.floorplan.build import upload_format
-from stores.infra.errors import Invalid, Problem
+from stores.infra.errors import Invalid, NotFound, Problem
 from stores.infra.settings import Settings
 from stores.models import Store
 from stores.tokens import Principal
@@ -130,8 +133,6 @@ class ConsolePages(Controller):
     @get("/", guards=[signed_in])
     async def index(self, request: Request[Any, Any, Any], db: Session) -> Template:
         """The stores this sign-in manages (an admin: every store, and the tokens)."""
-        from sqlalchemy import select
-
         principal: Principal = request.state.principal
         query = select(Store).order_by(Store.id)
         if principal.role != "admin":
@@ -146,8 +147,6 @@ class ConsolePages(Controller):
         """One store: its map, floor plans, products, closures and what shoppers say."""
         store = await db.get(Store, store_id)
         if store is None:
-            from stores.infra.errors import NotFound
-
             raise NotFound(f"No store {store_id!r}.")
         levels: list[dict[str, Any]] = []
         if store.floorplan_version is not None:
@@ -180,17 +179,14 @@ class ConsolePages(Controller):
     ) -> Response[str]:
         """A sample route on a draft: up to 10 of the store's placed products, spread over its shelves,
         walked on the draft's plan and drawn over it."""
-        from sqlalchemy import select
-
         rows = (await db.execute(select(Placement.sku).where(Placement.store_id == store_id)
                                  .order_by(Placement.shelf).limit(2000))).scalars().all()  # fmt: skip
         skus = list(dict.fromkeys(rows))
         sample = skus[:: max(1, len(skus) // 10)][:10]
         if not sample:
             raise Invalid("Nothing to route.", [Problem("no_products", "place products first", pointer="")])
-        from api.catalog import ItemIn
-
         result = await route_on_version(services, store_id, version, RouteIn(items=[ItemIn(sku=s) for s in sample]))
         _, source = await floorplans.plan_source(db, store_id, version)
         title = f"{store_id} v{version}: sample route through {len(sample)} products, {result.distance_m} m"
-        return Response(_route_picture(source, result, title), media_type="image/svg+xml")
+        svg = await asyncio.to_thread(route_picture, source, result, title)  # parsing a big plan: a quarter second
+        return Response(svg, media_type="image/svg+xml")

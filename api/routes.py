@@ -154,7 +154,7 @@ async def route_on_version(services: Wiring, store_id: str, version: int, data: 
     )  # fmt: skip
 
 
-def _route_picture(source: bytes, result: Route, title: str, level_id: str | None = None) -> str:
+def route_picture(source: bytes, result: Route, title: str, level_id: str | None = None) -> str:
     """The route over the plan (one level of it: the start's, or ``level_id``), its item stops
     numbered and what it could not route listed (parsing and drawing a big plan takes a quarter of a
     second: run it in a thread)."""
@@ -242,7 +242,7 @@ class RouteController(Controller):
             result = await _route(services, store_id, RouteIn(items=[ItemIn(sku=s) for s in wanted], mobility=mobility))
             _, source = await floorplans.plan_source(db, store_id, result.floorplan_version)
             title = f"{store_id}: {len(result.stops) - 2} stops, {result.distance_m} m"
-            svg = services.pictures.put(key, await asyncio.to_thread(_route_picture, source, result, title, level_id))
+            svg = services.pictures.put(key, await asyncio.to_thread(route_picture, source, result, title, level_id))
         return Response(svg, media_type="image/svg+xml")
 
     @post(

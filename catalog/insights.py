@@ -18,6 +18,7 @@ from catalog.feedback import wrong_reports_since_located
 from catalog.models import Feedback, Placement, SearchMiss
 from catalog.products import product_names
 from stores.floorplan.artifact import NavArtifact
+from stores.infra.text import spreadsheet_safe
 from stores.models import as_utc
 
 REPORT_KINDS = ("not_at_location", "out_of_stock", "found_elsewhere")
@@ -204,17 +205,10 @@ def _csv_rows(section: str, data: dict[str, Any]) -> list[dict[str, Any]]:
     return section_rows
 
 
-def csv_cell(value: Any) -> Any:
-    """Shopper text that a spreadsheet would run as a formula is quoted (CSV injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def to_csv(section: str, data: dict[str, Any]) -> str:
     """One section as CSV with a header row (what BI tools import)."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=_COLUMNS[section], extrasaction="ignore", lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows({k: csv_cell(v) for k, v in row.items()} for row in _csv_rows(section, data))
+    writer.writerows({k: spreadsheet_safe(v) for k, v in row.items()} for row in _csv_rows(section, data))
     return out.getvalue()

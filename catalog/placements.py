@@ -23,6 +23,7 @@ from catalog.products import csv_rows, product_names
 from stores.floorplan.artifact import NavArtifact
 from stores.infra.db import dialect_insert, in_chunks, transaction
 from stores.infra.errors import Invalid, NotFound, Problem
+from stores.infra.text import spreadsheet_safe
 from stores.models import Store, utcnow
 
 MAX_ROWS = 200_000
@@ -89,8 +90,6 @@ def rows_from_csv(body: bytes) -> tuple[list[PlacementRow], list[int]]:
 
 async def planogram_csv(session: AsyncSession, store_id: str) -> str:
     """The store's planogram as the CSV ``rows_from_csv`` reads (a manager edits it and sends it back)."""
-    from catalog.insights import csv_cell
-
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
@@ -98,7 +97,7 @@ async def planogram_csv(session: AsyncSession, store_id: str) -> str:
              .where(Placement.store_id == store_id, Placement.shelf != UNPLACED)
              .order_by(Placement.shelf, Placement.sku))  # fmt: skip
     for row in await session.execute(query):
-        writer.writerow([csv_cell(v) if v is not None else "" for v in row])
+        writer.writerow([spreadsheet_safe(v) if v is not None else "" for v in row])
     return out.getvalue()
 
 

@@ -27,6 +27,7 @@ import numpy as np
 import orjson
 import shapely
 import shapely.ops
+from networkx.utils import UnionFind
 from pyproj import Transformer
 from shapely.geometry import LineString, Point, Polygon, shape
 from shapely.geometry.base import BaseGeometry
@@ -454,14 +455,7 @@ def _rooms(walkable: list[tuple[str, BaseGeometry]], doors: list[Point]) -> list
     """Walkable units joined into rooms: two that share a boundary with no opening on it are one
     space (a corridor drawn in pieces, a lobby open to it), as are open-plan units that touch;
     units with a door between them stay apart, walled, and the door joins them."""
-    parent = list(range(len(walkable)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
+    rooms = UnionFind(range(len(walkable)))
     geoms = [g for _, g in walkable]
     tree = shapely.STRtree(geoms)
     door_tree = shapely.STRtree(doors) if doors else None
@@ -474,11 +468,8 @@ def _rooms(walkable: list[tuple[str, BaseGeometry]], doors: list[Point]) -> list
         open_plan = walkable[i][0] in OPEN_PLAN_UNITS and walkable[j][0] in OPEN_PLAN_UNITS
         doored = door_tree is not None and len(door_tree.query(shared, predicate="dwithin", distance=0.3)) > 0
         if open_plan or not doored:
-            parent[root(int(i))] = root(int(j))
-    groups: dict[int, list[BaseGeometry]] = {}
-    for i, geom in enumerate(geoms):
-        groups.setdefault(root(i), []).append(geom)
-    return [shapely.union_all(group) for group in groups.values()]
+            rooms.union(int(i), int(j))
+    return [shapely.union_all([geoms[i] for i in sorted(room)]) for room in sorted(rooms.to_sets(), key=min)]
 
 
 def _side(space: _Level, point: Point) -> str:
@@ -780,25 +771,18 @@ def _vertical_connectors(
                 vertical.append((unit, kind, lid, shape(unit["geometry"])))
             except (KeyError, TypeError, ValueError, AttributeError, IndexError, shapely.errors.ShapelyError):
                 continue
-    parent = list(range(len(vertical)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
+    stacks = UnionFind(range(len(vertical)))
     for i, j in itertools.combinations(range(len(vertical)), 2):
         (_, kind_a, la, a), (_, kind_b, lb, b) = vertical[i], vertical[j]
         same_building = not building or bool(_buildings(by_id[la]) & _buildings(by_id[lb]) & building)
         stacked = kind_a == kind_b and ordinal[la] != ordinal[lb] and same_building
         if stacked and a.intersection(b).area >= VERTICAL_OVERLAP * min(a.area, b.area) > 0:
-            parent[root(i)] = root(j)
+            stacks.union(i, j)
     groups: dict[int, dict[str, dict[str, Any]]] = {}
     kinds: dict[int, str] = {}
     for i, (unit, kind, lid, _) in enumerate(vertical):
-        groups.setdefault(root(i), {}).setdefault(lid, unit)
-        kinds[root(i)] = kind
+        groups.setdefault(stacks[i], {}).setdefault(lid, unit)
+        kinds[stacks[i]] = kind
     directions = _escalator_directions(venue, ordinal)
     connectors: list[tuple[str, dict[str, dict[str, Any]], str]] = []
     for key, units in groups.items():

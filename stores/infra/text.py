@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
 
 #: Control characters (a line break in a name is a CSV quote gone wrong), NUL (PostgreSQL
 #: cannot store it; SQLite can, so accepting it on one database breaks the other) and lone
@@ -64,3 +65,15 @@ def normalise(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     kept = "".join(c for c in decomposed if unicodedata.category(c) != "Mn" and c != "\u0640")
     return " ".join(kept.casefold().split())
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A CSV cell a spreadsheet will not run as a formula (CSV injection): text starting with
+    ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is quoted with a leading apostrophe.
+
+    >>> spreadsheet_safe("=cmd|' /C calc'!A0"), spreadsheet_safe("Milk"), spreadsheet_safe(-1.5)
+    ("'=cmd|' /C calc'!A0", 'Milk', -1.5)
+    """
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value

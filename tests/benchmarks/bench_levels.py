@@ -24,7 +24,7 @@ import orjson
 from api.app import create_app
 from stores.floorplan.synthetic import synthetic_levels, synthetic_store
 from stores.infra.settings import Settings
-from tests.benchmarks.bench_route import call
+from tests.benchmarks.bench_route import timed_routes
 from tests.benchmarks.http import prepare
 from tests.benchmarks.report import machine, percentile, table, write_section
 
@@ -84,18 +84,9 @@ async def route_rows(url_of: Any) -> list[list[object]]:
         skus = [p["sku"] for p in catalog]
         lists = [[{"sku": s} for s in rng.sample(skus, 20)] for _ in range(REQUESTS + 5)]
         for mobility in ("walking", "step_free"):
-            times, levels, rides = [], [], []
-            for i, items in enumerate(lists):
-                body = orjson.dumps({"items": items, "mobility": mobility})
-                started = time.perf_counter()
-                status, answer = await call(app, "/v1/stores/bench/route", body)
-                elapsed = (time.perf_counter() - started) * 1000
-                assert status == 200, answer[:300]
-                if i >= 5:  # the first requests build the indexes
-                    result = orjson.loads(answer)
-                    times.append(elapsed)
-                    levels.append(len({s.get("level_id") for s in result["stops"]}))
-                    rides.append(sum(1 for d in result["directions"] if d["action"] == "connector"))
+            times, answers = await timed_routes(app, [orjson.dumps({"items": i, "mobility": mobility}) for i in lists])
+            levels = [len({s.get("level_id") for s in a["stops"]}) for a in answers]
+            rides = [sum(1 for d in a["directions"] if d["action"] == "connector") for a in answers]
             rows.append([name, mobility, statistics.median(times), percentile(times, 95),
                          statistics.mean(levels), statistics.mean(rides)])  # fmt: skip
             print(rows[-1], file=sys.stderr)

@@ -54,6 +54,21 @@ async def call(
     return out["status"], out["body"]
 
 
+async def timed_routes(app: Any, bodies: list[bytes], warm_up: int = 5) -> tuple[list[float], list[dict[str, Any]]]:
+    """Each body posted to the bench store's route in turn: the server times (ms) and answers of
+    all but the first ``warm_up`` (which build the indexes)."""
+    times, answers = [], []
+    for i, body in enumerate(bodies):
+        started = time.perf_counter()
+        status, answer = await call(app, "/v1/stores/bench/route", body)
+        elapsed = (time.perf_counter() - started) * 1000
+        assert status == 200, answer[:300]
+        if i >= warm_up:
+            times.append(elapsed)
+            answers.append(orjson.loads(answer))
+    return times, answers
+
+
 async def measure(url: str, label: str) -> list[list[object]]:
     catalog = await prepare(url, 3000)
     settings = Settings(database_url=url, auto_migrate=False, access_log=False, log_level="WARNING",
@@ -67,18 +82,10 @@ async def measure(url: str, label: str) -> list[list[object]]:
     for size in (10, 20, 40):
         lists = [[{"sku": s} for s in rng.sample(skus, size)] for _ in range(REQUESTS + 5)]
         for directions in (False, True):  # the same lists, without and with directions
-            times, optimal, dist = [], 0, []
-            for i, items in enumerate(lists):
-                body = orjson.dumps({"items": items, "directions": directions})
-                started = time.perf_counter()
-                status, answer = await call(app, "/v1/stores/bench/route", body)
-                elapsed = (time.perf_counter() - started) * 1000
-                assert status == 200, answer[:300]
-                if i >= 5:  # the first requests build the indexes
-                    result = orjson.loads(answer)
-                    times.append(elapsed)
-                    optimal += bool(result["optimal"])
-                    dist.append(result["distance_m"])
+            bodies = [orjson.dumps({"items": items, "directions": directions}) for items in lists]
+            times, answers = await timed_routes(app, bodies)
+            optimal = sum(bool(a["optimal"]) for a in answers)
+            dist = [a["distance_m"] for a in answers]
             rows.append([label, size, "yes" if directions else "no", statistics.median(times), percentile(times, 95),
                          f"{optimal}/{REQUESTS}", round(statistics.median(dist))])  # fmt: skip
             print(rows[-1], file=sys.stderr)

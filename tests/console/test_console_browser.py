@@ -161,9 +161,27 @@ def test_a_manager_runs_a_store_from_the_browser(server: Server, page: Any, tmp_
     page.wait_for_selector("#map #route", state="attached")
     shot(page, "08-route-around-the-closure")
 
+    # By keyboard: close a shelf by typing its id; lift it again.
+    page.get_by_role("button", name="Pick a shelf").click()
+    page.get_by_label("Shelf", exact=True).fill("s3")
+    page.get_by_label("Shelf", exact=True).press("Enter")
+    page.wait_for_function("document.querySelectorAll('#closure-list tbody tr').length === 2")
+    assert "shelf s3" in page.locator("#closure-list").inner_text()
+    page.locator("#closure-list tbody tr", has_text="shelf s3").get_by_role("button", name="Lift").click()
+    page.wait_for_function("document.querySelectorAll('#closure-list tbody tr').length === 1")
+
+    # On a tablet: the map above the panels, within the screen.
+    page.set_viewport_size({"width": 820, "height": 1180})
+    page.reload()
+    page.wait_for_selector("#map #shelf-s1", state="attached")
+    box = page.locator("#map").bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 820
+    shot(page, "09-tablet")
+    page.set_viewport_size({"width": 1400, "height": 900})
+
     # Sign out: the console asks for a token again.
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url("**/console/login")
     page.goto(f"{server.url}/console")
     assert page.url.endswith("/console/login")
-    shot(page, "09-signed-out")
+    shot(page, "10-signed-out")

@@ -115,11 +115,14 @@ const Console = (() => {
       if (!this.svg) return;
       if (this.drawing) { this.addCorner(this.point(e)); return; }
       const shelf = e.target.closest('[id^="shelf-"]');
-      if (shelf) {
-        this.mark([shelf.id.slice(6)], "picked");
-        this.info.textContent = `Chosen: ${shelf.id.slice(6)}`;
-        if (this.onpick) { const pick = this.onpick; this.onpick = null; pick(shelf.id.slice(6)); }
-      }
+      if (shelf) this.choose(shelf.id.slice(6));
+    }
+    /* A shelf chosen by a click, or by its id typed in (the keyboard's way). */
+    choose(id) {
+      if (this.svg && !this.svg.getElementById(`shelf-${id}`)) { this.info.textContent = `No shelf ${id} on this map.`; return; }
+      this.mark([id], "picked");
+      this.info.textContent = `Chosen: ${id}`;
+      if (this.onpick) { const pick = this.onpick; this.onpick = null; pick(id); }
     }
     mark(shelves, cls) {
       if (!this.svg) return;
@@ -151,6 +154,7 @@ const Console = (() => {
       const how = b.dataset.zoom; if (how === "in") map.zoom(0.8); else if (how === "out") map.zoom(1.25); else map.reset();
     }));
     document.getElementById("show-live").addEventListener("click", live);
+    document.getElementById("shelf-form").addEventListener("submit", (e) => { e.preventDefault(); map.choose(document.getElementById("shelf-id").value.trim()); });
     if (levelSelect) levelSelect.addEventListener("change", live);
     if (root.dataset.version) live(); else map.container.textContent = "No floor plan yet: upload one.";
 
