@@ -39,13 +39,15 @@ LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 #: (queueing behind other requests on 2 shared cores is noisy: p99s vary 2x between runs). The
 #: host itself varies: on 2026-12-01 one build (7c8cc07) measured a route p50 of 30, 33 and 48 ms
 #: and a locate p50 of 17, 17 and 23 ms within twenty minutes (docs/benchmarks.md, "Load stage and
-#: the host"), so those two medians allow 60 and 30 ms: a 5x slower handler still fails.
+#: the host"), so those two medians allow 60 and 30 ms: a 5x slower handler still fails. The next
+#: session, the unchanged build 68ae01e measured route p50 71 and 64 ms and p95 up to 170 ms, beside
+#: the new build's 66 and 63 ms (the same table): route and locate now allow 80 / 250 and 40 / 120.
 THRESHOLDS = {
     "find store": (12, 60, 250),
     "product locations": (5, 40, 250),
     "search": (10, 60, 300),
-    "locate 30 items": (30, 80, 350),
-    "route 20 items": (60, 150, 500),
+    "locate 30 items": (40, 120, 350),
+    "route 20 items": (80, 250, 500),
     "re-plan mid-trip": (15, 80, 350),
     "feedback": (15, 120, 400),
     "stock update (20 rows)": (150, 400, 600),
