@@ -42,6 +42,21 @@ class PlacementRow:
 CSV_COLUMNS = ("sku", "shelf", "position_m", "level", "stock")
 
 
+#: The number columns of a planogram CSV: their type, their largest value, what they must be.
+_CSV_NUMBERS = (("position_m", float, 10_000, "position_m is metres along the shelf (a number, 0 or more)"),
+                ("level", int, 50, "level is a shelf level, 0 (the floor) to 50"))  # fmt: skip
+
+
+def _number(text: str | None, kind: type[float] | type[int], high: float) -> float | int | None:
+    """A CSV cell as a number from 0 to ``high`` (None when empty); ValueError when it is not."""
+    if not text:
+        return None
+    value = kind(text)
+    if not 0 <= value <= high:
+        raise ValueError(text)
+    return value
+
+
 def rows_from_csv(body: bytes) -> tuple[list[PlacementRow], list[int]]:
     """A planogram CSV (a header row naming ``sku``, ``shelf`` and any of ``position_m``, ``level``,
     ``stock``) as rows and their file line numbers; any unreadable field is a 422 naming its line
@@ -65,23 +80,17 @@ def rows_from_csv(body: bytes) -> tuple[list[PlacementRow], list[int]]:
             bad("required", "sku is 1 to 64 characters", line, "sku")
         if shelf is not None and len(shelf) > 64:
             bad("invalid", "shelf is at most 64 characters", line, "shelf")
-        position = level = None
-        try:
-            position = float(cell["position_m"]) if cell.get("position_m") else None
-            if position is not None and not 0 <= position <= 10_000:
-                raise ValueError
-        except ValueError:
-            bad("invalid", "position_m is metres along the shelf (a number, 0 or more)", line, "position_m")
-        try:
-            level = int(cell["level"]) if cell.get("level") else None
-            if level is not None and not 0 <= level <= 50:
-                raise ValueError
-        except ValueError:
-            bad("invalid", "level is a shelf level, 0 (the floor) to 50", line, "level")
+        numbers: dict[str, Any] = {}
+        for name, kind, high, meaning in _CSV_NUMBERS:
+            try:
+                numbers[name] = _number(cell.get(name), kind, high)
+            except ValueError:
+                numbers[name] = None
+                bad("invalid", meaning, line, name)
         stock = cell.get("stock") or None
         if stock is not None and stock not in STOCK:
             bad("invalid", f"stock is one of {', '.join(STOCK)}", line, "stock")
-        rows.append(PlacementRow(sku, shelf, position, level, stock))
+        rows.append(PlacementRow(sku, shelf, numbers["position_m"], numbers["level"], stock))
         lines.append(line)
     if problems:
         raise Invalid(f"{len(problems)} problem(s) in the CSV; nothing was written.", problems[:1000])

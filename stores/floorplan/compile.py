@@ -202,7 +202,8 @@ def compile_plan(plan: FloorPlan) -> Compiled:
     landings = [_snap(nav, c.point) for c in plan.landings]
     counts, places, stands, has_room = _shelf_slots(plan, nav)
     start = np.concatenate([[0], np.cumsum(counts)[:-1]]) if len(counts) else np.zeros(0, np.int64)
-    reach = _Reach(plan, nav, entrances, checkouts, landings)
+    links = connector_links(plan.landings, plan.levels)
+    reach = _Reach(plan, nav, entrances, checkouts, landings, links)
     problems = reach.problems()
     slot_ok = reach.usable(stands)
     for shelf, s0, n in zip(plan.shelves, start, counts, strict=True):
@@ -228,7 +229,6 @@ def compile_plan(plan: FloorPlan) -> Compiled:
     zones = [_zone_point(nav, z.polygon) for z in plan.zones]
     points = np.concatenate([np.asarray(entrances + checkouts + zones, float).reshape(-1, 2), stands])
     connector_ids = sorted({c.connector for c in plan.landings})
-    links = connector_links(plan.landings, plan.levels)
     tables = {}
     for name, mobility in MOBILITIES.items():
         space = nav if name == WALKING else navigable_space(plan, mobility.clearance_m)
@@ -316,6 +316,7 @@ class _Reach:
         entrances: list[tuple[float, float]],
         checkouts: list[tuple[float, float]],
         landings: list[tuple[float, float]],
+        links: list[Link],
     ) -> None:
         self.plan = plan
         self.parts = list(getattr(nav, "geoms", [nav]))
@@ -323,10 +324,8 @@ class _Reach:
         self.entrance_parts = set(self.part_of(np.asarray(entrances, float).reshape(-1, 2)).tolist()) - {-1}
         self.checkout_parts = self.part_of(np.asarray(checkouts, float).reshape(-1, 2))
         self.landing_parts = self.part_of(np.asarray(landings, float).reshape(-1, 2))
-        self.links = connector_links(plan.landings, plan.levels)
-        walking = self.graph(MOBILITIES[WALKING])
-        self.reached = _descendants(walking, self.entrance_parts)
-        self.returns = _descendants(walking.reverse(copy=False), set(self.checkout_parts.tolist()) - {-1})
+        self.links = links
+        self.reached, self.returns = self.reach(MOBILITIES[WALKING])
 
     def part_of(self, xy: np.ndarray) -> np.ndarray:
         out = np.full(len(xy), -1)
@@ -335,6 +334,12 @@ class _Reach:
             hits = self.tree.query(pts, predicate="intersects")
             out[hits[0]] = hits[1]
         return out
+
+    def reach(self, mobility: Mobility) -> tuple[set[int], set[int]]:
+        """The parts ``mobility`` can reach from an entrance, and those it can reach a checkout from."""
+        graph = self.graph(mobility)
+        checkouts = set(self.checkout_parts.tolist()) - {-1}
+        return _descendants(graph, self.entrance_parts), _descendants(graph.reverse(copy=False), checkouts)
 
     def graph(self, mobility: Mobility) -> nx.DiGraph:
         graph = nx.DiGraph()
@@ -368,10 +373,8 @@ class _Reach:
 
     def unreachable_levels(self, mobility: Mobility) -> list[str]:
         """The levels with no part ``mobility`` can reach from an entrance and return from."""
-        graph = self.graph(mobility)
-        ok = _descendants(graph, self.entrance_parts) & _descendants(
-            graph.reverse(copy=False), set(self.checkout_parts.tolist()) - {-1}
-        )
+        reached, returns = self.reach(mobility)
+        ok = reached & returns
         reached_levels = {int(self.plan.frame.level_of(self.parts[p].representative_point().x)) for p in ok}
         return [level.id for k, level in enumerate(self.plan.levels) if k not in reached_levels]
 

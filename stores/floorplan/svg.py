@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -56,6 +57,30 @@ def scale_of(span_m: float) -> float:
     return max(0.4, span_m / BASE_SPAN_M)
 
 
+@dataclass(frozen=True, slots=True)
+class _Canvas:
+    """A picture's frame in metres: ``k``, how much larger than for a 60 m store things are drawn;
+    ``h``, the SVG y of the store's y = 0 (SVG grows downwards); and its ``<svg>`` opening."""
+
+    k: float
+    h: float
+    margin: float
+    opening: str
+
+    @classmethod
+    def of(cls, minx: float, miny: float, maxx: float, maxy: float, margin_k: float) -> _Canvas:
+        """About IMAGE_PX on the long side of the extent, ``margin_k`` times ``k`` metres around it."""
+        k = scale_of(max(maxx - minx, maxy - miny))
+        margin = margin_k * k
+        width, height = maxx - minx + 2 * margin, maxy - miny + 2 * margin
+        px = min(max(IMAGE_PX / max(width, height), PX_PER_M[0]), PX_PER_M[1])
+        h = maxy + margin
+        opening = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{minx - margin:.2f} {h - maxy - margin:.2f} '
+                   f'{width:.2f} {height:.2f}" width="{width * px:.0f}" height="{height * px:.0f}" '
+                   f'font-family="sans-serif" data-flip="{h:.2f}">')  # fmt: skip
+        return cls(k, h, margin, opening)
+
+
 def render_svg(
     plan: FloorPlan,
     route: Sequence[tuple[float, float]] | None = None,
@@ -71,16 +96,11 @@ def render_svg(
     numbers, when only some are on this level), and the items it could not route (``unrouted``)
     listed in the top-left corner."""
     minx, miny, maxx, maxy = plan.outline.bounds
-    k = scale_of(max(maxx - minx, maxy - miny))
-    margin = 1.0 * k
-    width, height = maxx - minx + 2 * margin, maxy - miny + 2 * margin
-    px = min(max(IMAGE_PX / max(width, height), PX_PER_M[0]), PX_PER_M[1])
-    h = maxy + margin  # flip y: SVG grows downwards
+    canvas = _Canvas.of(minx, miny, maxx, maxy, margin_k=1.0)
+    k, h, margin = canvas.k, canvas.h, canvas.margin
 
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{minx - margin:.2f} {h - maxy - margin:.2f} '
-        f'{width:.2f} {height:.2f}" width="{width * px:.0f}" height="{height * px:.0f}" '
-        f'font-family="sans-serif" data-flip="{h:.2f}">',
+        canvas.opening,
         f"<title>{escape(title)}</title>",
         f'<path id="outline" d="{_polygon_path(plan.outline, h)}" fill="#ffffff" stroke="#333" '
         f'stroke-width="{0.25 * k:.3g}" fill-rule="evenodd"/>',
@@ -224,18 +244,10 @@ def render_problems(document: Any, problems: Sequence[Problem], level_id: str | 
         minx, miny, maxx, maxy = 0.0, 0.0, 10.0, 10.0
     else:
         minx, miny, maxx, maxy = shapely.total_bounds([g for _, g in drawn])
-    k = scale_of(max(maxx - minx, maxy - miny, 1.0))
-    margin = 2.0 * k
-    width, height = maxx - minx + 2 * margin, maxy - miny + 2 * margin
-    px = min(max(IMAGE_PX / max(width, height), PX_PER_M[0]), PX_PER_M[1])
-    h = maxy + margin
+    canvas = _Canvas.of(minx, miny, maxx, maxy, margin_k=2.0)
+    k, h, margin = canvas.k, canvas.h, canvas.margin
     bad = {p.feature_id: p for p in problems if p.feature_id}
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{minx - margin:.2f} {h - maxy - margin:.2f} '
-        f'{width:.2f} {height:.2f}" width="{width * px:.0f}" height="{height * px:.0f}" font-family="sans-serif" '
-        f'data-flip="{h:.2f}">',
-        f"<title>{len(problems)} problem(s)</title>",
-    ]
+    parts = [canvas.opening, f"<title>{len(problems)} problem(s)</title>"]
     notes: list[tuple[Problem, BaseGeometry]] = []
     for props, geometry in drawn:
         kind, fid = str(props.get("kind", "")), str(props.get("id", ""))

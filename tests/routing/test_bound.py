@@ -14,16 +14,14 @@ from hypothesis import given, settings
 
 from routing import solve_path
 from routing.bound import cycle_bound, walk_bound
-from routing.solve import _local_search
-from tests.routing.test_solve_path import brute, instances, store_like
+from tests.routing.test_solve_path import brute, instances, local_search, store_like
 
 
 @settings(max_examples=150, deadline=None)
 @given(instances())
 def test_the_bound_is_never_above_the_shortest_walk(instance) -> None:  # type: ignore[no-untyped-def]
     dist, start, ends, groups, last = instance
-    rank = [2 if g in last else 1 for g in range(len(groups))]
-    found = _local_search(dist, start, ends, groups, rank, time.perf_counter() + 1.0)
+    found, rank = local_search(dist, start, ends, groups, last)
     bound = walk_bound(dist, start, ends, groups, rank, found.order, found.stops)
     assert bound <= brute(dist, start, ends, groups, last) + 1e-6
 
