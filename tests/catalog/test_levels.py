@@ -11,8 +11,10 @@ from typing import Any
 
 import networkx as nx
 import numpy as np
+import orjson
 import pytest
 import shapely
+import shapely.affinity
 from litestar.testing import TestClient
 from shapely.geometry import LineString, Point
 
@@ -384,3 +386,30 @@ def test_one_level_of_the_plan_as_v1(levelled: TestClient) -> None:
         == 304
     )
     assert levelled.get("/v1/stores/s1/floorplan?level_id=nope").status_code == 422
+
+
+def test_a_levelled_plan_far_from_the_origin_and_turned_routes_the_same(client: TestClient) -> None:
+    """The same two floors on a national grid (5,600 km north) and turned by 33°: the same walk."""
+    import copy
+
+    turned = copy.deepcopy(PLAN)
+    for feature in turned["features"]:
+        moved = shapely.affinity.rotate(shapely.geometry.shape(feature["geometry"]), 33, origin=(0, 0))
+        moved = shapely.affinity.translate(moved, 412_000.0, 5_600_000.0)
+        feature["geometry"] = orjson.loads(orjson.dumps(shapely.geometry.mapping(moved)))
+    walks = []
+    for store, plan in (("s1", PLAN), ("s2", turned)):
+        response = client.post("/v1/stores", json={"id": store, "name": "S", "lat": 1, "lon": 1}, headers=ADMIN)
+        assert response.status_code == 201
+        assert put_json(client, f"/v1/stores/{store}/floorplan?publish=true", plan).status_code == 201
+        assert put_json(client, "/v1/products", PRODUCTS).status_code == 200
+        assert put_json(client, f"/v1/stores/{store}/placements", PLANOGRAM).status_code == 200
+        answer = client.post(f"/v1/stores/{store}/route", json={"items": [{"sku": "rice-1"}, {"sku": "bread-1"}],
+                                                                 "mobility": "step_free"})  # fmt: skip
+        assert answer.status_code == 200, answer.text
+        walks.append(answer.json())
+    plain, far = walks
+    assert far["distance_m"] == pytest.approx(plain["distance_m"], abs=0.05)
+    assert far["eta_s"] == plain["eta_s"] and rides(far) == rides(plain) == ["lift", "lift"]
+    assert [s["level_id"] for s in far["stops"]] == [s["level_id"] for s in plain["stops"]]
+    assert all(p[1] > 5_590_000 for segment in far["segments"] for p in segment["path"])
