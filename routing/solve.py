@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from routing.bound import walk_bound
+from routing.bound import Relaxed, proves
 
 #: Seconds per unit of DP work (subsets x alternatives x alternatives per stop), measured on the
 #: 2-core benchmark machine (16 stops: 1e6 units in 40 ms); used to decide whether exact fits.
@@ -26,6 +26,9 @@ _SECONDS_PER_WORK = 4e-8
 #: Exact only while the DP is expected to take at most this long (13 stops or fewer always are):
 #: beyond it the local search finds the same walk in a fraction of the time, almost always.
 _EXACT_SECONDS = 0.03
+#: The bound's first pass gets this share of the time limit (at least _BOUND_SECONDS).
+_BOUND_SHARE = 0.1
+_BOUND_SECONDS = 0.01
 #: The DP keeps two (subsets x alternatives) tables: cap them at about 200 MB.
 _MAX_TABLE_CELLS = 16_000_000
 
@@ -133,9 +136,26 @@ def solve_ranked(
     largest = max(len(b) for b in blocks)
     if cells <= _MAX_TABLE_CELLS and (largest <= 13 or work * _SECONDS_PER_WORK <= budget):
         return _held_karp(matrix, start, ends, groups, rank)
-    found = _local_search(matrix, start, ends, groups, rank, deadline)
-    bound = walk_bound(matrix, start, ends, groups, rank, found.order, found.stops)
-    return dataclasses.replace(found, bound=min(bound, found.length))
+    return _search_and_bound(matrix, start, ends, groups, rank, deadline)
+
+
+def _search_and_bound(
+    m: NDArray[np.float64], start: int, ends: list[int], groups: list[list[int]], rank: list[int], deadline: float
+) -> PathSolution:
+    """Local search, certified by the Held-Karp bound (routing.bound): the first local optimum
+    sets the bound's target; the search then kicks until its walk meets the bound (proven
+    shortest: it stops at once) or its time is up; time left improves the bound."""
+    now = time.perf_counter()
+    first = _local_search(m, start, ends, groups, rank, deadline, target=np.inf)
+    relaxed = Relaxed.of(m, start, ends, groups, rank, first.length)
+    share = now + _BOUND_SHARE * (deadline - now)
+    bound = relaxed.bound(first.length, max(share, time.perf_counter() + _BOUND_SECONDS))
+    if proves(first.length, bound):
+        return dataclasses.replace(first, optimal=True, bound=bound)
+    found = _local_search(m, start, ends, groups, rank, deadline, target=bound)
+    if not proves(found.length, bound) and time.perf_counter() < deadline:
+        bound = relaxed.bound(found.length, deadline)
+    return dataclasses.replace(found, optimal=proves(found.length, bound), bound=min(bound, found.length))
 
 
 def _held_karp(
@@ -367,6 +387,7 @@ def _fold_last_block(
     rank: list[int],
     tail: list[int],
     deadline: float,
+    target: float = 0.0,
 ) -> PathSolution:
     """Local search over the earlier blocks with the last one folded into a virtual end.
 
@@ -382,7 +403,9 @@ def _fold_last_block(
     onwards = m[:, backwards.nodes] + backwards.final[None, :]  # [x, a]: x, then the block from a
     into, to_go = onwards.argmin(axis=1), onwards.min(axis=1)
     rest = _without(groups, tail)
-    found = _local_search(_with_end(m, to_go), start, [k], [groups[g] for g in rest], [rank[g] for g in rest], deadline)
+    found = _local_search(
+        _with_end(m, to_go), start, [k], [groups[g] for g in rest], [rank[g] for g in rest], deadline, target
+    )
     last = found.order[-1] if found.order else start
     walked, owners, end_at = backwards.walk_to(int(into[last]))  # from the end back to the block's first node
     served = [rest[s] for s in found.stops] + [tail[o] for o in owners[::-1]]
@@ -397,6 +420,7 @@ def _fold_first_block(
     rank: list[int],
     head: list[int],
     deadline: float,
+    target: float = 0.0,
 ) -> PathSolution:
     """Local search over the later blocks from a virtual start that stands for the first block
     (heavy items) walked exactly: a Held-Karp over it gives the shortest walk from the start
@@ -406,7 +430,9 @@ def _fold_first_block(
     onward = forward.final[:, None] + m[forward.nodes, :]  # [a, x]: the block ending at a, then x
     via, reach = onward.argmin(axis=0), onward.min(axis=0)
     rest = _without(groups, head)
-    found = _local_search(with_start(m, reach), k, ends, [groups[g] for g in rest], [rank[g] for g in rest], deadline)
+    found = _local_search(
+        with_start(m, reach), k, ends, [groups[g] for g in rest], [rank[g] for g in rest], deadline, target
+    )
     first = found.order[0] if found.order else found.end
     walked, owners, _ = forward.walk_to(int(via[first]))
     served = [head[o] for o in owners] + [rest[s] for s in found.stops]
@@ -448,10 +474,19 @@ def _relocate_alternative(
 
 
 def _local_search(
-    m: NDArray[np.float64], start: int, ends: list[int], groups: list[list[int]], rank: list[int], deadline: float
+    m: NDArray[np.float64],
+    start: int,
+    ends: list[int],
+    groups: list[list[int]],
+    rank: list[int],
+    deadline: float,
+    target: float = 0.0,
 ) -> PathSolution:
     """Greedy start, then 2-opt, Or-opt and best-alternative moves inside each rank block, with
     double-bridge kicks until the deadline; the best walk found wins.
+
+    Kicks stop once the walk is no longer than ``target`` (a lower bound: it is then the
+    shortest; ``inf`` returns the first local optimum).
 
     Several ends become one virtual end at the best end's distance from every node, so each move
     is scored with the end it would really lead to (scoring it with the current end misses
@@ -460,13 +495,13 @@ def _local_search(
     last_rank = max(rank)
     tail = [g for g in range(len(groups)) if rank[g] == last_rank]
     if len(tail) < len(groups) and len(tail) <= _FOLD_MAX_STOPS:
-        return _fold_last_block(m, start, ends, groups, rank, tail, deadline)
+        return _fold_last_block(m, start, ends, groups, rank, tail, deadline, target)
     head = [g for g in range(len(groups)) if rank[g] == min(rank)]
     if len(head) < len(groups) and len(head) <= _FOLD_MAX_STOPS:
-        return _fold_first_block(m, start, ends, groups, rank, head, deadline)
+        return _fold_first_block(m, start, ends, groups, rank, head, deadline, target)
     if len(ends) > 1:
         k = len(m)
-        found = _local_search(_with_end(m, m[:, ends].min(axis=1)), start, [k], groups, rank, deadline)
+        found = _local_search(_with_end(m, m[:, ends].min(axis=1)), start, [k], groups, rank, deadline, target)
         last = found.order[-1] if found.order else start
         return PathSolution(found.order, ends[int(np.argmin(m[last, ends]))], found.length, False, found.stops)
     order_groups: list[int] = []
@@ -524,7 +559,7 @@ def _local_search(
     # settles fast; a long one uses its budget).
     n = len(nodes)
     patience, idle = (max(8, n // 2) if n <= 30 else n if n <= 100 else 4 * n), 0
-    while time.perf_counter() < deadline and len(nodes) >= 8 and idle < patience:
+    while time.perf_counter() < deadline and len(nodes) >= 8 and idle < patience and not proves(best_len, target):
         idle += 1
         idx = np.arange(len(best_nodes))
         if len(bounds) > 1 and rng.random() < 0.5:

@@ -33,7 +33,7 @@ def main() -> None:
             solution = solve_path(dist, start, ends, stops, last=last, time_limit_ms=500)
             gaps.append(100 * (solution.gap_bound or 0.0))
             started = time.perf_counter()
-            walk_bound(dist, start, ends, groups, rank, solution.order, solution.stops)
+            walk_bound(dist, start, ends, groups, rank, solution.length)
             costs.append(1000 * (time.perf_counter() - started))
         places = "a fifth on two shelves" if alternatives else "one shelf each"
         rows.append([middle + cold, places, f"{statistics.median(gaps):.1f}%", f"{max(gaps):.1f}%",
