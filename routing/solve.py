@@ -1,11 +1,18 @@
 """The visiting order: shortest path from a start through one index of every stop to an end.
 
-``solve_path`` is exact (Held-Karp dynamic programming over subsets of stops, one rank block
-after another, vectorised per subset size with numpy) while its work fits the budget, and then
-says ``optimal=True``. Beyond that it builds a greedy order and improves it with 2-opt, Or-opt,
-best-alternative and block-reversal moves until no move helps or the time limit is reached
-(``optimal=False``); a small first or last block (heavy items, the cold chain) stays exact even
-then, folded into the start or the end.
+``solve_path`` is exact while it can prove it, and then says ``optimal=True``:
+
+- Held-Karp dynamic programming over subsets of stops, one rank block after another (compiled:
+  routing.kernels), while its work fits the budget (13 stops a block always, 16 usually);
+- beyond that, a greedy order improved by 2-opt, Or-opt, best-alternative and block-reversal
+  moves with double-bridge kicks (a small first or last block, heavy items or the cold chain,
+  folded in exactly), certified by the Held-Karp bound (routing.bound): a walk that meets the
+  bound is the shortest, and the search stops kicking as soon as it does; when the walk is within
+  a few percent of the bound, the bound rules out most edges and a dynamic programme over the
+  rest proves the shortest walk (routing.prune).
+
+An answer still unproven carries the bound, so ``gap_bound`` says how far from the shortest it
+may be.
 """
 
 from __future__ import annotations
@@ -19,16 +26,21 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from routing.bound import Relaxed, proves
+from routing.kernels import held_karp
+from routing.prune import shortest_walk
 
 #: Seconds per unit of DP work (subsets x alternatives x alternatives per stop), measured on the
-#: 2-core benchmark machine (16 stops: 1e6 units in 40 ms); used to decide whether exact fits.
-_SECONDS_PER_WORK = 4e-8
+#: 2-core benchmark machine (16 stops, one place each: 1e6 units in 11 ms, the compiled DP);
+#: used to decide whether the full DP fits.
+_SECONDS_PER_WORK = 1.5e-8
 #: Exact only while the DP is expected to take at most this long (13 stops or fewer always are):
 #: beyond it the local search finds the same walk in a fraction of the time, almost always.
 _EXACT_SECONDS = 0.03
-#: The bound's first pass gets this share of the time limit (at least _BOUND_SECONDS).
-_BOUND_SHARE = 0.1
-_BOUND_SECONDS = 0.01
+#: Lists up to this many stops are proven by edge elimination and a pruned DP (routing.prune)
+#: when the full DP does not fit (stop sets are bit masks in 64-bit integers).
+_PRUNE_MAX_STOPS = 60
+#: ... and only while the walk is at most this far above the bound (beyond it too few edges go).
+_PRUNE_MAX_GAP = 0.025
 #: The DP keeps two (subsets x alternatives) tables: cap them at about 200 MB.
 _MAX_TABLE_CELLS = 16_000_000
 
@@ -142,20 +154,33 @@ def solve_ranked(
 def _search_and_bound(
     m: NDArray[np.float64], start: int, ends: list[int], groups: list[list[int]], rank: list[int], deadline: float
 ) -> PathSolution:
-    """Local search, certified by the Held-Karp bound (routing.bound): the first local optimum
-    sets the bound's target; the search then kicks until its walk meets the bound (proven
-    shortest: it stops at once) or its time is up; time left improves the bound."""
-    now = time.perf_counter()
+    """Local search, then proof (routing.bound, routing.prune), else a certified gap.
+
+    The first local optimum sets the bound's target; a walk that meets the bound is the shortest.
+    Otherwise the search kicks until its walk meets the bound or it stops improving (or its time
+    is up), and the bound is taken further toward the better walk. If they are still apart but
+    close, the bound rules out most edges and a dynamic programme over the rest finds the
+    shortest walk (unless that is more work than its cap). Failing that, the answer carries the
+    bound.
+    """
     first = _local_search(m, start, ends, groups, rank, deadline, target=np.inf)
     relaxed = Relaxed.of(m, start, ends, groups, rank, first.length)
-    share = now + _BOUND_SHARE * (deadline - now)
-    bound = relaxed.bound(first.length, max(share, time.perf_counter() + _BOUND_SECONDS))
+    bound = relaxed.bound(first.length)
     if proves(first.length, bound):
         return dataclasses.replace(first, optimal=True, bound=bound)
     found = _local_search(m, start, ends, groups, rank, deadline, target=bound)
-    if not proves(found.length, bound) and time.perf_counter() < deadline:
-        bound = relaxed.bound(found.length, deadline)
-    return dataclasses.replace(found, optimal=proves(found.length, bound), bound=min(bound, found.length))
+    if found.length > first.length:  # the kicks start again from the greedy walk
+        found = first
+    if not proves(found.length, bound):
+        bound = relaxed.bound(found.length)
+    if proves(found.length, bound):
+        return dataclasses.replace(found, optimal=True, bound=bound)
+    if len(groups) <= _PRUNE_MAX_STOPS and found.length <= bound * (1 + _PRUNE_MAX_GAP):
+        exact = shortest_walk(m, start, ends, groups, rank, relaxed, found.length)
+        if exact is not None and exact[3] <= found.length:
+            order, served, end, length = exact
+            return PathSolution(order, end, length, True, served, bound=bound)
+    return dataclasses.replace(found, bound=min(bound, found.length))
 
 
 def _held_karp(
@@ -222,45 +247,14 @@ def _block_held_karp(
     m: NDArray[np.float64], entry_nodes: NDArray[np.int64], entry_cost: NDArray[np.float64], groups: list[list[int]]
 ) -> _Block:
     """Held-Karp over the subsets of ``groups``, entered from any of ``entry_nodes`` at
-    ``entry_cost``; each layer (subset size) is one numpy step per stop."""
+    ``entry_cost`` (the compiled loop: routing.kernels.held_karp)."""
     k = len(groups)
     nodes = np.array([n for g in groups for n in g], dtype=np.int64)
     owner = np.array([gi for gi, g in enumerate(groups) for _ in g], dtype=np.int64)
-    slots = [np.flatnonzero(owner == gi) for gi in range(k)]
-    sub = m[np.ix_(nodes, nodes)]
     entering = entry_cost[:, None] + m[np.ix_(entry_nodes, nodes)]
     entered_from = entering.argmin(axis=0)
-    first = entering.min(axis=0)
-    cost = np.full((1 << k, len(nodes)), np.inf)
-    parent = np.full((1 << k, len(nodes)), -1, dtype=np.int32)
-    for g in range(k):
-        cost[1 << g, slots[g]] = first[slots[g]]
-    masks = np.arange(1 << k, dtype=np.int64)
-    popcount = np.zeros(1 << k, dtype=np.int64)
-    for g in range(k):
-        popcount += (masks >> g) & 1
-    columns = [sub[:, slots[g]] for g in range(k)]
-    for size in range(1, k):
-        layer = masks[popcount == size]
-        for g in range(k):
-            source = layer[(layer >> g) & 1 == 0]
-            if not len(source):
-                continue
-            # Each (subset with g, alternative of g) is reached from exactly one subset (the one
-            # without g) and written once: plain assignment, no comparison with what is there.
-            target = source | (1 << g)
-            if len(slots[g]) == 1:  # most stops: one place on the shelves, a 2-D step
-                via = cost[source] + columns[g][:, 0]
-                best = via.argmin(axis=1)
-                cost[target, slots[g][0]] = via[np.arange(len(source)), best]
-                parent[target, slots[g][0]] = best
-                continue
-            # via[s, v, a]: reach alternative a of stop g from node v, having visited subset s.
-            via = cost[source][:, :, None] + columns[g][None, :, :]
-            best = via.argmin(axis=1)
-            cost[target[:, None], slots[g][None, :]] = np.take_along_axis(via, best[:, None, :], axis=1)[:, 0, :]
-            parent[target[:, None], slots[g][None, :]] = best
-    return _Block(nodes, owner, cost[(1 << k) - 1], parent, entered_from)
+    final, parent = held_karp(np.ascontiguousarray(m[np.ix_(nodes, nodes)]), entering.min(axis=0), owner, k)
+    return _Block(nodes, owner, final, parent, entered_from)
 
 
 def _walk(m: NDArray[np.float64], start: int, nodes: NDArray[np.int64], ends: list[int]) -> tuple[float, int]:

@@ -1,0 +1,231 @@
+"""The router's compiled inner loops (numba): loops over a few dozen nodes that numpy cannot
+vectorise, run thousands of times per bound.
+
+Compiled on first use and cached beside this file (``cache=True``), so a worker pays the compile
+once per installation, not per request. Each function has a plain-Python meaning and a test
+through ``routing.bound``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+from numpy.typing import NDArray
+
+
+@njit(cache=True)
+def spanning_tree(w: NDArray[np.float64], parent: NDArray[np.int64]) -> float:
+    """Prim's minimum spanning tree of the complete graph ``w`` (dense, symmetric; node 0 the
+    root): fills ``parent`` and returns the tree's weight."""
+    n = w.shape[0]
+    outside = np.ones(n, dtype=np.bool_)
+    best = np.empty(n)
+    outside[0] = False
+    for v in range(n):
+        best[v] = w[0, v]
+        parent[v] = 0
+    total = 0.0
+    for _ in range(n - 1):
+        v, low = -1, np.inf
+        for u in range(n):
+            if outside[u] and (v < 0 or best[u] < low):
+                v, low = u, best[u]
+        total += low
+        outside[v] = False
+        for u in range(n):
+            if outside[u] and w[v, u] < best[u]:
+                best[u] = w[v, u]
+                parent[u] = v
+    return total
+
+
+@njit(cache=True)
+def ascent(
+    w: NDArray[np.float64],
+    enter: NDArray[np.float64],
+    boundary: NDArray[np.int64],
+    group: NDArray[np.int64],
+    upper: float,
+    iterations: int,
+    patience: int,
+    pi: NDArray[np.float64],
+    lam: NDArray[np.float64],
+) -> float:
+    """Subgradient ascent of the Held-Karp bound of a walk (see ``routing.bound``).
+
+    Nodes ``0..n-2`` are places, ``group[a]`` the stop each serves (one place of each stop is
+    walked to, entered and left once); node ``n-1`` is the end (entered once). ``enter`` is the
+    edge from the start to each place; ``boundary[a, b]`` the block boundary an edge crosses (-1:
+    none; each is crossed once). Edges between places of one stop cost nothing and carry no
+    penalty. Starts from ``pi``/``lam`` and leaves the best penalties in them; returns the best
+    bound."""
+    n = w.shape[0]
+    blocks = lam.shape[0]
+    groups = group[n - 1] + 1
+    reduced = np.empty((n, n))
+    parent = np.empty(n, dtype=np.int64)
+    degree = np.empty(n, dtype=np.int64)
+    chosen = np.empty(groups, dtype=np.int64)
+    crossings = np.empty(blocks, dtype=np.int64)
+    best_pi, best_lam = pi.copy(), lam.copy()
+    best, scale, stalled = -np.inf, 2.0, 0
+    for _ in range(iterations):
+        _penalised(w, boundary, group, pi, lam, reduced)
+        value = spanning_tree(reduced, parent)
+        first, low = 0, np.inf
+        for a in range(n - 1):
+            if enter[a] + pi[a] < low:
+                first, low = a, enter[a] + pi[a]
+        value += low
+        # Each stop's place with the highest penalty is the one the bound charges twice.
+        chosen[:] = -1
+        for a in range(n):
+            g = group[a]
+            if chosen[g] < 0 or pi[a] > pi[chosen[g]]:
+                chosen[g] = a
+        for g in range(groups):
+            value -= (1.0 if g == groups - 1 else 2.0) * pi[chosen[g]]
+        value -= lam.sum()
+        _degrees(parent, group, boundary, first, degree, crossings)
+        if value > best + 1e-9 * max(1.0, abs(value)):
+            best, stalled = value, 0
+            best_pi[:] = pi
+            best_lam[:] = lam
+        else:
+            stalled += 1
+            if stalled >= patience:
+                scale, stalled = scale / 2, 0
+        norm = 0.0
+        for a in range(n):
+            target = 0
+            if chosen[group[a]] == a:
+                target = 1 if a == n - 1 else 2
+            degree[a] -= target  # now the subgradient
+            norm += degree[a] * degree[a]
+        for r in range(blocks):
+            norm += (crossings[r] - 1) ** 2
+        if norm == 0 or best >= upper * (1 - 1e-12) or scale < 1e-3:
+            break  # a walk (the bound is exact), or the bound meets the walk, or out of steps
+        step = scale * max(upper - value, 1e-9 * max(1.0, upper)) / norm
+        for a in range(n):
+            pi[a] += step * degree[a]
+        for r in range(blocks):
+            lam[r] += step * (crossings[r] - 1)
+    pi[:] = best_pi
+    lam[:] = best_lam
+    return best
+
+
+@njit(cache=True)
+def _penalised(
+    w: NDArray[np.float64],
+    boundary: NDArray[np.int64],
+    group: NDArray[np.int64],
+    pi: NDArray[np.float64],
+    lam: NDArray[np.float64],
+    reduced: NDArray[np.float64],
+) -> None:
+    """``reduced`` = ``w`` with the node and boundary penalties (none between one stop's places)."""
+    n = w.shape[0]
+    for a in range(n):
+        for b in range(n):
+            if group[a] == group[b]:
+                reduced[a, b] = w[a, b]
+            else:
+                extra = lam[boundary[a, b]] if boundary[a, b] >= 0 else 0.0
+                reduced[a, b] = w[a, b] + pi[a] + pi[b] + extra
+
+
+@njit(cache=True)
+def _degrees(
+    parent: NDArray[np.int64],
+    group: NDArray[np.int64],
+    boundary: NDArray[np.int64],
+    first: int,
+    degree: NDArray[np.int64],
+    crossings: NDArray[np.int64],
+) -> None:
+    """Each node's degree in the tree and the first edge, counting only edges between stops, and
+    how often the tree crosses each block boundary."""
+    degree[:] = 0
+    crossings[:] = 0
+    for a in range(1, len(parent)):
+        p = parent[a]
+        if group[a] != group[p]:
+            degree[a] += 1
+            degree[p] += 1
+        if boundary[a, p] >= 0:
+            crossings[boundary[a, p]] += 1
+    degree[first] += 1
+
+
+@njit(cache=True)
+def heaviest_on_tree_paths(w: NDArray[np.float64], parent: NDArray[np.int64]) -> NDArray[np.float64]:
+    """For every pair of nodes, the heaviest edge (by ``w``) on the tree path between them (the
+    tree given by ``parent``, node 0 the root): what an edge forced into the tree would replace."""
+    n = w.shape[0]
+    heaviest = np.zeros((n, n))
+    # Nodes in an order where each parent comes before its children.
+    order = np.empty(n, dtype=np.int64)
+    placed = np.zeros(n, dtype=np.bool_)
+    order[0], placed[0], count = 0, True, 1
+    while count < n:
+        for v in range(1, n):
+            if not placed[v] and placed[parent[v]]:
+                order[count] = v
+                placed[v] = True
+                count += 1
+    for s in range(n):
+        # From s, walk the tree outwards: a node's value is its parent's or child's on s's side.
+        done = np.zeros(n, dtype=np.bool_)
+        done[s] = True
+        changed = True
+        while changed:
+            changed = False
+            for i in range(n):
+                v = order[i]
+                if v == 0:
+                    continue
+                p = parent[v]
+                if done[p] and not done[v]:
+                    heaviest[s, v] = max(heaviest[s, p], w[v, p])
+                    done[v] = True
+                    changed = True
+                elif done[v] and not done[p]:
+                    heaviest[s, p] = max(heaviest[s, v], w[v, p])
+                    done[p] = True
+                    changed = True
+    return heaviest
+
+
+@njit(cache=True)
+def held_karp(
+    sub: NDArray[np.float64], first: NDArray[np.float64], owner: NDArray[np.int64], stops: int
+) -> tuple[NDArray[np.float64], NDArray[np.int32]]:
+    """Held-Karp over subsets of ``stops`` stops whose places are the rows of ``sub`` (``owner``:
+    the stop of each place): ``cost[mask, a]`` the shortest walk entering at ``first`` cost,
+    visiting one place of each stop in ``mask`` and ending at place ``a``. Returns the costs of
+    the full set and the table of predecessors (-1: entered there)."""
+    places = sub.shape[0]
+    size = 1 << stops
+    into = np.ascontiguousarray(sub.T)  # into[a]: the way into place a from every place
+    cost = np.full((size, places), np.inf)
+    parent = np.full((size, places), -1, dtype=np.int32)
+    for mask in range(1, size):
+        for a in range(places):
+            bit = 1 << owner[a]
+            if not mask & bit:
+                continue
+            before = mask ^ bit
+            if before == 0:
+                cost[mask, a] = first[a]
+                continue
+            row, column = cost[before], into[a]
+            best, via = np.inf, -1
+            for v in range(places):
+                here = row[v] + column[v]
+                if here < best:
+                    best, via = here, v
+            cost[mask, a] = best
+            parent[mask, a] = via
+    return cost[size - 1].copy(), parent
