@@ -36,6 +36,7 @@ from api.tracing import name_spans, tracing_plugins
 from api.validation import refuse_deep_json
 from api.wiring import Wiring, dependencies
 from catalog.search_log import purge_expired
+from routing.kernels import warm_up
 from stores.infra import migrate
 from stores.infra.metrics import forget_dead_workers
 from stores.infra.settings import Settings
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         if settings.auto_migrate:
             await asyncio.to_thread(migrate.upgrade, settings)
         forget_dead_workers(settings.prometheus_multiproc_dir)  # a respawned worker's predecessor's gauges go
+        await asyncio.to_thread(warm_up)  # the router's compiled loops: loaded before the first route, not in it
         wiring = app.state.wiring = Wiring.build(settings)
         if _log_slow_gc not in gc.callbacks:
             gc.callbacks.append(_log_slow_gc)

@@ -229,3 +229,87 @@ def held_karp(
             cost[mask, a] = best
             parent[mask, a] = via
     return cost[size - 1].copy(), parent
+
+
+@njit(cache=True)
+def corner_rows(
+    dist: NDArray[np.float32],
+    link_ptr: NDArray[np.int64],
+    link_corner: NDArray[np.int64],
+    link_dist: NDArray[np.float64],
+    point_ids: NDArray[np.int64],
+) -> NDArray[np.float64]:
+    """Distance from each given stand point to every corner: the best of the corners it sees
+    plus the corner table (``routing.table.corner_rows``)."""
+    n = dist.shape[0]
+    rows = np.full((len(point_ids), n), np.inf)
+    for r in range(len(point_ids)):
+        p = point_ids[r]
+        for at in range(link_ptr[p], link_ptr[p + 1]):
+            c, d = link_corner[at], link_dist[at]
+            for v in range(n):
+                here = d + dist[c, v]
+                if here < rows[r, v]:
+                    rows[r, v] = here
+    return rows
+
+
+@njit(cache=True)
+def arrivals(
+    rows: NDArray[np.float64],
+    link_ptr: NDArray[np.int64],
+    link_corner: NDArray[np.int64],
+    link_dist: NDArray[np.float64],
+    point_ids: NDArray[np.int64],
+) -> NDArray[np.float64]:
+    """``via[a, b]``: the shortest walk from point ``a`` to point ``b`` through the corners (``b``
+    reached from a corner it sees)."""
+    k = len(point_ids)
+    via = np.full((k, k), np.inf)
+    for b in range(k):
+        p = point_ids[b]
+        for at in range(link_ptr[p], link_ptr[p + 1]):
+            c, d = link_corner[at], link_dist[at]
+            for a in range(k):
+                here = rows[a, c] + d
+                if here < via[a, b]:
+                    via[a, b] = here
+    return via
+
+
+@njit(cache=True)
+def crosses_blocked(
+    blocked: NDArray[np.bool_], x0: float, y0: float, cell: float, a: NDArray[np.float64], b: NDArray[np.float64]
+) -> NDArray[np.bool_]:
+    """Per segment ``a[i]``-``b[i]``: True if a point sampled along it (every 1.6 cells, both ends
+    included) lies in a blocked cell (``routing.table.BlockedGrid.crossed``)."""
+    rows, cols = blocked.shape
+    out = np.zeros(len(a), dtype=np.bool_)
+    for i in range(len(a)):
+        ax, ay = (a[i, 0] - x0) / cell, (a[i, 1] - y0) / cell
+        dx, dy = (b[i, 0] - a[i, 0]) / cell, (b[i, 1] - a[i, 1]) / cell
+        count = int(np.hypot(dx, dy) / 1.6) + 2
+        for j in range(count):
+            t = j / (count - 1)
+            col = min(max(int(ax + t * dx), 0), cols - 1)
+            row = min(max(int(ay + t * dy), 0), rows - 1)
+            if blocked[row, col]:
+                out[i] = True
+                break
+    return out
+
+
+def warm_up() -> None:
+    """Load every kernel from the cache (or compile it) now, so that no request waits for it."""
+    w = np.array([[np.inf, 1.0, 2.0], [1.0, np.inf, 1.0], [2.0, 1.0, np.inf]])
+    parent = np.empty(3, dtype=np.int64)
+    spanning_tree(w, parent)
+    heaviest_on_tree_paths(w, parent)
+    group = np.arange(3, dtype=np.int64)
+    boundary = np.full((3, 3), -1, dtype=np.int64)
+    ascent(w, np.ones(2), boundary, group, 4.0, 2, 1, np.zeros(3), np.zeros(0))
+    held_karp(np.zeros((2, 2)), np.ones(2), np.arange(2, dtype=np.int64), 2)
+    ptr, ids = np.array([0, 1, 2], dtype=np.int64), np.array([0, 1], dtype=np.int64)
+    rows = corner_rows(np.zeros((2, 2), dtype=np.float32), ptr, ids, np.ones(2), ids)
+    arrivals(rows, ptr, ids, np.ones(2), ids)
+    crosses_blocked(np.zeros((2, 2), dtype=np.bool_), 0.0, 0.0, 0.5, np.zeros((1, 2)), np.ones((1, 2)))

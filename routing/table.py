@@ -15,6 +15,8 @@ import shapely
 from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
+from routing import kernels
+from routing.kernels import arrivals, crosses_blocked
 from routing.visibility import node_path
 
 FloatArray = NDArray[np.float64]
@@ -62,16 +64,10 @@ class BlockedGrid:
         """
         if not len(a):
             return np.zeros(0, dtype=bool)
-        ax, ay = (a[:, 0] - self.x0) / self.cell, (a[:, 1] - self.y0) / self.cell
-        dx, dy = (b[:, 0] - a[:, 0]) / self.cell, (b[:, 1] - a[:, 1]) / self.cell
-        count = (np.hypot(dx, dy) / 1.6).astype(np.int64) + 2
-        owner = np.repeat(np.arange(len(a)), count)
-        start = np.cumsum(count) - count
-        t = (np.arange(len(owner)) - start[owner]) / (count - 1)[owner]
-        rows, cols = self.blocked.shape
-        col = np.clip((ax[owner] + t * dx[owner]).astype(np.int64), 0, cols - 1)
-        row = np.clip((ay[owner] + t * dy[owner]).astype(np.int64), 0, rows - 1)
-        return np.logical_or.reduceat(self.blocked.ravel()[row * cols + col], start)
+        return crosses_blocked(
+            self.blocked, self.x0, self.y0, self.cell, np.ascontiguousarray(a, dtype=float),
+            np.ascontiguousarray(b, dtype=float),
+        )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,13 +105,8 @@ class Legs:
 
 def corner_rows(table: CornerTable, point_ids: NDArray[np.int64]) -> FloatArray:
     """Distance from each given point to every corner (inf where unreachable)."""
-    n = len(table.corners)
-    rows = np.full((len(point_ids), n), np.inf)
-    for r, p in enumerate(point_ids):
-        lo, hi = table.link_ptr[p], table.link_ptr[p + 1]
-        if hi > lo and n:
-            rows[r] = (table.link_dist[lo:hi, None] + table.dist[table.link_corner[lo:hi]]).min(axis=0)
-    return rows
+    ids = np.ascontiguousarray(point_ids, dtype=np.int64)
+    return kernels.corner_rows(table.dist, table.link_ptr, table.link_corner, table.link_dist, ids)
 
 
 def legs(table: CornerTable, point_ids: NDArray[np.int64]) -> Legs:
@@ -123,11 +114,8 @@ def legs(table: CornerTable, point_ids: NDArray[np.int64]) -> Legs:
     unless the table is directed; O(k^2 * links))."""
     k = len(point_ids)
     rows = corner_rows(table, point_ids)
-    via = np.full((k, k), np.inf)
-    for b, p in enumerate(point_ids):
-        lo, hi = table.link_ptr[p], table.link_ptr[p + 1]
-        if hi > lo:
-            via[:, b] = (rows[:, table.link_corner[lo:hi]] + table.link_dist[lo:hi]).min(axis=1)
+    ids = np.ascontiguousarray(point_ids, dtype=np.int64)
+    via = arrivals(rows, table.link_ptr, table.link_corner, table.link_dist, ids)
     xy = table.points[point_ids]
     straight = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1])
     direct = np.zeros((k, k), dtype=bool)
