@@ -39,7 +39,8 @@ from catalog.locations import Carried, StoreIndex
 from catalog.search import SearchIndex
 from routing import PathSolution, solve_path, solve_ranked, with_start
 from routing.closures import with_point
-from routing.table import CornerTable, Legs, leg_path, legs
+from routing.solve import is_quick
+from routing.table import CornerTable, Legs, leg_paths, legs
 from stores.closures import RouteTable
 from stores.floorplan.artifact import NavArtifact
 from stores.floorplan.levels import METRES_PER_SECOND, WALKING, LevelFrame
@@ -318,22 +319,23 @@ async def solve_order(ends: Ends, measured: Measured, options: RouteOptions) -> 
     groups = [[local[p] for p in s.points] for s in measured.routable]
     ranks = [_rank(s, options) for s in measured.routable]
     if len(ends.starts) == 1:
-        # In a thread: the solver's numpy work releases the GIL, so the worker's other requests
-        # (mostly sub-millisecond lookups) are not queued behind a 20-item solve.
+        # A long solve in a thread (the compiled loops release the GIL), so the worker's other
+        # requests (mostly sub-millisecond lookups) are not queued behind it; a short one here,
+        # where handing it over would cost more than the solve.
         solve = functools.partial(solve_path, dist, local[ends.starts[0][1]], measured.end_locals, groups,
                                   last=[i for i, r in enumerate(ranks) if r == 2],
                                   first=[i for i, r in enumerate(ranks) if r == 0],
                                   time_limit_ms=options.time_limit_ms)  # fmt: skip
-        return await asyncio.to_thread(solve), ends.starts[0]
+        return (solve() if is_quick(groups, ranks) else await asyncio.to_thread(solve)), ends.starts[0]
     # Several entrances: one solve from a virtual start whose distance to each point is the best
     # entrance's; the entrance is then the one nearest the first stop. (Exact: given the first
     # stop, nothing else depends on the entrance.)
     finite = np.where(np.isfinite(dist), dist, _UNUSED)
     entrances = [local[p] for _, p in ends.starts if measured.reachable[local[p]]]
     padded = with_start(finite, finite[entrances].min(axis=0))
-    solution = await asyncio.to_thread(
-        solve_ranked, padded, len(local), measured.end_locals, groups, ranks, options.time_limit_ms
-    )
+    solve = functools.partial(solve_ranked, padded, len(local), measured.end_locals, groups, ranks,
+                              options.time_limit_ms)  # fmt: skip
+    solution = solve() if is_quick(groups, ranks) else await asyncio.to_thread(solve)
     first_point = solution.order[0] if solution.order else solution.end
     chosen = entrances[int(np.argmin(finite[entrances, first_point]))]
     if solution.length >= _UNUSED:  # entrances in parts of the store cut off from each other
@@ -358,22 +360,22 @@ def stitch_walk(
     leg_lengths: list[float] = []
     polylines: list[list[list[float]]] = []
     riding = 0.0
-    for a, b in itertools.pairwise(nodes):
-        exact = leg_path(ends.table, measured.walks, measured.point_ids, a, b)
+    exact_legs = leg_paths(ends.table, measured.walks, measured.point_ids, nodes)
+    for (a, b), exact in zip(itertools.pairwise(nodes), exact_legs, strict=True):
         length = float(measured.walks.dist[a, b])
         if frame is not None and frame.levelled:
             walked = _walked(exact, frame)
             riding += max(0.0, length - walked) / METRES_PER_SECOND
             length = walked
         leg_lengths.append(length)
-        polyline = [[round(x, 2), round(y, 2)] for x, y in exact]
+        polyline: list[list[float]] = np.round(exact, 2).tolist()
         polylines.append(polyline)
         path.extend(polyline if not path else polyline[1:])
     return Walk(start, visits, solution.end, bool(solution.optimal), leg_lengths, path, polylines, solution.gap_bound,
                 riding)  # fmt: skip
 
 
-def _walked(polyline: list[tuple[float, float]], frame: LevelFrame) -> float:
+def _walked(polyline: NDArray[np.float64], frame: LevelFrame) -> float:
     """The length of a polyline on the floors: pieces that change level are rides, not walks."""
     if len(polyline) < 2:
         return 0.0

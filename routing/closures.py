@@ -92,8 +92,13 @@ def with_point(
     xy = snapped
     n = len(table.corners)
     if n:
-        order = np.argsort(np.hypot(table.corners[:, 0] - xy[0], table.corners[:, 1] - xy[1]))[:nearest]
-        segments = shapely.linestrings(np.stack([np.broadcast_to(xy, (len(order), 2)), table.corners[order]], axis=1))
+        order = np.argpartition(np.hypot(table.corners[:, 0] - xy[0], table.corners[:, 1] - xy[1]),
+                                min(nearest, n) - 1)[:nearest]  # fmt: skip
+        here = np.broadcast_to(np.asarray(xy, dtype=float), (len(order), 2))
+        if table.grid is not None:  # most corners are behind a shelf: ruled out by the grid, no geometry
+            order = order[~table.grid.crossed(here, table.corners[order])]
+            here = here[: len(order)]
+        segments = shapely.linestrings(np.stack([here, table.corners[order]], axis=1))
         seen = order[np.asarray(shapely.covers(table.free_grown, segments), dtype=bool)]
         seen.sort()
     else:

@@ -13,7 +13,7 @@ from numba import njit
 from numpy.typing import NDArray
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def spanning_tree(w: NDArray[np.float64], parent: NDArray[np.int64]) -> float:
     """Prim's minimum spanning tree of the complete graph ``w`` (dense, symmetric; node 0 the
     root): fills ``parent`` and returns the tree's weight."""
@@ -39,7 +39,7 @@ def spanning_tree(w: NDArray[np.float64], parent: NDArray[np.int64]) -> float:
     return total
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def ascent(
     w: NDArray[np.float64],
     enter: NDArray[np.float64],
@@ -116,7 +116,7 @@ def ascent(
     return best
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _penalised(
     w: NDArray[np.float64],
     boundary: NDArray[np.int64],
@@ -136,7 +136,7 @@ def _penalised(
                 reduced[a, b] = w[a, b] + pi[a] + pi[b] + extra
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _degrees(
     parent: NDArray[np.int64],
     group: NDArray[np.int64],
@@ -159,7 +159,7 @@ def _degrees(
     degree[first] += 1
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def heaviest_on_tree_paths(w: NDArray[np.float64], parent: NDArray[np.int64]) -> NDArray[np.float64]:
     """For every pair of nodes, the heaviest edge (by ``w``) on the tree path between them (the
     tree given by ``parent``, node 0 the root): what an edge forced into the tree would replace."""
@@ -198,7 +198,7 @@ def heaviest_on_tree_paths(w: NDArray[np.float64], parent: NDArray[np.int64]) ->
     return heaviest
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def held_karp(
     sub: NDArray[np.float64], first: NDArray[np.float64], owner: NDArray[np.int64], stops: int
 ) -> tuple[NDArray[np.float64], NDArray[np.int32]]:
@@ -231,7 +231,7 @@ def held_karp(
     return cost[size - 1].copy(), parent
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def corner_rows(
     dist: NDArray[np.float32],
     link_ptr: NDArray[np.int64],
@@ -254,7 +254,7 @@ def corner_rows(
     return rows
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def arrivals(
     rows: NDArray[np.float64],
     link_ptr: NDArray[np.int64],
@@ -277,7 +277,7 @@ def arrivals(
     return via
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def crosses_blocked(
     blocked: NDArray[np.bool_], x0: float, y0: float, cell: float, a: NDArray[np.float64], b: NDArray[np.float64]
 ) -> NDArray[np.bool_]:
@@ -299,6 +299,60 @@ def crosses_blocked(
     return out
 
 
+@njit(cache=True, nogil=True)
+def leg_corners(
+    pred: NDArray[np.int32],
+    corner_dist: NDArray[np.float32],
+    rows: NDArray[np.float64],
+    link_ptr: NDArray[np.int64],
+    link_corner: NDArray[np.int64],
+    link_dist: NDArray[np.float64],
+    point_ids: NDArray[np.int64],
+    walk: NDArray[np.int64],
+    straight: NDArray[np.bool_],
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """The corners each leg of ``walk`` (positions into ``point_ids``) turns at, as one array
+    and offsets (``routing.table.leg_path`` for every leg at once); ``straight[i]``: leg ``i``
+    needs none."""
+    legs = len(walk) - 1
+    offsets = np.zeros(legs + 1, dtype=np.int64)
+    out = np.empty(0, dtype=np.int64)
+    parts = []
+    for i in range(legs):
+        a, b = walk[i], walk[i + 1]
+        if straight[i]:
+            parts.append(np.empty(0, dtype=np.int64))
+            offsets[i + 1] = offsets[i]
+            continue
+        pa, pb = point_ids[a], point_ids[b]
+        v, best = -1, np.inf
+        for at in range(link_ptr[pb], link_ptr[pb + 1]):
+            here = rows[a, link_corner[at]] + link_dist[at]
+            if here < best:
+                v, best = link_corner[at], here
+        u, best = -1, np.inf
+        for at in range(link_ptr[pa], link_ptr[pa + 1]):
+            here = link_dist[at] + corner_dist[link_corner[at], v]
+            if here < best:
+                u, best = link_corner[at], here
+        path = [v]
+        while path[-1] != u:
+            step = int(pred[u, path[-1]])
+            if step < 0:
+                path = [-1]
+                break
+            path.append(step)
+        if path[0] < 0:
+            parts.append(np.empty(0, dtype=np.int64))
+        else:
+            parts.append(np.array(path[::-1], dtype=np.int64))
+        offsets[i + 1] = offsets[i] + len(parts[-1])
+    out = np.empty(offsets[legs], dtype=np.int64)
+    for i in range(legs):
+        out[offsets[i] : offsets[i + 1]] = parts[i]
+    return out, offsets
+
+
 def warm_up() -> None:
     """Load every kernel from the cache (or compile it) now, so that no request waits for it."""
     w = np.array([[np.inf, 1.0, 2.0], [1.0, np.inf, 1.0], [2.0, 1.0, np.inf]])
@@ -313,3 +367,6 @@ def warm_up() -> None:
     rows = corner_rows(np.zeros((2, 2), dtype=np.float32), ptr, ids, np.ones(2), ids)
     arrivals(rows, ptr, ids, np.ones(2), ids)
     crosses_blocked(np.zeros((2, 2), dtype=np.bool_), 0.0, 0.0, 0.5, np.zeros((1, 2)), np.ones((1, 2)))
+    pred = np.zeros((2, 2), dtype=np.int32)
+    straight = np.zeros(1, dtype=np.bool_)
+    leg_corners(pred, np.zeros((2, 2), dtype=np.float32), rows, ptr, ids, np.ones(2), ids, ids, straight)

@@ -122,6 +122,16 @@ def solve_path(
     return solve_ranked(matrix, start, ends, groups, rank, time_limit_ms)
 
 
+def is_quick(groups: Sequence[Sequence[int]], rank: Sequence[int], seconds: float = 0.001) -> bool:
+    """Whether the exact DP over these stops is expected to take at most ``seconds``: a caller
+    may then solve on its own thread rather than pay for handing the work to another."""
+    if not groups:
+        return True
+    blocks = [[groups[g] for g in range(len(groups)) if rank[g] == r] for r in set(rank)]
+    work = sum((2 ** len(b)) * sum(len(g) for g in b) * max(len(g) for g in b) for b in blocks)
+    return bool(work * _SECONDS_PER_WORK <= seconds)
+
+
 def solve_ranked(
     matrix: NDArray[np.float64],
     start: int,

@@ -152,3 +152,25 @@ def leg_path(
     corners = node_path(table.pred, u, v)
     middle = [(float(table.corners[c, 0]), float(table.corners[c, 1])) for c in corners]
     return [start, *middle, end]
+
+
+def leg_paths(
+    table: CornerTable, legs_: Legs, point_ids: NDArray[np.int64], walk: list[int]
+) -> list[NDArray[np.float64]]:
+    """The polylines of the shortest walks between consecutive positions of ``walk`` (into
+    ``point_ids``): :func:`leg_path` for every leg at once, as ``(n, 2)`` arrays."""
+    nodes = np.asarray(walk, dtype=np.int64)
+    a, b = nodes[:-1], nodes[1:]
+    straight = legs_.direct[a, b] | ~np.isfinite(legs_.dist[a, b])
+    ids = np.ascontiguousarray(point_ids, dtype=np.int64)
+    corners, offsets = kernels.leg_corners(table.pred, table.dist, legs_.rows, table.link_ptr, table.link_corner,
+                                           table.link_dist, ids, nodes, straight)  # fmt: skip
+    ends = table.points[ids[nodes]]
+    out = []
+    for i in range(len(a)):
+        if straight[i] and ids[a[i]] == ids[b[i]]:
+            out.append(ends[i : i + 1])
+        else:
+            middle = table.corners[corners[offsets[i] : offsets[i + 1]]]
+            out.append(np.concatenate((ends[i : i + 1], middle, ends[i + 1 : i + 2])))
+    return out
