@@ -47,6 +47,9 @@ from stores.floorplan.levels import METRES_PER_SECOND, WALKING, LevelFrame
 from stores.infra.errors import Invalid, Problem
 from stores.infra.metrics import ROUTES, SOLVE_SECONDS
 
+#: A solve expected to take at most this long runs on the request's own thread (handing it to
+#: another costs ~0.3 ms of CPU); a longer one in a thread, so other requests are not held up.
+INLINE_SOLVE_S = 0.003
 #: A re-plan's start this close to the walkable space is moved into it (the start stop says where
 #: the walk begins): indoor positioning is off by a metre, and beside a shelf a shopper stands in
 #: the clearance the walkable space keeps from it.
@@ -326,7 +329,7 @@ async def solve_order(ends: Ends, measured: Measured, options: RouteOptions) -> 
                                   last=[i for i, r in enumerate(ranks) if r == 2],
                                   first=[i for i, r in enumerate(ranks) if r == 0],
                                   time_limit_ms=options.time_limit_ms)  # fmt: skip
-        return (solve() if is_quick(groups, ranks) else await asyncio.to_thread(solve)), ends.starts[0]
+        return (solve() if is_quick(groups, ranks, INLINE_SOLVE_S) else await asyncio.to_thread(solve)), ends.starts[0]
     # Several entrances: one solve from a virtual start whose distance to each point is the best
     # entrance's; the entrance is then the one nearest the first stop. (Exact: given the first
     # stop, nothing else depends on the entrance.)
@@ -335,7 +338,7 @@ async def solve_order(ends: Ends, measured: Measured, options: RouteOptions) -> 
     padded = with_start(finite, finite[entrances].min(axis=0))
     solve = functools.partial(solve_ranked, padded, len(local), measured.end_locals, groups, ranks,
                               options.time_limit_ms)  # fmt: skip
-    solution = solve() if is_quick(groups, ranks) else await asyncio.to_thread(solve)
+    solution = solve() if is_quick(groups, ranks, INLINE_SOLVE_S) else await asyncio.to_thread(solve)
     first_point = solution.order[0] if solution.order else solution.end
     chosen = entrances[int(np.argmin(finite[entrances, first_point]))]
     if solution.length >= _UNUSED:  # entrances in parts of the store cut off from each other

@@ -54,8 +54,10 @@ def shortest_walk(
     """The shortest walk (its places, the group each serves, its end and length), given a walk of
     length ``upper`` and the bound ``relaxed`` (already ascended); None past the work cap or when
     no walk within ``upper`` exists (rounding)."""
-    edges, firsts = surviving_edges(relaxed, upper)
     k = len(groups)
+    if k > 62:  # stop sets are bit masks in 64-bit integers
+        return None
+    edges, firsts = surviving_edges(relaxed, upper)
     nodes = np.asarray([p for g in groups for p in g], dtype=np.int64)
     owner = np.asarray([i for i, g in enumerate(groups) for _ in g], dtype=np.int64)
     ends_ = np.asarray(ends, dtype=np.int64)
