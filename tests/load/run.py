@@ -28,6 +28,7 @@ import orjson
 from stores.infra import migrate
 from stores.infra.settings import REPO_ROOT, Settings
 from tests.benchmarks.report import table
+from tests.load import host
 from tests.load.seed import seed
 from tests.support.postgres import TempPostgres
 from tests.support.server import ADMIN, Server
@@ -159,8 +160,9 @@ def summarise(rows: list[dict[str, str]], seconds: float) -> list[list[Any]]:
     return out
 
 
-def verdict(rows: list[dict[str, str]]) -> list[str]:
-    """Every reason the run fails: a failed request anywhere, or an endpoint over its limits."""
+def verdict(rows: list[dict[str, str]], slowdown: float = 1.0) -> list[str]:
+    """Every reason the run fails: a failed request anywhere, or an endpoint over its limits (the
+    limits times ``slowdown``, how much slower the host is now than when they were measured)."""
     problems = []
     for row in rows:
         name, failures = row["Name"], int(row["Failure Count"])
@@ -168,7 +170,7 @@ def verdict(rows: list[dict[str, str]]) -> list[str]:
             problems.append(f"{name}: {failures} failed request(s)")
         if name in UNLIMITED or name not in THRESHOLDS:
             continue
-        limits = THRESHOLDS[name]
+        limits = tuple(round(limit * slowdown) for limit in THRESHOLDS[name])
         measured = (float(row["50%"]), float(row["95%"]), float(row["99%"]))
         if any(m > limit for m, limit in zip(measured, limits, strict=True)):
             problems.append(f"{name}: p50/p95/p99 {measured} ms over {limits} ms")
@@ -238,6 +240,7 @@ def main(argv: list[str] | None = None) -> int:
             sampler.start()
         # A short unmeasured run first: every worker builds its indexes and Locust spawns its users.
         run_locust(server.url, env, args.users, 10, args.report_dir / "warmup")
+        before = host.seconds()
         at = args.duration / 2 if args.plan_change_at is None else args.plan_change_at
         env["AISLEPATH_LOAD_UPLOAD_AT"] = str(at)
         rows = run_locust(server.url, env, args.users, args.duration, args.report_dir / "mixed")
@@ -249,7 +252,11 @@ def main(argv: list[str] | None = None) -> int:
         if samples:
             print(table(["seconds", "server RSS MB"], samples))
         print(f"server RSS after the run: {server_rss_mb(server):.0f} MB; CSV: {args.report_dir}", file=sys.stderr)
-        problems = [] if args.no_verdict else verdict(rows)
+        after = host.seconds()
+        slowdown = host.slowdown(max(before, after))
+        print(f"host: reference workload {before * 1000:.1f} ms before the run, {after * 1000:.1f} ms after "
+              f"({host.QUIET_S * 1000:.1f} ms quiet); limits x {slowdown:.2f}")  # fmt: skip
+        problems = [] if args.no_verdict else verdict(rows, slowdown)
         for problem in problems:
             print(f"LOAD FAIL {problem}")
         return 1 if problems else 0
