@@ -17,6 +17,9 @@ the cap the caller keeps its unproven walk.
 
 from __future__ import annotations
 
+import math
+import time
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -50,10 +53,11 @@ def shortest_walk(
     rank: list[int],
     relaxed: Relaxed,
     upper: float,
+    deadline: float = math.inf,
 ) -> tuple[list[int], list[int], int, float] | None:
     """The shortest walk (its places, the group each serves, its end and length), given a walk of
-    length ``upper`` and the bound ``relaxed`` (already ascended); None past the work cap or when
-    no walk within ``upper`` exists (rounding)."""
+    length ``upper`` and the bound ``relaxed`` (already ascended); None past the work cap or the
+    deadline (``time.perf_counter()``), or when no walk within ``upper`` exists (rounding)."""
     k = len(groups)
     if k > 62:  # stop sets are bit masks in 64-bit integers
         return None
@@ -92,6 +96,8 @@ def shortest_walk(
     layers: list[tuple[NDArray[np.int64], NDArray[np.int64]]] = [(node, np.full(len(node), -1, dtype=np.int64))]
     for _ in range(1, k):
         if not len(node) or len(node) > MAX_STATES or len(node) * len(nodes) > MAX_CANDIDATES:
+            return None
+        if time.perf_counter() > deadline:
             return None
         level = np.full(len(mask), len(levels) - 1, dtype=np.int64)
         for i in range(len(levels) - 1, -1, -1):

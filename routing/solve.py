@@ -186,7 +186,7 @@ def _search_and_bound(
     if proves(found.length, bound):
         return dataclasses.replace(found, optimal=True, bound=bound)
     if len(groups) <= _PRUNE_MAX_STOPS and found.length <= bound * (1 + _PRUNE_MAX_GAP):
-        exact = shortest_walk(m, start, ends, groups, rank, relaxed, found.length)
+        exact = shortest_walk(m, start, ends, groups, rank, relaxed, found.length, deadline)
         if exact is not None and exact[3] <= found.length:
             order, served, end, length = exact
             return PathSolution(order, end, length, True, served, bound=bound)
