@@ -353,6 +353,125 @@ def leg_corners(
     return out, offsets
 
 
+@njit(cache=True, nogil=True)
+def _edges_out(sub: NDArray[np.float64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """The finite edges out of each row of ``sub`` (CSR: pointers, targets)."""
+    n = sub.shape[0]
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    for v in range(n):
+        ptr[v + 1] = ptr[v] + np.sum(sub[v] < np.inf)
+    to = np.empty(ptr[n], dtype=np.int64)
+    for v in range(n):
+        at = ptr[v]
+        for a in range(n):
+            if sub[v, a] < np.inf:
+                to[at] = a
+                at += 1
+    return ptr, to
+
+
+@njit(cache=True, nogil=True)
+def _cheapest_per_key(keys: NDArray[np.int64], costs: NDArray[np.float64]) -> NDArray[np.int64]:
+    """Positions of the cheapest entry of each distinct key."""
+    order = np.argsort(keys)
+    kept = 0
+    for i in range(len(order)):
+        j = order[i]
+        if kept > 0 and keys[order[kept - 1]] == keys[j]:
+            if costs[j] < costs[order[kept - 1]]:
+                order[kept - 1] = j
+        else:
+            order[kept] = j
+            kept += 1
+    return order[:kept]
+
+
+@njit(cache=True, nogil=True)
+def pruned_walk(
+    sub: NDArray[np.float64],
+    enter: NDArray[np.float64],
+    leave: NDArray[np.float64],
+    owner: NDArray[np.int64],
+    place_level: NDArray[np.int64],
+    level_masks: NDArray[np.int64],
+    cheapest_in: NDArray[np.float64],
+    last_leg: float,
+    charge: NDArray[np.float64],
+    last_charge: NDArray[np.float64],
+    limit: float,
+    max_states: int,
+) -> tuple[float, NDArray[np.int64]]:
+    """The layered DP of ``routing.prune.shortest_walk`` over (stops visited, place) states:
+    only edges of ``sub`` that are finite, only states whose cost plus the larger of two bounds
+    on the rest (the cheapest way into each unvisited stop and the last leg; the stops'
+    ``charge`` and the place's ``last_charge``) stays within ``limit``. Returns the shortest
+    walk's length and places (by layer), or (inf, empty) when a layer would hold more than
+    ``max_states`` states or no walk is within the limit."""
+    places = sub.shape[0]
+    stops = cheapest_in.shape[0]
+    nothing = np.empty(0, dtype=np.int64)
+    out_ptr, out_to = _edges_out(sub)
+    remaining, charged = cheapest_in.sum(), charge.sum()
+    # A state: its place, cost, stops visited (bits), and the two bounds' parts already paid.
+    first = np.array([a for a in range(places) if place_level[a] == 0 and enter[a] < np.inf], dtype=np.int64)
+    node, cost = first, enter[first]
+    mask = np.left_shift(1, owner[first])
+    seen, paid = cheapest_in[owner[first]], charge[owner[first]]
+    rest = np.maximum(remaining - seen + last_leg, charged - paid + last_charge[first])
+    keep = cost + rest <= limit
+    node, cost, mask, seen, paid = node[keep], cost[keep], mask[keep], seen[keep], paid[keep]
+    layer_nodes = [node]
+    layer_parents = [np.full(len(node), -1, dtype=np.int64)]
+    for _ in range(1, stops):
+        if len(node) == 0 or len(node) > max_states:
+            return np.inf, nothing
+        size = 0
+        for s in range(len(node)):
+            size += out_ptr[node[s] + 1] - out_ptr[node[s]]
+        keys = np.empty(size, dtype=np.int64)
+        costs = np.empty(size)
+        came = np.empty(size, dtype=np.int64)
+        n = 0
+        for s in range(len(node)):
+            level = len(level_masks) - 1
+            for i in range(len(level_masks)):
+                if level_masks[i] & ~mask[s]:
+                    level = i
+                    break
+            for at in range(out_ptr[node[s]], out_ptr[node[s] + 1]):
+                a = out_to[at]
+                g = owner[a]
+                if mask[s] & (1 << g) or place_level[a] != level:
+                    continue
+                reach = cost[s] + sub[node[s], a]
+                entered = remaining - seen[s] - cheapest_in[g] + last_leg
+                charged_rest = charged - paid[s] - charge[g] + last_charge[a]
+                if reach + max(entered, charged_rest) <= limit:
+                    keys[n], costs[n], came[n] = (mask[s] | (1 << g)) * places + a, reach, s
+                    n += 1
+        if n == 0:
+            return np.inf, nothing
+        chosen = _cheapest_per_key(keys[:n], costs[:n])
+        parents = came[chosen]
+        node = keys[chosen] % places
+        mask = keys[chosen] // places
+        cost = costs[chosen]
+        seen = seen[parents] + cheapest_in[owner[node]]
+        paid = paid[parents] + charge[owner[node]]
+        layer_nodes.append(node)
+        layer_parents.append(parents)
+    finish = cost + leave[node]
+    at = int(np.argmin(finish))
+    best = finish[at]
+    if not best < np.inf:
+        return np.inf, nothing
+    walk = np.empty(stops, dtype=np.int64)
+    for layer in range(stops - 1, -1, -1):
+        walk[layer] = layer_nodes[layer][at]
+        at = layer_parents[layer][at]
+    return best, walk
+
+
 def warm_up() -> None:
     """Load every kernel from the cache (or compile it) now, so that no request waits for it."""
     w = np.array([[np.inf, 1.0, 2.0], [1.0, np.inf, 1.0], [2.0, 1.0, np.inf]])
@@ -363,6 +482,9 @@ def warm_up() -> None:
     boundary = np.full((3, 3), -1, dtype=np.int64)
     ascent(w, np.ones(2), boundary, group, 4.0, 2, 1, np.zeros(3), np.zeros(0))
     held_karp(np.zeros((2, 2)), np.ones(2), np.arange(2, dtype=np.int64), 2)
+    one = np.zeros(1, dtype=np.int64)
+    pruned_walk(np.full((1, 1), np.inf), np.ones(1), np.ones(1), one, one, np.ones(1, dtype=np.int64), np.ones(1),
+                0.0, np.ones(1), np.ones(1), 10.0, 10)  # fmt: skip
     ptr, ids = np.array([0, 1, 2], dtype=np.int64), np.array([0, 1], dtype=np.int64)
     rows = corner_rows(np.zeros((2, 2), dtype=np.float32), ptr, ids, np.ones(2), ids)
     arrivals(rows, ptr, ids, np.ones(2), ids)

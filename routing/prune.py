@@ -24,11 +24,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from routing.bound import Relaxed
-from routing.kernels import heaviest_on_tree_paths, spanning_tree
+from routing.kernels import heaviest_on_tree_paths, pruned_walk, spanning_tree
 
-#: States the programme may hold in one layer, and candidate (state, place) pairs it may score.
-MAX_STATES = 30_000
-MAX_CANDIDATES = 600_000
+#: States the programme may hold in one layer (compiled: ~0.1 us a candidate state).
+MAX_STATES = 100_000
 
 
 def surviving_edges(relaxed: Relaxed, upper: float) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
@@ -43,6 +42,33 @@ def surviving_edges(relaxed: Relaxed, upper: float) -> tuple[NDArray[np.bool_], 
     entered = relaxed.enter + relaxed.pi[:-1]
     firsts = entered - entered.min() <= slack
     return edges, firsts
+
+
+def _two_edge_charges(
+    relaxed: Relaxed, edges: NDArray[np.bool_], owner: NDArray[np.int64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """A second lower bound on the rest of a walk, from the bound's penalties: per stop, what it
+    must still cost (``charge``); per place, what the rest costs beyond the stops it enters
+    (``last``: leaving the place, entering the end, the block boundaries still to cross).
+
+    The rest of a walk from place l through the unvisited stops U to the end T, in reduced costs
+    c' = w + pi_a + pi_b (+ lam on block crossings), costs sum c' - pi_l - 2 sum_U pi - pi_T - the
+    lam of the boundaries ahead, and each node's edges on it cost at least its cheapest surviving
+    ones: half the two cheapest at a stop, half the cheapest at l and at T.
+    """
+    places = len(owner)
+    reduced = relaxed.reduced()
+    group = relaxed.group
+    usable = edges & (group[:, None] != group[None, :])
+    cheapest = np.sort(np.where(usable, reduced, np.inf), axis=1)
+    pi = relaxed.pi
+    two = 0.5 * (cheapest[:places, 0] + cheapest[:places, 1]) - 2 * pi[:places]
+    charge = np.full(int(owner.max()) + 1, np.inf)
+    np.minimum.at(charge, owner, two)
+    ahead = np.concatenate((np.cumsum(relaxed.lam[::-1])[::-1], [0.0]))  # ahead[b]: boundaries b, b+1, ...
+    end = 0.5 * cheapest[places, 0] - pi[places]
+    last = 0.5 * cheapest[:places, 0] - pi[:places] + end - ahead[relaxed.block[:places]]
+    return charge, last
 
 
 def shortest_walk(
@@ -77,55 +103,22 @@ def shortest_walk(
     np.minimum.at(cheapest_in, owner, entry)
     if not np.isfinite(cheapest_in).all():
         return None
-    remaining = float(cheapest_in.sum())
     last_leg = float(leave.min())
+    # A stop or place with no way on (inf) rules out every state that still needs it: any finite
+    # number past the limit does that, and keeps the sums finite.
+    beyond = 2 * upper + 1
+    charge, last_charge = (np.minimum(c, beyond) for c in _two_edge_charges(relaxed, edges, owner))
     levels = sorted(set(rank))
     level_of = np.asarray([levels.index(r) for r in rank], dtype=np.int64)
-    level_masks = [sum(1 << g for g in range(k) if level_of[g] == i) for i in range(len(levels))]
-    place_level = level_of[owner]
-    bit = np.left_shift(np.int64(1), owner)
+    level_masks = np.asarray([sum(1 << g for g in range(k) if level_of[g] == i) for i in range(len(levels))])
     limit = upper * (1 + 1e-9) + 1e-9
-
-    ok = (place_level == 0) & np.isfinite(enter)
-    node = np.flatnonzero(ok)
-    cost = enter[node]
-    mask = bit[node]
-    seen = cheapest_in[owner[node]]
-    keep = cost + (remaining - seen) + last_leg <= limit
-    node, cost, mask, seen = node[keep], cost[keep], mask[keep], seen[keep]
-    layers: list[tuple[NDArray[np.int64], NDArray[np.int64]]] = [(node, np.full(len(node), -1, dtype=np.int64))]
-    for _ in range(1, k):
-        if not len(node) or len(node) > MAX_STATES or len(node) * len(nodes) > MAX_CANDIDATES:
-            return None
-        if time.perf_counter() > deadline:
-            return None
-        level = np.full(len(mask), len(levels) - 1, dtype=np.int64)
-        for i in range(len(levels) - 1, -1, -1):
-            level = np.where((level_masks[i] & ~mask) != 0, i, level)
-        reach = cost[:, None] + sub[node]
-        grown = seen[:, None] + cheapest_in[owner][None, :]
-        valid = ((mask[:, None] & bit[None, :]) == 0) & (place_level[None, :] == level[:, None])
-        valid &= reach + (remaining - grown) + last_leg <= limit
-        came, to = np.nonzero(valid)
-        if not len(came):
-            return None
-        new_cost, new_mask = reach[came, to], mask[came] | bit[to]
-        key = new_mask * len(nodes) + to
-        order = np.lexsort((new_cost, key))
-        first = np.ones(len(order), dtype=bool)
-        first[1:] = key[order][1:] != key[order][:-1]
-        chosen = order[first]
-        node, cost, mask, seen = to[chosen], new_cost[chosen], new_mask[chosen], grown[came[chosen], to[chosen]]
-        layers.append((node, came[chosen]))
-    finish = cost + leave[node]
-    if not len(finish) or not np.isfinite(finish.min()):
+    if time.perf_counter() > deadline or (1 << k) * len(nodes) >= 2**62:
         return None
-    at = int(np.argmin(finish))
-    length = float(finish[at])
-    end = ends[int(np.argmin(to_end[node[at]]))]
-    walk: list[int] = []
-    for reached, came_from in reversed(layers):
-        walk.append(int(reached[at]))
-        at = int(came_from[at])
-    walk.reverse()
+    length, walk = pruned_walk(
+        np.ascontiguousarray(sub), enter, leave, owner, level_of[owner], level_masks.astype(np.int64), cheapest_in,
+        last_leg, charge, last_charge, limit, MAX_STATES,
+    )  # fmt: skip
+    if not np.isfinite(length):
+        return None
+    end = ends[int(np.argmin(to_end[walk[-1]]))]
     return [int(nodes[p]) for p in walk], [int(owner[p]) for p in walk], end, length

@@ -40,7 +40,7 @@ _EXACT_SECONDS = 0.03
 #: when the full DP does not fit (stop sets are bit masks in 64-bit integers).
 _PRUNE_MAX_STOPS = 60
 #: ... and only while the walk is at most this far above the bound (beyond it too few edges go).
-_PRUNE_MAX_GAP = 0.025
+_PRUNE_MAX_GAP = 0.04
 #: The DP keeps two (subsets x alternatives) tables: cap them at about 200 MB.
 _MAX_TABLE_CELLS = 16_000_000
 

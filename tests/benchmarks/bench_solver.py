@@ -114,7 +114,7 @@ def networkx_methods(dist: np.ndarray, start: int, end: int, stops: list[int]) -
 
 def store_instances() -> list[tuple[str, np.ndarray, int, int, list[int]]]:
     out = []
-    for area, sizes in ((4_000, (8, 13, 30, 60)), (15_000, (200,))):
+    for area, sizes in ((4_000, (8, 13, 20, 25, 30, 60)), (15_000, (200,))):
         plan = parse_plan(synthetic_store(area))
         artifact = load_artifact(dump_artifact("b", 1, plan, compile_plan(plan)), "b", 1)
         base = len(artifact.entrances) + len(artifact.checkouts) + len(artifact.zones)
@@ -159,12 +159,12 @@ def main() -> None:
         gap = f"{100 * (ours.length / best - 1):+.2f}%" if np.isfinite(best) else ("optimal" if ours.optimal else "")
         columns = ("OR-Tools 10 s", "LKH", "nx greedy", "nx annealing")
         references = [f"{reference[k]:.1f}" if k in reference else "" for k in columns]
-        rows.append(
-            [name, f"{ours.length:.1f}", "yes" if ours.optimal else "no", statistics.median(times), *references, gap]
-        )
+        bound = f"{100 * ours.gap_bound:.2f}%" if ours.gap_bound is not None else ""
+        rows.append([name, f"{ours.length:.1f}", "yes" if ours.optimal else "no", bound, statistics.median(times),
+                     *references, gap])  # fmt: skip
         print(rows[-1], file=sys.stderr)
-    body = table(["instance", "ours", "proven", "ours ms", "OR-Tools 10 s", "LKH", "nx greedy", "nx annealing",
-                  "ours vs best"], rows)  # fmt: skip
+    body = table(["instance", "ours", "proven", "gap_bound", "ours ms", "OR-Tools 10 s", "LKH", "nx greedy",
+                  "nx annealing", "ours vs best"], rows)  # fmt: skip
     print(body)
     write_section(
         "solver",
