@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,8 +37,9 @@ _SECONDS_PER_WORK = 1.5e-8
 #: beyond it the local search finds the same walk in a fraction of the time, almost always.
 _EXACT_SECONDS = 0.03
 #: Lists up to this many stops are proven by edge elimination and a pruned DP (routing.prune)
-#: when the full DP does not fit (stop sets are bit masks in 64-bit integers).
-_PRUNE_MAX_STOPS = 60
+#: when the full DP does not fit: beyond it the programme rarely fits its cap (1 list of 20 with
+#: 60 stops, bench:gap) and trying costs a few hundred milliseconds.
+_PRUNE_MAX_STOPS = 32
 #: ... and only while the walk is at most this far above the bound (beyond it too few edges go).
 _PRUNE_MAX_GAP = 0.04
 #: The DP keeps two (subsets x alternatives) tables: cap them at about 200 MB.
@@ -166,23 +167,21 @@ def _search_and_bound(
 ) -> PathSolution:
     """Local search, then proof (routing.bound, routing.prune), else a certified gap.
 
-    The first local optimum sets the bound's target; a walk that meets the bound is the shortest.
-    Otherwise the search kicks until its walk meets the bound or it stops improving (or its time
-    is up), and the bound is taken further toward the better walk. If they are still apart but
-    close, the bound rules out most edges and a dynamic programme over the rest finds the
-    shortest walk (unless that is more work than its cap). Failing that, the answer carries the
-    bound.
+    The search's first local optimum sets the bound's target; the search then kicks until its
+    walk meets the bound (the shortest: it stops at once) or it stops improving or its time is up,
+    and the bound is taken further toward the better walk. If they are still apart but close, the
+    bound rules out most edges and a dynamic programme over the rest finds the shortest walk
+    (unless that is more work than its cap). Failing that, the answer carries the bound.
     """
-    first = _local_search(m, start, ends, groups, rank, deadline, target=np.inf)
-    relaxed = Relaxed.of(m, start, ends, groups, rank, first.length)
-    bound = relaxed.bound(first.length)
-    if proves(first.length, bound):
-        return dataclasses.replace(first, optimal=True, bound=bound)
-    found = _local_search(m, start, ends, groups, rank, deadline, target=bound)
-    if found.length > first.length:  # the kicks start again from the greedy walk
-        found = first
-    if not proves(found.length, bound):
-        bound = relaxed.bound(found.length)
+    made: list[Relaxed] = []
+
+    def bound_for(length: float) -> float:
+        made.append(Relaxed.of(m, start, ends, groups, rank, length))
+        return made[0].bound(length)
+
+    found = _local_search(m, start, ends, groups, rank, deadline, target=bound_for)
+    relaxed = made[0] if made else Relaxed.of(m, start, ends, groups, rank, found.length)
+    bound = relaxed.bound(found.length)  # from where the first ascent left its penalties
     if proves(found.length, bound):
         return dataclasses.replace(found, optimal=True, bound=bound)
     if len(groups) <= _PRUNE_MAX_STOPS and found.length <= bound * (1 + _PRUNE_MAX_GAP):
@@ -391,7 +390,7 @@ def _fold_last_block(
     rank: list[int],
     tail: list[int],
     deadline: float,
-    target: float = 0.0,
+    target: float | Callable[[float], float] = 0.0,
 ) -> PathSolution:
     """Local search over the earlier blocks with the last one folded into a virtual end.
 
@@ -424,7 +423,7 @@ def _fold_first_block(
     rank: list[int],
     head: list[int],
     deadline: float,
-    target: float = 0.0,
+    target: float | Callable[[float], float] = 0.0,
 ) -> PathSolution:
     """Local search over the later blocks from a virtual start that stands for the first block
     (heavy items) walked exactly: a Held-Karp over it gives the shortest walk from the start
@@ -484,13 +483,14 @@ def _local_search(
     groups: list[list[int]],
     rank: list[int],
     deadline: float,
-    target: float = 0.0,
+    target: float | Callable[[float], float] = 0.0,
 ) -> PathSolution:
     """Greedy start, then 2-opt, Or-opt and best-alternative moves inside each rank block, with
     double-bridge kicks until the deadline; the best walk found wins.
 
-    Kicks stop once the walk is no longer than ``target`` (a lower bound: it is then the
-    shortest; ``inf`` returns the first local optimum).
+    Kicks stop once the walk is no longer than ``target``, a lower bound (the walk is then the
+    shortest; ``inf`` returns the first local optimum); a callable ``target`` is asked for it with
+    the first local optimum's length (the walk's length whether or not blocks are folded).
 
     Several ends become one virtual end at the best end's distance from every node, so each move
     is scored with the end it would really lead to (scoring it with the current end misses
@@ -563,7 +563,8 @@ def _local_search(
     # settles fast; a long one uses its budget).
     n = len(nodes)
     patience, idle = (max(8, n // 2) if n <= 30 else n if n <= 100 else 4 * n), 0
-    while time.perf_counter() < deadline and len(nodes) >= 8 and idle < patience and not proves(best_len, target):
+    goal = target(best_len) if callable(target) else target
+    while time.perf_counter() < deadline and len(nodes) >= 8 and idle < patience and not proves(best_len, goal):
         idle += 1
         idx = np.arange(len(best_nodes))
         if len(bounds) > 1 and rng.random() < 0.5:
