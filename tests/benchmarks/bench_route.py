@@ -69,14 +69,20 @@ async def timed_routes(app: Any, bodies: list[bytes], warm_up: int = 5) -> tuple
     return times, answers
 
 
-async def measure(url: str, label: str) -> list[list[object]]:
-    catalog = await prepare(url, 3000)
+async def started_app(url: str, products: int = 3000) -> tuple[Any, list[str]]:
+    """The bench store with ``products`` placed on ``url``'s database, and the app over it, started
+    (no access log, no rate limits): the app and the skus."""
+    catalog = await prepare(url, products)
     settings = Settings(database_url=url, auto_migrate=False, access_log=False, log_level="WARNING",
                         rate_limit_expensive="", rate_limit_per_address="")  # fmt: skip
     app = create_app(settings)
     for hook in app.on_startup:
         await hook(app)
-    skus = [p["sku"] for p in catalog]
+    return app, [p["sku"] for p in catalog]
+
+
+async def measure(url: str, label: str) -> list[list[object]]:
+    app, skus = await started_app(url)
     rows: list[list[object]] = []
     rng = random.Random(7)
     for size in (10, 20, 40):

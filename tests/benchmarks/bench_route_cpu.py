@@ -5,7 +5,9 @@ ASGI app called directly: no network, no client), so the numbers are the server'
 
 Run by hand: ``.venv/bin/python -m tests.benchmarks.bench_route_cpu [rounds]``. To compare two
 builds in one session, run it with ``PYTHONPATH`` set to each build's checkout in turn, several
-rounds alternately; ``--label`` names the row.
+rounds alternately (a copy of this script outside the checkouts, so that each build's modules
+are imported; an older build needs ``started_app`` in its ``bench_route``, or this file's first
+version); ``--label`` names the row.
 """
 
 from __future__ import annotations
@@ -21,10 +23,7 @@ from pathlib import Path
 
 import orjson
 
-from api.app import create_app
-from stores.infra.settings import Settings
-from tests.benchmarks.bench_route import call
-from tests.benchmarks.http import prepare
+from tests.benchmarks.bench_route import call, started_app
 
 ROUTES = 150
 HEALTH = 2000
@@ -32,13 +31,7 @@ HEALTH = 2000
 
 async def measure(url: str, rounds: int) -> list[tuple[float, float, float]]:
     """Per round: CPU ms per route 20, per re-plan, per /health."""
-    catalog = await prepare(url, 3000)
-    settings = Settings(database_url=url, auto_migrate=False, access_log=False, log_level="WARNING",
-                        rate_limit_expensive="", rate_limit_per_address="")  # fmt: skip
-    app = create_app(settings)
-    for hook in app.on_startup:
-        await hook(app)
-    skus = [p["sku"] for p in catalog]
+    app, skus = await started_app(url)
     rng = random.Random(11)
     lists = [[{"sku": s} for s in rng.sample(skus, 20)] for _ in range(ROUTES)]
     # The re-plans: from each route's middle stop, the items after it (the load stage's rule).
