@@ -17,7 +17,6 @@ from shapely.geometry.base import BaseGeometry
 
 from routing import kernels
 from routing.kernels import arrivals, crosses_blocked
-from routing.visibility import node_path
 
 FloatArray = NDArray[np.float64]
 
@@ -137,21 +136,9 @@ def legs(table: CornerTable, point_ids: NDArray[np.int64]) -> Legs:
 def leg_path(
     table: CornerTable, legs_: Legs, point_ids: NDArray[np.int64], a: int, b: int
 ) -> list[tuple[float, float]]:
-    """The polyline of the shortest walk from ``point_ids[a]`` to ``point_ids[b]``."""
-    pa, pb = int(point_ids[a]), int(point_ids[b])
-    start = (float(table.points[pa, 0]), float(table.points[pa, 1]))
-    end = (float(table.points[pb, 0]), float(table.points[pb, 1]))
-    if legs_.direct[a, b] or not np.isfinite(legs_.dist[a, b]):
-        return [start] if pa == pb else [start, end]
-    lo, hi = table.link_ptr[pb], table.link_ptr[pb + 1]
-    arrive = table.link_corner[lo:hi]
-    v = int(arrive[np.argmin(legs_.rows[a, arrive] + table.link_dist[lo:hi])])
-    lo, hi = table.link_ptr[pa], table.link_ptr[pa + 1]
-    leave = table.link_corner[lo:hi]
-    u = int(leave[np.argmin(table.link_dist[lo:hi] + table.dist[leave, v])])
-    corners = node_path(table.pred, u, v)
-    middle = [(float(table.corners[c, 0]), float(table.corners[c, 1])) for c in corners]
-    return [start, *middle, end]
+    """The polyline of the shortest walk from ``point_ids[a]`` to ``point_ids[b]`` (one leg of
+    :func:`leg_paths`)."""
+    return [(float(x), float(y)) for x, y in leg_paths(table, legs_, point_ids, [a, b])[0]]
 
 
 def leg_paths(
