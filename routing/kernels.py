@@ -400,13 +400,15 @@ def pruned_walk(
     last_charge: NDArray[np.float64],
     limit: float,
     max_states: int,
+    max_work: int,
 ) -> tuple[float, NDArray[np.int64]]:
     """The layered DP of ``routing.prune.shortest_walk`` over (stops visited, place) states:
     only edges of ``sub`` that are finite, only states whose cost plus the larger of two bounds
     on the rest (the cheapest way into each unvisited stop and the last leg; the stops'
     ``charge`` and the place's ``last_charge``) stays within ``limit``. Returns the shortest
     walk's length and places (by layer), or (inf, empty) when a layer would hold more than
-    ``max_states`` states or no walk is within the limit."""
+    ``max_states`` states, the ways on scored would pass ``max_work`` (checked before each layer),
+    or no walk is within the limit."""
     places = sub.shape[0]
     stops = cheapest_in.shape[0]
     nothing = np.empty(0, dtype=np.int64)
@@ -422,12 +424,16 @@ def pruned_walk(
     node, cost, mask, seen, paid = node[keep], cost[keep], mask[keep], seen[keep], paid[keep]
     layer_nodes = [node]
     layer_parents = [np.full(len(node), -1, dtype=np.int64)]
+    work = 0
     for _ in range(1, stops):
         if len(node) == 0 or len(node) > max_states:
             return np.inf, nothing
         size = 0
         for s in range(len(node)):
             size += out_ptr[node[s] + 1] - out_ptr[node[s]]
+        work += size
+        if work > max_work:
+            return np.inf, nothing
         keys = np.empty(size, dtype=np.int64)
         costs = np.empty(size)
         came = np.empty(size, dtype=np.int64)
@@ -484,7 +490,7 @@ def warm_up() -> None:
     held_karp(np.zeros((2, 2)), np.ones(2), np.arange(2, dtype=np.int64), 2)
     one = np.zeros(1, dtype=np.int64)
     pruned_walk(np.full((1, 1), np.inf), np.ones(1), np.ones(1), one, one, np.ones(1, dtype=np.int64), np.ones(1),
-                0.0, np.ones(1), np.ones(1), 10.0, 10)  # fmt: skip
+                0.0, np.ones(1), np.ones(1), 10.0, 10, 10)  # fmt: skip
     ptr, ids = np.array([0, 1, 2], dtype=np.int64), np.array([0, 1], dtype=np.int64)
     rows = corner_rows(np.zeros((2, 2), dtype=np.float32), ptr, ids, np.ones(2), ids)
     arrivals(rows, ptr, ids, np.ones(2), ids)

@@ -5,14 +5,14 @@ a dynamic programme over the edges left finds the shortest walk.
    symmetric traveling salesman problem based on the 1-tree relaxation", EJOR 9, 1982): with the
    bound's penalties, forcing an edge into the 1-tree costs its reduced cost less the heaviest
    edge it would replace; if that raises the bound above a known walk's length, no shorter walk
-   uses the edge. With a bound within about 1% of the walk, 85-95% of the edges go.
+   uses the edge. On store lists of 25 stops (bound 0.3-2.5% under the walk) 65-93% go.
 2. A dynamic programme over (stops visited, where the walk is) states, layer by layer (Bellman;
    Held & Karp 1962), keeping only states reached by edges left and whose cost plus a lower bound
    on the rest (each unvisited stop must still be entered) stays within the known walk.
 
 Every walk no longer than the known one survives both steps, so the best walk the programme
-finds is the shortest. The work is capped (states per layer) and checked before each layer: past
-the cap the caller keeps its unproven walk.
+finds is the shortest. The work is capped (states per layer, and the ways on scored in all, by the
+time left) and checked before each layer: past the cap the caller keeps its unproven walk.
 """
 
 from __future__ import annotations
@@ -26,8 +26,11 @@ from numpy.typing import NDArray
 from routing.bound import Relaxed
 from routing.kernels import heaviest_on_tree_paths, pruned_walk, spanning_tree
 
-#: States the programme may hold in one layer (compiled: ~0.1 us a candidate state).
+#: States the programme may hold in one layer.
 MAX_STATES = 100_000
+#: Ways on it may score in all (~10 ns each, compiled), and how many a second of time left buys.
+MAX_WORK = 50_000_000
+WORK_PER_SECOND = 50_000_000
 
 
 def surviving_edges(relaxed: Relaxed, upper: float) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
@@ -112,11 +115,12 @@ def shortest_walk(
     level_of = np.asarray([levels.index(r) for r in rank], dtype=np.int64)
     level_masks = np.asarray([sum(1 << g for g in range(k) if level_of[g] == i) for i in range(len(levels))])
     limit = upper * (1 + 1e-9) + 1e-9
-    if time.perf_counter() > deadline or (1 << k) * len(nodes) >= 2**62:
+    work = int(min(MAX_WORK, max(0.0, deadline - time.perf_counter()) * WORK_PER_SECOND))
+    if work <= 0 or (1 << k) * len(nodes) >= 2**62:
         return None
     length, walk = pruned_walk(
         np.ascontiguousarray(sub), enter, leave, owner, level_of[owner], level_masks.astype(np.int64), cheapest_in,
-        last_leg, charge, last_charge, limit, MAX_STATES,
+        last_leg, charge, last_charge, limit, MAX_STATES, work,
     )  # fmt: skip
     if not np.isfinite(length):
         return None
