@@ -275,34 +275,14 @@ def _turn(delta: float) -> Turn:
 
 @dataclass(frozen=True, slots=True)
 class _Aisles:
-    """The store's aisle shelf faces as arrays (``NavArtifact.aisle_segments``), with what every
-    reading needs of them worked out once per plan (``of``)."""
+    """The store's aisle shelf faces as arrays (``NavArtifact.aisle_segments``)."""
 
     starts: np.ndarray
     ends: np.ndarray
     which: np.ndarray
     names: list[str]
     unit: np.ndarray  # (m, 2) each face's direction
-    offset: np.ndarray  # (m,) its line's offset: unit x point, for points on the line
-    of_aisle: np.ndarray  # (m, aisles) 1 where the face belongs to the aisle
-
-    @classmethod
-    def of(cls, segments: tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]) -> _Aisles:
-        """The faces of ``segments``, worked out once per tuple (a plan's is cached on its artifact)."""
-        known = _AISLES.get(id(segments))
-        if known is not None and known[0] is segments:
-            return known[1]
-        starts, ends, which, names = segments
-        v = ends - starts
-        unit = v / np.maximum(np.hypot(*v.T), 1e-9)[:, None]
-        of_aisle = np.zeros((len(which), len(names)))
-        of_aisle[np.arange(len(which)), which] = 1.0
-        aisles = cls(starts, ends, which, names, unit, unit[:, 0] * starts[:, 1] - unit[:, 1] * starts[:, 0],
-                     of_aisle)  # fmt: skip
-        if len(_AISLES) >= 256:
-            _AISLES.clear()
-        _AISLES[id(segments)] = (segments, aisles)
-        return aisles
+    offset: np.ndarray  # (m,) its line's offset: unit turned left . any point of it
 
     def read(self, walks: list[_Walk]) -> tuple[list[int | None], list[bool]]:
         """For every walk at once: the aisle it runs along (an index into ``names``, or None), and
@@ -322,17 +302,14 @@ class _Aisles:
         ta, tb = u @ self.starts.T - along, u @ self.ends.T - along  # where each face starts and ends along the walk
         low, high = np.minimum(ta, tb), np.maximum(ta, tb)
         overlap = np.clip(np.minimum(high, length[:, None]) - np.maximum(low, 0.0), 0.0, None)
-        share = np.where(parallel & beside, overlap, 0.0) @ self.of_aisle  # (w, aisles): the overlap beside each
+        of_aisle = np.eye(len(self.names))[self.which]  # (m, aisles): 1 where the face is the aisle's
+        share = np.where(parallel & beside, overlap, 0.0) @ of_aisle  # (w, aisles): the overlap beside each
         best = share.argmax(axis=1)
         found = (share[np.arange(len(walks)), best] >= AISLE_SHARE * length) & (length >= AISLE_MIN_M)
         reach = np.where(self.which[None, :] == best[:, None], high, -np.inf).max(axis=1)
         at_end = found & (length >= reach - AISLE_END_M)
         aisles = [int(a) if ok else None for a, ok in zip(best, found, strict=True)]
         return aisles, [bool(e) for e in at_end]
-
-
-#: Each plan's faces as ``_Aisles``, by the identity of its segments tuple (kept with it).
-_AISLES: dict[int, tuple[tuple[np.ndarray, np.ndarray, np.ndarray, list[str]], _Aisles]] = {}
 
 
 @dataclass
@@ -481,7 +458,7 @@ def tell(
     from each stop to the next), in ``language`` (a key of :data:`PHRASES`). In a store with
     levels, a leg that changes level has a ``connector`` step where it does ("take the lift up to
     Level 1"), between the walks on each level."""
-    telling = _Telling(PHRASES[language], _Aisles.of(artifact.aisle_segments))
+    telling = _Telling(PHRASES[language], _Aisles(*artifact.aisle_segments))
     per_leg = [[(piece, _walks(piece)) for piece in _by_level(leg, artifact)] for leg in legs]
     aisles, at_end = telling.aisles.read([walk for pieces in per_leg for _, walks in pieces for walk in walks])
     read = iter(zip(aisles, at_end, strict=True))

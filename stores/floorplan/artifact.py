@@ -192,10 +192,12 @@ class NavArtifact:
         return frozenset(shelves) | frozenset(tag for zone in self.zones for tag in zone.names)
 
     @cached_property
-    def aisle_segments(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    def aisle_segments(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str], np.ndarray, np.ndarray]:
         """The shelf faces that name an aisle, as straight pieces: their starts and ends (n, 2),
-        the aisle of each (an index into the last item, the aisles). Pieces of one aisle that
-        continue each other on one line (a gondola's sections) are one piece."""
+        the aisle of each (an index into the aisles' names, the fourth item), and each piece's
+        line: its direction u (n, 2, from start to end) and offset n . p for its points p (n: u
+        turned left). Pieces of one aisle that continue each other on one line (a gondola's
+        sections) are one piece."""
         aisles: dict[str, int] = {}
         # Per (aisle, direction, line): the pieces as [from, to] along the direction u; a point at
         # t along the line is t * u + offset * n (n: u turned left).
@@ -213,7 +215,7 @@ class NavArtifact:
                 key = (number, round(math.degrees(angle), 1), round(offset, 2))
                 frames.setdefault(key, (u, n, offset))
                 lines.setdefault(key, []).append(tuple(sorted((float(u @ a), float(u @ b)))))  # type: ignore[arg-type]
-        starts, ends, which = [], [], []
+        starts, ends, which, units, offsets = [], [], [], [], []
         for key, pieces in lines.items():
             u, n, offset = frames[key]
             pieces.sort()
@@ -225,10 +227,13 @@ class NavArtifact:
                 starts.append(low * u + offset * n)
                 ends.append(high * u + offset * n)
                 which.append(key[0])
+                units.append(u)
+                offsets.append(offset)
                 low, high = ta, tb
         shape = (len(starts), 2)
         return (np.asarray(starts, dtype=float).reshape(shape), np.asarray(ends, dtype=float).reshape(shape),
-                np.asarray(which, dtype=np.int64), list(aisles))  # fmt: skip
+                np.asarray(which, dtype=np.int64), list(aisles), np.asarray(units, dtype=float).reshape(shape),
+                np.asarray(offsets, dtype=float))  # fmt: skip
 
     def placed(self, point: int) -> tuple[float, float, str | None]:
         """Where a point of the table is, in its level's own frame, and the level's id (None: a
