@@ -316,20 +316,24 @@ def measure_legs(
     return Measured(point_ids, local, walks, reachable, routable, end_locals), unreachable
 
 
+async def _solved(solve: Callable[[], PathSolution], groups: list[list[int]], ranks: list[int]) -> PathSolution:
+    """``solve()``: a long one in a thread (the compiled loops release the GIL), so the worker's
+    other requests (mostly sub-millisecond lookups) are not queued behind it; a short one here,
+    where handing it over would cost more than the solve."""
+    return solve() if is_quick(groups, ranks, INLINE_SOLVE_S) else await asyncio.to_thread(solve)
+
+
 async def solve_order(ends: Ends, measured: Measured, options: RouteOptions) -> tuple[PathSolution, Spot]:
     """The visiting order and the start it begins at."""
     local, dist = measured.local, measured.walks.dist
     groups = [[local[p] for p in s.points] for s in measured.routable]
     ranks = [_rank(s, options) for s in measured.routable]
     if len(ends.starts) == 1:
-        # A long solve in a thread (the compiled loops release the GIL), so the worker's other
-        # requests (mostly sub-millisecond lookups) are not queued behind it; a short one here,
-        # where handing it over would cost more than the solve.
         solve = functools.partial(solve_path, dist, local[ends.starts[0][1]], measured.end_locals, groups,
                                   last=[i for i, r in enumerate(ranks) if r == 2],
                                   first=[i for i, r in enumerate(ranks) if r == 0],
                                   time_limit_ms=options.time_limit_ms)  # fmt: skip
-        return (solve() if is_quick(groups, ranks, INLINE_SOLVE_S) else await asyncio.to_thread(solve)), ends.starts[0]
+        return await _solved(solve, groups, ranks), ends.starts[0]
     # Several entrances: one solve from a virtual start whose distance to each point is the best
     # entrance's; the entrance is then the one nearest the first stop. (Exact: given the first
     # stop, nothing else depends on the entrance.)
@@ -338,7 +342,7 @@ async def solve_order(ends: Ends, measured: Measured, options: RouteOptions) -> 
     padded = with_start(finite, finite[entrances].min(axis=0))
     solve = functools.partial(solve_ranked, padded, len(local), measured.end_locals, groups, ranks,
                               options.time_limit_ms)  # fmt: skip
-    solution = solve() if is_quick(groups, ranks, INLINE_SOLVE_S) else await asyncio.to_thread(solve)
+    solution = await _solved(solve, groups, ranks)
     first_point = solution.order[0] if solution.order else solution.end
     chosen = entrances[int(np.argmin(finite[entrances, first_point]))]
     if solution.length >= _UNUSED:  # entrances in parts of the store cut off from each other

@@ -123,14 +123,19 @@ def solve_path(
     return solve_ranked(matrix, start, ends, groups, rank, time_limit_ms)
 
 
+def _dp_size(groups: Sequence[Sequence[int]], rank: Sequence[int]) -> tuple[int, int, int]:
+    """The full DP's size, block by block (one block per rank): its largest table (cells), its
+    work (subsets x alternatives x alternatives per stop, summed) and its largest block (stops)."""
+    blocks = [[groups[g] for g in range(len(groups)) if rank[g] == r] for r in set(rank)]
+    cells = max((2 ** len(b)) * sum(len(g) for g in b) for b in blocks)
+    work = sum((2 ** len(b)) * sum(len(g) for g in b) * max(len(g) for g in b) for b in blocks)
+    return cells, work, max(len(b) for b in blocks)
+
+
 def is_quick(groups: Sequence[Sequence[int]], rank: Sequence[int], seconds: float = 0.001) -> bool:
     """Whether the exact DP over these stops is expected to take at most ``seconds``: a caller
     may then solve on its own thread rather than pay for handing the work to another."""
-    if not groups:
-        return True
-    blocks = [[groups[g] for g in range(len(groups)) if rank[g] == r] for r in set(rank)]
-    work = sum((2 ** len(b)) * sum(len(g) for g in b) * max(len(g) for g in b) for b in blocks)
-    return bool(work * _SECONDS_PER_WORK <= seconds)
+    return not groups or _dp_size(groups, rank)[1] * _SECONDS_PER_WORK <= seconds
 
 
 def solve_ranked(
@@ -151,12 +156,8 @@ def solve_ranked(
         best = min(ends, key=lambda e: matrix[start, e])
         return PathSolution([], best, float(matrix[start, best]), True, [])
     deadline = time.perf_counter() + time_limit_ms / 1000
-    # The DP runs block by block (one block per rank): its size is that of the blocks.
-    blocks = [[groups[g] for g in range(len(groups)) if rank[g] == r] for r in set(rank)]
-    cells = max((2 ** len(b)) * sum(len(g) for g in b) for b in blocks)
-    work = sum((2 ** len(b)) * sum(len(g) for g in b) * max(len(g) for g in b) for b in blocks)
+    cells, work, largest = _dp_size(groups, rank)
     budget = min(_EXACT_SECONDS, 0.5 * time_limit_ms / 1000)
-    largest = max(len(b) for b in blocks)
     if cells <= _MAX_TABLE_CELLS and (largest <= 13 or work * _SECONDS_PER_WORK <= budget):
         return _held_karp(matrix, start, ends, groups, rank)
     return _search_and_bound(matrix, start, ends, groups, rank, deadline)
