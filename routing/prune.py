@@ -33,10 +33,13 @@ MAX_WORK = 50_000_000
 WORK_PER_SECOND = 50_000_000
 
 
-def surviving_edges(relaxed: Relaxed, upper: float) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+def surviving_edges(
+    relaxed: Relaxed, upper: float, reduced: NDArray[np.float64] | None = None
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
     """Which edges between places (and to the end: the last column) and which first places a
-    walk no longer than ``upper`` may use, by the bound's penalties."""
-    w = relaxed.reduced()
+    walk no longer than ``upper`` may use, by the bound's penalties (``reduced``: the bound's
+    reduced costs, if the caller has them)."""
+    w = relaxed.reduced() if reduced is None else reduced
     parent = np.empty(len(w), dtype=np.int64)
     spanning_tree(w, parent)
     slack = upper * (1 + 1e-9) + 1e-9 - relaxed.value
@@ -48,7 +51,7 @@ def surviving_edges(relaxed: Relaxed, upper: float) -> tuple[NDArray[np.bool_], 
 
 
 def _two_edge_charges(
-    relaxed: Relaxed, edges: NDArray[np.bool_], owner: NDArray[np.int64]
+    relaxed: Relaxed, reduced: NDArray[np.float64], edges: NDArray[np.bool_], owner: NDArray[np.int64]
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """A second lower bound on the rest of a walk, from the bound's penalties: per stop, what it
     must still cost (``charge``); per place, what the rest costs beyond the stops it enters
@@ -60,7 +63,6 @@ def _two_edge_charges(
     ones: half the two cheapest at a stop, half the cheapest at l and at T.
     """
     places = len(owner)
-    reduced = relaxed.reduced()
     group = relaxed.group
     usable = edges & (group[:, None] != group[None, :])
     cheapest = np.sort(np.where(usable, reduced, np.inf), axis=1)
@@ -90,7 +92,8 @@ def shortest_walk(
     k = len(groups)
     if k > 62:  # stop sets are bit masks in 64-bit integers
         return None
-    edges, firsts = surviving_edges(relaxed, upper)
+    reduced = relaxed.reduced()
+    edges, firsts = surviving_edges(relaxed, upper, reduced)
     nodes = np.asarray([p for g in groups for p in g], dtype=np.int64)
     owner = np.asarray([i for i, g in enumerate(groups) for _ in g], dtype=np.int64)
     ends_ = np.asarray(ends, dtype=np.int64)
@@ -110,7 +113,7 @@ def shortest_walk(
     # A stop or place with no way on (inf) rules out every state that still needs it: any finite
     # number past the limit does that, and keeps the sums finite.
     beyond = 2 * upper + 1
-    charge, last_charge = (np.minimum(c, beyond) for c in _two_edge_charges(relaxed, edges, owner))
+    charge, last_charge = (np.minimum(c, beyond) for c in _two_edge_charges(relaxed, reduced, edges, owner))
     levels = sorted(set(rank))
     level_of = np.asarray([levels.index(r) for r in rank], dtype=np.int64)
     level_masks = np.asarray([sum(1 << g for g in range(k) if level_of[g] == i) for i in range(len(levels))])

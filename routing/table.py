@@ -16,7 +16,6 @@ from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
 from routing import kernels
-from routing.kernels import arrivals, crosses_blocked
 
 FloatArray = NDArray[np.float64]
 
@@ -63,7 +62,7 @@ class BlockedGrid:
         """
         if not len(a):
             return np.zeros(0, dtype=bool)
-        return crosses_blocked(
+        return kernels.crosses_blocked(
             self.blocked, self.x0, self.y0, self.cell, np.ascontiguousarray(a, dtype=float),
             np.ascontiguousarray(b, dtype=float),
         )  # fmt: skip
@@ -114,7 +113,7 @@ def legs(table: CornerTable, point_ids: NDArray[np.int64]) -> Legs:
     k = len(point_ids)
     rows = corner_rows(table, point_ids)
     ids = np.ascontiguousarray(point_ids, dtype=np.int64)
-    via = arrivals(rows, table.link_ptr, table.link_corner, table.link_dist, ids)
+    via = kernels.arrivals(rows, table.link_ptr, table.link_corner, table.link_dist, ids)
     xy = table.points[point_ids]
     straight = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1])
     direct = np.zeros((k, k), dtype=bool)
