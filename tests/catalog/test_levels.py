@@ -44,18 +44,25 @@ ALLOWED = {
 }
 
 
-def new_store(client: TestClient) -> None:
-    response = client.post("/v1/stores", json={"id": "s1", "name": "S", "lat": 1, "lon": 1}, headers=ADMIN)
+def new_store(client: TestClient, store: str = "s1") -> None:
+    response = client.post("/v1/stores", json={"id": store, "name": "S", "lat": 1, "lon": 1}, headers=ADMIN)
     assert response.status_code == 201
+
+
+def stocked(
+    client: TestClient, store: str = "s1", plan: dict[str, Any] = PLAN, placements: list[dict[str, Any]] = PLANOGRAM
+) -> None:
+    """A new store with ``plan`` published, the products and ``placements``."""
+    new_store(client, store)
+    response = put_json(client, f"/v1/stores/{store}/floorplan?publish=true", plan)
+    assert response.status_code == 201, response.text
+    assert put_json(client, "/v1/products", PRODUCTS).status_code == 200
+    assert put_json(client, f"/v1/stores/{store}/placements", placements).status_code == 200
 
 
 @pytest.fixture
 def levelled(client: TestClient) -> TestClient:
-    new_store(client)
-    response = put_json(client, "/v1/stores/s1/floorplan?publish=true", PLAN)
-    assert response.status_code == 201, response.text
-    assert put_json(client, "/v1/products", PRODUCTS).status_code == 200
-    assert put_json(client, "/v1/stores/s1/placements", PLANOGRAM).status_code == 200
+    stocked(client)
     return client
 
 
@@ -352,13 +359,9 @@ def test_a_plan_with_one_level_routes_as_its_v1_plan(client: TestClient) -> None
 
     v2 = stacked([TWO_AISLES], ())
     answers = []
+    rows = [{"sku": "bread-1", "shelf": "s8"}, {"sku": "rice-1", "shelf": "s12"}, {"sku": "milk-1", "shelf": "s2"}]
     for store, plan in (("s1", V1), ("s2", v2)):
-        response = client.post("/v1/stores", json={"id": store, "name": "S", "lat": 1, "lon": 1}, headers=ADMIN)
-        assert response.status_code == 201
-        assert put_json(client, f"/v1/stores/{store}/floorplan?publish=true", plan).status_code == 201
-        assert put_json(client, "/v1/products", PRODUCTS).status_code == 200
-        rows = [{"sku": "bread-1", "shelf": "s8"}, {"sku": "rice-1", "shelf": "s12"}, {"sku": "milk-1", "shelf": "s2"}]
-        assert put_json(client, f"/v1/stores/{store}/placements", rows).status_code == 200
+        stocked(client, store, plan, rows)
         body = {"items": [{"sku": "bread-1"}, {"sku": "rice-1"}, {"sku": "milk-1"}], "start": {"x": 6.0, "y": 3.2}}
         if store == "s2":
             body["start"]["level_id"] = "L0"
@@ -399,11 +402,7 @@ def test_a_levelled_plan_far_from_the_origin_and_turned_routes_the_same(client: 
         feature["geometry"] = orjson.loads(orjson.dumps(shapely.geometry.mapping(moved)))
     walks = []
     for store, plan in (("s1", PLAN), ("s2", turned)):
-        response = client.post("/v1/stores", json={"id": store, "name": "S", "lat": 1, "lon": 1}, headers=ADMIN)
-        assert response.status_code == 201
-        assert put_json(client, f"/v1/stores/{store}/floorplan?publish=true", plan).status_code == 201
-        assert put_json(client, "/v1/products", PRODUCTS).status_code == 200
-        assert put_json(client, f"/v1/stores/{store}/placements", PLANOGRAM).status_code == 200
+        stocked(client, store, plan)
         answer = client.post(f"/v1/stores/{store}/route", json={"items": [{"sku": "rice-1"}, {"sku": "bread-1"}],
                                                                  "mobility": "step_free"})  # fmt: skip
         assert answer.status_code == 200, answer.text
