@@ -239,15 +239,3 @@ def point_links(
     p, c = p[order], c[order]
     indptr = np.searchsorted(p, np.arange(m + 1)).astype(np.int64)
     return indptr, c, np.hypot(*(points[p] - corners.xy[c]).T)
-
-
-def node_path(pred: NDArray[np.int32], source: int, target: int) -> list[int]:
-    """Corner indices of the shortest path source -> target (inclusive), from a predecessor matrix."""
-    path = [target]
-    while path[-1] != source:
-        step = int(pred[source, path[-1]])
-        if step < 0:
-            return []
-        path.append(step)
-    path.reverse()
-    return path
