@@ -55,7 +55,9 @@ class Wiring:
     @classmethod
     def build(cls, settings: Settings) -> Wiring:
         database = Database.connect(settings)
-        probe = VersionProbe(settings.database_url, watch=settings.version_watch)
+        probe = VersionProbe(
+            settings.database_url, watch=settings.version_watch, connect_timeout_s=settings.db_connect_timeout_s
+        )
         database.on_commit(ANNOUNCED_TABLES, probe.forget)  # read your own writes on this worker
         cache_bytes = settings.artifact_cache_mb * 1024 * 1024
         artifacts = ArtifactCache(settings.artifact_cache_entries, cache_bytes)

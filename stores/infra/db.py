@@ -152,6 +152,7 @@ def _create_engine(settings: Settings, *, pooled: bool) -> AsyncEngine:
         max_overflow=settings.db_max_overflow,
         pool_pre_ping=True,
         pool_recycle=1800,
+        connect_args={"timeout": settings.db_connect_timeout_s},
     )
 
 

@@ -108,8 +108,9 @@ class VersionProbe:
     """``store_versions(store_id)`` -> (floorplan, planogram, closures versions) or None;
     ``catalog_version()`` -> int."""
 
-    def __init__(self, database_url: str, watch: bool = True) -> None:
+    def __init__(self, database_url: str, watch: bool = True, connect_timeout_s: float = 5.0) -> None:
         url = make_url(database_url)
+        self._connect_timeout_s = connect_timeout_s
         self._dialect = url.get_backend_name()
         self._sqlite: sqlite3.Connection | None = None
         self._pool: Any = None
@@ -135,7 +136,7 @@ class VersionProbe:
 
     async def _pg(self) -> Any:
         if self._pool is None:
-            self._pool = await asyncpg.create_pool(self._dsn, min_size=1, max_size=4)
+            self._pool = await asyncpg.create_pool(self._dsn, min_size=1, max_size=4, timeout=self._connect_timeout_s)
         return self._pool
 
     async def _fetchrow(self, query: str, *args: Any) -> Any:

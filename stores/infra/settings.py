@@ -59,6 +59,9 @@ class Settings:
     #: stays under the server's max_connections.
     db_pool_size: int = 10
     db_max_overflow: int = 10
+    #: Seconds a worker waits for a new database connection (PostgreSQL) before the request is
+    #: answered 503: nothing hangs on a database that is away (asyncpg's own default is 60 s).
+    db_connect_timeout_s: float = 5.0
     log_level: str = _setting("INFO", upper=True)
     #: One JSON line per request on the ``aislepath.access`` logger.
     access_log: bool = True

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+import socket
 import sqlite3
 import threading
 import time
@@ -100,6 +101,37 @@ def test_postgres_going_away_is_a_503_and_the_service_recovers_by_itself(
         assert http.post("/v1/stores/s1/placements", json=[{"sku": "milk-1", "shelf": "s5"}]).status_code == 200
         shelves = {loc["shelf"] for loc in http.get("/v1/stores/s1/products/milk-1/locations").json()["locations"]}
         assert shelves == {"s5"}
+    finally:
+        server.stop()
+
+
+def test_a_database_that_accepts_but_never_answers_is_a_503_within_the_connect_timeout(
+    durable_pg: TempPostgres, tmp_path: Path
+) -> None:
+    """A database host that is away but whose address still takes connections (a stuck server, a
+    balancer in front of nothing): new connections give up after AISLEPATH_DB_CONNECT_TIMEOUT_S
+    (asyncpg's own default would hold each request 60 s)."""
+    server, http = start(new_database("postgis", durable_pg, tmp_path), AISLEPATH_DB_CONNECT_TIMEOUT_S="1")
+    try:
+        seed_small(http)
+        paths = ["/ready", "/v1/stores/s1", "/v1/stores/s1/products/bread-1/locations"]
+        assert all(http.get(p).status_code == 200 for p in paths)
+        durable_pg.pause()
+        with socket.socket() as silent:  # on the database's port: takes connections, never answers
+            silent.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            silent.bind(("127.0.0.1", durable_pg.port))
+            silent.listen(64)
+            try:
+                for path in paths:
+                    response = http.get(path, timeout=15)  # a hang is a ReadTimeout here
+                    assert is_problem(response, 503), (path, response.text)
+            finally:
+                silent.close()
+                durable_pg.resume()
+        deadline = time.monotonic() + 30
+        while http.get("/ready").status_code != 200:
+            assert time.monotonic() < deadline, "did not recover"
+            time.sleep(0.2)
     finally:
         server.stop()
 

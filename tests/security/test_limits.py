@@ -14,6 +14,7 @@ from api.app import create_app
 from stores.floorplan.synthetic import synthetic_store
 from stores.infra.settings import Settings
 from tests.conftest import ADMIN
+from tests.support.limits import inside_one_minute
 
 
 def put_plan(client: TestClient, store: str, plan: dict) -> object:
@@ -88,11 +89,7 @@ def test_rate_limits_per_client_per_token_and_per_address(settings: Settings) ->
         rate_limit_per_address="12/minute",
     )
     with TestClient(app=create_app(tight)) as client:
-        # The limiter's windows are whole minutes counted from the epoch, and a sliding-window
-        # counter lets a client that used its quota late in one minute in again early in the next:
-        # start with the counts below all inside one minute.
-        if (into := time.time() % 60) > 40:
-            time.sleep(60.5 - into)
+        inside_one_minute()  # the counts below all in one of the limiter's minutes
         client.post("/v1/stores", json={"id": "s1", "name": "S", "lat": 1, "lon": 1}, headers=ADMIN)  # write 1
 
         def search(phone: str) -> int:
