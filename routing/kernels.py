@@ -478,6 +478,177 @@ def pruned_walk(
     return best, walk
 
 
+# -- local search (routing.solve._local_search) ----------------------------------------------
+#
+# A walk is ``s`` (node per position: the start, the stops, the end) with ``owner`` (the stop each
+# position serves; -1 at both ends). Blocks are position ranges [lo, hi] that moves stay inside.
+# ``fwd[k]``/``bwd[k]``: the walk's legs before position k forwards / backwards, from ``lo`` on.
+
+
+@njit(cache=True, nogil=True)
+def _walked(
+    m: NDArray[np.float64], s: NDArray[np.int64], lo: int, fwd: NDArray[np.float64], bwd: NDArray[np.float64]
+) -> None:
+    fwd[0], bwd[0] = 0.0, 0.0
+    for k in range(len(s) - 1):
+        step_f, step_b = (m[s[k], s[k + 1]], m[s[k + 1], s[k]]) if k >= lo else (0.0, 0.0)
+        fwd[k + 1], bwd[k + 1] = fwd[k] + step_f, bwd[k] + step_b
+
+
+@njit(cache=True, nogil=True)
+def _two_opt(
+    m: NDArray[np.float64], s: NDArray[np.int64], owner: NDArray[np.int64], lo: int, hi: int,
+    fwd: NDArray[np.float64], bwd: NDArray[np.float64],
+) -> float:  # fmt: skip
+    """The best reversal of a run s[a..b] (lo <= a < b <= hi), made; its gain (0: none)."""
+    if hi - lo < 1:
+        return 0.0
+    _walked(m, s, lo, fwd, bwd)
+    best, best_a, best_b = np.inf, -1, -1
+    for a in range(lo, hi + 1):
+        before, first = s[a - 1], s[a]
+        cut_in = m[before, first]
+        for b in range(a + 1, hi + 1):
+            delta = (m[before, s[b]] + m[first, s[b + 1]] - cut_in - m[s[b], s[b + 1]]
+                     + (bwd[b] - bwd[a])) - (fwd[b] - fwd[a])  # fmt: skip
+            if delta < best:
+                best, best_a, best_b = delta, a, b
+    if best >= -1e-9:
+        return 0.0
+    s[best_a : best_b + 1] = s[best_a : best_b + 1][::-1].copy()
+    owner[best_a : best_b + 1] = owner[best_a : best_b + 1][::-1].copy()
+    return -best
+
+
+@njit(cache=True, nogil=True)
+def _or_opt(
+    m: NDArray[np.float64], s: NDArray[np.int64], owner: NDArray[np.int64], lo: int, hi: int, longest: int,
+    fwd: NDArray[np.float64], bwd: NDArray[np.float64],
+) -> float:  # fmt: skip
+    """The best move of a run of 1..``longest`` positions (maybe reversed) to between two others
+    of the block, made; its gain (0: none)."""
+    _walked(m, s, lo, fwd, bwd)
+    best, move_a, move_b, move_p, move_flip = 1e-9, -1, -1, -1, False
+    for run in range(1, longest + 1):
+        for flip in (False, True):
+            if flip and run == 1:  # a single stop reversed is the same stop
+                continue
+            for a in range(lo, hi - run + 2):
+                b = a + run - 1
+                removed = m[s[a - 1], s[a]] + m[s[b], s[b + 1]] - m[s[a - 1], s[b + 1]]
+                internal = (bwd[b] - bwd[a]) - (fwd[b] - fwd[a])
+                for p in range(lo - 1, hi + 1):
+                    if a - 1 <= p <= b:
+                        continue
+                    if flip:
+                        added = m[s[p], s[b]] + m[s[a], s[p + 1]] - m[s[p], s[p + 1]] + internal
+                    else:
+                        added = m[s[p], s[a]] + m[s[b], s[p + 1]] - m[s[p], s[p + 1]]
+                    if removed - added > best:
+                        best, move_a, move_b, move_p, move_flip = removed - added, a, b, p, flip
+    if move_a < 0:
+        return 0.0
+    segment, segment_owner = s[move_a : move_b + 1].copy(), owner[move_a : move_b + 1].copy()
+    if move_flip:
+        segment, segment_owner = segment[::-1].copy(), segment_owner[::-1].copy()
+    run = move_b - move_a + 1
+    if move_p < move_a:  # the run goes back: what lies between shifts right
+        s[move_p + 1 + run : move_b + 1] = s[move_p + 1 : move_a].copy()
+        owner[move_p + 1 + run : move_b + 1] = owner[move_p + 1 : move_a].copy()
+        s[move_p + 1 : move_p + 1 + run], owner[move_p + 1 : move_p + 1 + run] = segment, segment_owner
+    else:  # forward: what lies between shifts left
+        s[move_a : move_p + 1 - run] = s[move_b + 1 : move_p + 1].copy()
+        owner[move_a : move_p + 1 - run] = owner[move_b + 1 : move_p + 1].copy()
+        s[move_p + 1 - run : move_p + 1], owner[move_p + 1 - run : move_p + 1] = segment, segment_owner
+    return best
+
+
+@njit(cache=True, nogil=True)
+def _switch_alternatives(
+    m: NDArray[np.float64],
+    s: NDArray[np.int64],
+    owner: NDArray[np.int64],
+    ptr: NDArray[np.int64],
+    places: NDArray[np.int64],
+) -> float:
+    """Each stop at its best alternative between its neighbours, made; a positive number if any
+    changed."""
+    gain = 0.0
+    for t in range(1, len(s) - 1):
+        g = owner[t]
+        if ptr[g + 1] - ptr[g] < 2:
+            continue
+        low, pick = np.inf, -1
+        for q in range(ptr[g], ptr[g + 1]):
+            o = places[q]
+            cost = m[s[t - 1], o] + m[o, s[t + 1]]
+            if cost < low:
+                low, pick = cost, o
+        if low < m[s[t - 1], s[t]] + m[s[t], s[t + 1]] - 1e-9:
+            s[t] = pick
+            gain += m[s[t - 1], s[t]] + 1e-6  # any positive amount: keep going
+    return gain
+
+
+@njit(cache=True, nogil=True)
+def _relocate_alternative(
+    m: NDArray[np.float64], s: NDArray[np.int64], owner: NDArray[np.int64], lo: int, hi: int,
+    ptr: NDArray[np.int64], places: NDArray[np.int64],
+) -> float:  # fmt: skip
+    """The best move of one stop with alternatives to another place in the block *and* any of its
+    alternatives (the other shelf may fit elsewhere in the walk), made; its gain (0: none)."""
+    best, move_t, move_at, move_node = 1e-9, -1, -1, -1
+    for t in range(lo, hi + 1):
+        g = owner[t]
+        if ptr[g + 1] - ptr[g] < 2:
+            continue
+        removed = m[s[t - 1], s[t]] + m[s[t], s[t + 1]] - m[s[t - 1], s[t + 1]]
+        for at in range(lo, hi + 1):  # between rest[at - 1] and rest[at], rest = s without t
+            a = s[at - 1] if at - 1 < t else s[at]
+            b = s[at] if at < t else s[at + 1]
+            for q in range(ptr[g], ptr[g + 1]):
+                o = places[q]
+                gain = removed - (m[a, o] + m[o, b] - m[a, b])
+                if gain > best:
+                    best, move_t, move_at, move_node = gain, t, at, o
+    if move_t < 0:
+        return 0.0
+    g = owner[move_t]
+    if move_at <= move_t:
+        s[move_at + 1 : move_t + 1] = s[move_at:move_t].copy()
+        owner[move_at + 1 : move_t + 1] = owner[move_at:move_t].copy()
+    else:
+        s[move_t:move_at] = s[move_t + 1 : move_at + 1].copy()
+        owner[move_t:move_at] = owner[move_t + 1 : move_at + 1].copy()
+    s[move_at], owner[move_at] = move_node, g
+    return best
+
+
+@njit(cache=True, nogil=True)
+def settle(
+    m: NDArray[np.float64], s: NDArray[np.int64], owner: NDArray[np.int64], blocks: NDArray[np.int64],
+    ptr: NDArray[np.int64], places: NDArray[np.int64], longest: int, rounds: int,
+) -> bool:  # fmt: skip
+    """Improving moves on the walk ``s``/``owner`` in place, at most ``rounds`` rounds: in each
+    block the best 2-opt and the best Or-opt (runs of up to ``longest``), each stop's best
+    alternative, then in each block the best move of a stop to another place and shelf. True
+    once a round finds nothing (a local optimum). A stop's alternatives are
+    ``places[ptr[g]:ptr[g + 1]]``."""
+    fwd, bwd = np.empty(len(s)), np.empty(len(s))
+    for _ in range(rounds):
+        gain = 0.0
+        for k in range(blocks.shape[0]):
+            lo, hi = blocks[k, 0], blocks[k, 1]
+            gain += _two_opt(m, s, owner, lo, hi, fwd, bwd)
+            gain += _or_opt(m, s, owner, lo, hi, longest, fwd, bwd)
+        gain += _switch_alternatives(m, s, owner, ptr, places)
+        for k in range(blocks.shape[0]):
+            gain += _relocate_alternative(m, s, owner, blocks[k, 0], blocks[k, 1], ptr, places)
+        if gain <= 1e-9:
+            return True
+    return False
+
+
 def warm_up() -> None:
     """Load every kernel from the cache (or compile it) now, so that no request waits for it."""
     w = np.array([[np.inf, 1.0, 2.0], [1.0, np.inf, 1.0], [2.0, 1.0, np.inf]])
@@ -498,3 +669,6 @@ def warm_up() -> None:
     pred = np.zeros((2, 2), dtype=np.int32)
     straight = np.zeros(1, dtype=np.bool_)
     leg_corners(pred, np.zeros((2, 2), dtype=np.float32), rows, ptr, ids, np.ones(2), ids, ids, straight)
+    walk, owner = np.arange(4, dtype=np.int64), np.array([-1, 0, 1, -1], dtype=np.int64)
+    settle(np.ones((4, 4)), walk, owner, np.array([[1, 2]], dtype=np.int64), np.array([0, 1, 2], dtype=np.int64),
+           np.array([1, 2], dtype=np.int64), 3, 2)  # fmt: skip

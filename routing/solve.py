@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from routing import kernels
 from routing.bound import Relaxed, proves
 from routing.kernels import held_karp
 from routing.prune import shortest_walk
@@ -42,6 +43,10 @@ _EXACT_SECONDS = 0.03
 _PRUNE_MAX_STOPS = 32
 #: ... and only while the walk is at most this far above the bound (beyond it too few edges go).
 _PRUNE_MAX_GAP = 0.04
+#: The share of the time left that a search which runs to its deadline leaves for the bound.
+_BOUND_SHARE = 0.06
+#: Or-opt moves runs of up to this many stops.
+_OR_OPT_LONGEST = 3
 #: The DP keeps two (subsets x alternatives) tables: cap them at about 200 MB.
 _MAX_TABLE_CELLS = 16_000_000
 
@@ -180,7 +185,10 @@ def _search_and_bound(
         made.append(Relaxed.of(m, start, ends, groups, rank, length))
         return made[0].bound(length)
 
-    found = _local_search(m, start, ends, groups, rank, deadline, target=bound_for)
+    # The search leaves the last part of the time for taking the bound further (the bound's
+    # ascent after it: 20-45 ms at 200 stops of a 1 s budget).
+    searching = deadline - _BOUND_SHARE * max(0.0, deadline - time.perf_counter())
+    found = _local_search(m, start, ends, groups, rank, searching, target=bound_for)
     relaxed = made[0] if made else Relaxed.of(m, start, ends, groups, rank, found.length)
     bound = relaxed.bound(found.length)  # from where the first ascent left its penalties
     if proves(found.length, bound):
@@ -273,85 +281,6 @@ def _walk(m: NDArray[np.float64], start: int, nodes: NDArray[np.int64], ends: li
     tail = m[nodes[-1], ends]
     best = int(np.argmin(tail))
     return float(m[path[:-1], path[1:]].sum() + tail[best]), ends[best]
-
-
-Move = tuple[float, NDArray[np.int64] | None]  # (gain, new order of positions) or (0, None)
-
-
-def _walked_sums(t: NDArray[np.float64], lo: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Prefix sums of the walk's legs forwards (``t[a, a + 1]``) and backwards (``t[a + 1, a]``),
-    counted from position ``lo``: moves only take differences at ``lo`` or later, and legs before
-    it (a virtual start's huge placeholder, say) would only add rounding noise to them."""
-    forwards, backwards = np.diagonal(t, offset=1).copy(), np.diagonal(t, offset=-1).copy()
-    forwards[:lo], backwards[:lo] = 0.0, 0.0
-    return np.concatenate(([0.0], np.cumsum(forwards))), np.concatenate(([0.0], np.cumsum(backwards)))
-
-
-def _two_opt(m: NDArray[np.float64], s: NDArray[np.int64], lo: int, hi: int) -> Move:
-    """Best reversal of a segment s[i..j], lo <= i < j <= hi (O(1) per candidate via prefix sums,
-    all candidates as one block of the tour's submatrix)."""
-    if hi - lo < 1:
-        return 0.0, None
-    t = m[np.ix_(s, s)]
-    edge = np.diagonal(t, offset=1)
-    fwd, bwd = _walked_sums(t, lo)
-    i = np.arange(lo, hi + 1)
-    delta = (t[lo - 1 : hi, lo : hi + 1] + t[lo : hi + 1, lo + 1 : hi + 2]  # t[i-1, j] + t[i, j+1]
-             - edge[lo - 1 : hi][:, None] - edge[lo : hi + 1][None, :]
-             + (bwd[i][None, :] - bwd[i][:, None]) - (fwd[i][None, :] - fwd[i][:, None]))  # fmt: skip
-    delta[np.tril_indices(len(i))] = np.inf  # only i < j
-    best = int(np.argmin(delta))
-    if delta.flat[best] < -1e-9:
-        r, c = divmod(best, len(i))
-        a, b = lo + r, lo + c
-        perm = np.arange(len(s))
-        perm[a : b + 1] = perm[a : b + 1][::-1].copy()
-        return float(-delta.flat[best]), perm
-    return 0.0, None
-
-
-def _or_opt(m: NDArray[np.float64], s: NDArray[np.int64], lo: int, hi: int) -> Move:
-    """Best move of a run of 1-3 stops (maybe reversed) to another place within s[lo..hi].
-
-    Every (run, insertion edge) pair is scored at once on the tour's own submatrix; runs and
-    insertion edges are contiguous positions, so every term is a slice or a diagonal (no gathers).
-    """
-    best_gain, best_move = 1e-9, None
-    t = m[np.ix_(s, s)]  # t[a, b]: distance from the stop at position a to the one at position b
-    idx = np.arange(len(s))
-    edge = np.diagonal(t, offset=1)  # edge[a] = t[a, a + 1]
-    fwd, bwd = _walked_sums(t, lo)
-    p = np.arange(lo - 1, hi + 1)  # insert between positions p and p + 1
-    base = edge[lo - 1 : hi + 1]
-    for run in (1, 2, 3):
-        i = np.arange(lo, hi - run + 2)
-        if not len(i):
-            continue
-        j = i + run - 1
-        i0, i1, j0, j1 = int(i[0]), int(i[-1]) + 1, int(j[0]), int(j[-1]) + 1
-        removed = edge[i0 - 1 : i1 - 1] + edge[j0:j1] - np.diagonal(t, offset=run + 1)[i0 - 1 : i1 - 1]
-        invalid = (p[None, :] >= i[:, None] - 1) & (p[None, :] <= j[:, None])
-        into = t[lo - 1 : hi + 1, i0:i1].T  # [r, c] = t[p_c, i_r]
-        out_of = t[j0:j1, lo : hi + 2]  # [r, c] = t[j_r, p_c + 1]
-        variants = [(into + out_of - base, False)]
-        if run > 1:  # a single stop reversed is the same stop
-            internal = (bwd[j] - bwd[i]) - (fwd[j] - fwd[i])
-            flipped = t[lo - 1 : hi + 1, j0:j1].T + t[i0:i1, lo : hi + 2] - base + internal[:, None]
-            variants.append((flipped, True))
-        for added, reverse in variants:
-            gain = removed[:, None] - added
-            gain[invalid] = -np.inf
-            k = int(np.argmax(gain))
-            if gain.flat[k] > best_gain:
-                r, c = divmod(k, len(p))
-                best_gain, best_move = float(gain.flat[k]), (int(i[r]), int(j[r]), int(p[c]), reverse)
-    if best_move is None:
-        return 0.0, None
-    a, b, at, reverse = best_move
-    segment = idx[a : b + 1][::-1] if reverse else idx[a : b + 1]
-    rest = np.concatenate((idx[:a], idx[b + 1 :]))
-    at = at if at < a else at - (b - a + 1)
-    return best_gain, np.concatenate((rest[: at + 1], segment, rest[at + 1 :]))
 
 
 def with_start(m: NDArray[np.float64], from_start: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -449,34 +378,6 @@ def _without(groups: list[list[int]], folded: list[int]) -> list[int]:
     return [g for g in range(len(groups)) if g not in skipped]
 
 
-def _relocate_alternative(
-    m: NDArray[np.float64], s: NDArray[np.int64], owner: NDArray[np.int64], groups: list[list[int]], lo: int, hi: int
-) -> tuple[float, NDArray[np.int64] | None, NDArray[np.int64]]:
-    """Best move of one stop with alternatives to any place in s[lo..hi] *and* any of its
-    alternatives (a product on two shelves far apart: the other shelf may fit elsewhere in the
-    walk, which neither moving the stop nor switching its shelf alone finds)."""
-    best_gain, best = 1e-9, None
-    for t in range(lo, hi + 1):
-        options = groups[int(owner[t])]
-        if len(options) < 2:
-            continue
-        removed = m[s[t - 1], s[t]] + m[s[t], s[t + 1]] - m[s[t - 1], s[t + 1]]
-        rest = np.delete(s, t)
-        a, b = rest[lo - 1 : hi], rest[lo : hi + 1]  # the block's edges once t is out
-        opts = np.asarray(options, dtype=np.int64)
-        added = m[np.ix_(a, opts)] + m[np.ix_(opts, b)].T - m[a, b][:, None]
-        k = int(np.argmin(added))
-        if removed - added.flat[k] > best_gain:
-            p, o = divmod(k, len(opts))
-            best_gain, best = float(removed - added.flat[k]), (t, lo + p, int(opts[o]))
-    if best is None:
-        return 0.0, None, owner
-    t, at, node = best
-    group = owner[t]
-    rest_s, rest_owner = np.delete(s, t), np.delete(owner, t)
-    return best_gain, np.insert(rest_s, at, node), np.insert(rest_owner, at, group)
-
-
 def _local_search(
     m: NDArray[np.float64],
     start: int,
@@ -525,39 +426,25 @@ def _local_search(
     group_at = np.array(order_groups, dtype=np.int64)
     nodes = np.array([choice[g] for g in order_groups], dtype=np.int64)
     rng = np.random.default_rng(0)
+    spans = np.array(bounds, dtype=np.int64)
+    ptr = np.cumsum([0] + [len(g) for g in groups], dtype=np.int64)
+    places = np.array([n for g in groups for n in g], dtype=np.int64)
+    walked = np.ascontiguousarray(m, dtype=np.float64)
 
     def settle(
         group_at: NDArray[np.int64], nodes: NDArray[np.int64]
     ) -> tuple[float, NDArray[np.int64], NDArray[np.int64]]:
-        """Apply improving moves until none is left (or time is up). Bounded: a move's gain is
-        computed in floating point, and gains at the rounding limit must not go round in circles."""
-        for _ in range(20 * len(nodes) + 20):
-            _, end = _walk(m, start, nodes, ends)
-            s = np.concatenate(([start], nodes, [end]))
-            owner = np.concatenate(([-1], group_at, [-1]))
-            gain = 0.0
-            for lo, hi in bounds:
-                for move in (_two_opt, _or_opt):
-                    step, perm = move(m, s, lo, hi)
-                    if perm is not None:
-                        s, owner = s[perm], owner[perm]
-                        gain += step
-            for t in range(1, len(s) - 1):  # best alternative for each stop, given its neighbours
-                options = np.array(groups[int(owner[t])], dtype=np.int64)
-                if len(options) > 1:
-                    cost = m[s[t - 1], options] + m[options, s[t + 1]]
-                    if cost.min() < m[s[t - 1], s[t]] + m[s[t], s[t + 1]] - 1e-9:
-                        s[t] = int(options[np.argmin(cost)])
-                        gain += float(m[s[t - 1], s[t]])  # any positive amount: keep going
-            for lo, hi in bounds:
-                step, perm_s, perm_owner = _relocate_alternative(m, s, owner, groups, lo, hi)
-                if perm_s is not None:
-                    s, owner = perm_s, perm_owner
-                    gain += step
-            group_at, nodes = owner[1:-1], s[1:-1]
-            if gain <= 1e-9 or time.perf_counter() > deadline:
+        """Apply improving moves until none is left (routing.kernels.settle), checking the time
+        between short runs of rounds. Bounded: a move's gain is computed in floating point, and
+        gains at the rounding limit must not go round in circles."""
+        s = np.concatenate(([start], nodes, ends)).astype(np.int64)
+        owner = np.concatenate(([-1], group_at, [-1])).astype(np.int64)
+        rounds = 20 * len(nodes) + 20
+        while rounds > 0 and time.perf_counter() <= deadline:
+            if kernels.settle(walked, s, owner, spans, ptr, places, _OR_OPT_LONGEST, min(rounds, 8)):
                 break
-        return _walk(m, start, nodes, ends)[0], group_at, nodes
+            rounds -= 8
+        return _walk(m, start, s[1:-1], ends)[0], owner[1:-1], s[1:-1]
 
     best_len, best_groups, best_nodes = settle(group_at.copy(), nodes.copy())
     # Kick until the deadline, or until many kicks in a row found nothing better (a small list
