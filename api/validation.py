@@ -58,6 +58,8 @@ async def refuse_deep_json(request: Request[Any, Any, Any]) -> None:
     if media.startswith(_NOT_JSON_MEDIA):
         return
     body = await request.body()
+    if body.count(b"[") + body.count(b"{") <= MAX_JSON_DEPTH:  # cannot nest deeper than it opens
+        return
     if body.lstrip()[:1] in (b"[", b"{") and (depth := json_depth(body)) > MAX_JSON_DEPTH:
         raise TooDeep(
             "The JSON body is nested too deep.",

@@ -1,0 +1,74 @@
+"""The compiled local search (routing.kernels.settle): moves keep a walk a walk, never lengthen
+it, stay inside their rank blocks, and a walk it calls settled has no improving 2-opt, Or-opt or
+shelf-switch move left (each neighbourhood checked here by brute force)."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from routing.kernels import settle
+
+
+def length(m: np.ndarray, s: np.ndarray) -> float:
+    return float(m[s[:-1], s[1:]].sum())
+
+
+@st.composite
+def walks(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """An asymmetric table, a start and an end, 3-14 stops in 1-3 blocks, some with a second
+    place, and a random walk through them."""
+    stops = draw(st.integers(3, 14))
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    alternatives = [int(rng.integers(1, 3)) if draw(st.booleans()) else 1 for _ in range(stops)]
+    n = 2 + sum(alternatives)
+    points = rng.uniform(0, 100, size=(n, 2))
+    m = np.hypot(*(points[:, None, :] - points[None, :, :]).transpose(2, 0, 1))
+    m = m * rng.uniform(1.0, 1.3, size=(n, n))  # one-way aisles, escalators: not symmetric
+    np.fill_diagonal(m, 0.0)
+    places, ptr = [], [0]
+    node = 2
+    for count in alternatives:
+        places.extend(range(node, node + count))
+        node += count
+        ptr.append(len(places))
+    cuts = sorted(draw(st.lists(st.integers(1, stops - 1), max_size=2, unique=True)))
+    spans = [(lo + 1, hi) for lo, hi in zip([0, *cuts], [*cuts, stops], strict=True)]
+    order = np.concatenate([rng.permutation(np.arange(lo - 1, hi)) for lo, hi in spans])
+    owner = np.concatenate(([-1], order, [-1])).astype(np.int64)
+    s = np.array([0] + [places[ptr[g] + int(rng.integers(ptr[g + 1] - ptr[g]))] for g in order] + [1], dtype=np.int64)
+    return m, s, owner, np.array(spans, dtype=np.int64), np.array(ptr, dtype=np.int64), np.array(places, dtype=np.int64)
+
+
+@settings(max_examples=150, deadline=None)
+@given(walks())
+def test_settle_keeps_a_walk_never_lengthens_it_and_leaves_no_improving_move(walk) -> None:  # type: ignore[no-untyped-def]
+    m, s, owner, spans, ptr, places = walk
+    before, blocks_before = length(m, s), [sorted(owner[lo : hi + 1]) for lo, hi in spans]
+    settled = settle(m, s, owner, spans, ptr, places, 3, 10_000)
+    assert settled
+    assert length(m, s) <= before + 1e-9
+    assert s[0] == 0 and s[-1] == 1 and owner[0] == owner[-1] == -1
+    assert [sorted(owner[lo : hi + 1]) for lo, hi in spans] == blocks_before  # every stop once, in its block
+    for t in range(1, len(s) - 1):  # each at one of its own places
+        assert s[t] in places[ptr[owner[t]] : ptr[owner[t] + 1]]
+    here = length(m, s)
+    for lo, hi in spans:
+        for a in range(lo, hi + 1):
+            for b in range(a + 1, hi + 1):  # 2-opt: reverse s[a..b]
+                moved = s.copy()
+                moved[a : b + 1] = moved[a : b + 1][::-1]
+                assert length(m, moved) >= here - 1e-6, ("2-opt", a, b)
+            for b in range(a, min(a + 3, hi + 1)):  # Or-opt: s[a..b] elsewhere in the block, either way
+                run, rest = s[a : b + 1], np.concatenate((s[:a], s[b + 1 :]))
+                for at in range(lo, hi - (b - a) + 1):
+                    for piece in (run, run[::-1]):
+                        moved = np.concatenate((rest[:at], piece, rest[at:]))
+                        assert length(m, moved) >= here - 1e-6, ("or-opt", a, b, at)
+    for t in range(1, len(s) - 1):  # no other shelf of a stop is shorter where it stands
+        for place in places[ptr[owner[t]] : ptr[owner[t] + 1]]:
+            moved = s.copy()
+            moved[t] = place
+            assert length(m, moved) >= here - 1e-6, ("shelf", t, place)
