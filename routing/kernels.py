@@ -401,14 +401,14 @@ def pruned_walk(
     limit: float,
     max_states: int,
     max_work: int,
-) -> tuple[float, NDArray[np.int64]]:
+) -> tuple[float, NDArray[np.int64], bool]:
     """The layered DP of ``routing.prune.shortest_walk`` over (stops visited, place) states:
     only edges of ``sub`` that are finite, only states whose cost plus the larger of two bounds
     on the rest (the cheapest way into each unvisited stop and the last leg; the stops'
     ``charge`` and the place's ``last_charge``) stays within ``limit``. Returns the shortest
-    walk's length and places (by layer), or (inf, empty) when a layer would hold more than
-    ``max_states`` states, the ways on scored would pass ``max_work`` (checked before each layer),
-    or no walk is within the limit."""
+    walk's length and places (by layer) and True; (inf, empty, True) when no walk is within the
+    limit; (inf, empty, False) when it gave up: a layer would hold more than ``max_states``
+    states, or the ways on scored would pass ``max_work`` (checked before each layer)."""
     places = sub.shape[0]
     stops = cheapest_in.shape[0]
     nothing = np.empty(0, dtype=np.int64)
@@ -426,14 +426,16 @@ def pruned_walk(
     layer_parents = [np.full(len(node), -1, dtype=np.int64)]
     work = 0
     for _ in range(1, stops):
-        if len(node) == 0 or len(node) > max_states:
-            return np.inf, nothing
+        if len(node) == 0:
+            return np.inf, nothing, True
+        if len(node) > max_states:
+            return np.inf, nothing, False
         size = 0
         for s in range(len(node)):
             size += out_ptr[node[s] + 1] - out_ptr[node[s]]
         work += size
         if work > max_work:
-            return np.inf, nothing
+            return np.inf, nothing, False
         keys = np.empty(size, dtype=np.int64)
         costs = np.empty(size)
         came = np.empty(size, dtype=np.int64)
@@ -456,7 +458,7 @@ def pruned_walk(
                     keys[n], costs[n], came[n] = (mask[s] | (1 << g)) * places + a, reach, s
                     n += 1
         if n == 0:
-            return np.inf, nothing
+            return np.inf, nothing, True
         chosen = _cheapest_per_key(keys[:n], costs[:n])
         parents = came[chosen]
         node = keys[chosen] % places
@@ -470,12 +472,12 @@ def pruned_walk(
     at = int(np.argmin(finish))
     best = finish[at]
     if not best < np.inf:
-        return np.inf, nothing
+        return np.inf, nothing, True
     walk = np.empty(stops, dtype=np.int64)
     for layer in range(stops - 1, -1, -1):
         walk[layer] = layer_nodes[layer][at]
         at = layer_parents[layer][at]
-    return best, walk
+    return best, walk, True
 
 
 # -- local search (routing.solve._local_search) ----------------------------------------------

@@ -19,12 +19,23 @@ from __future__ import annotations
 
 import math
 import time
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
 
 from routing.bound import Relaxed
 from routing.kernels import heaviest_on_tree_paths, pruned_walk, spanning_tree
+
+
+class Exact(NamedTuple):
+    """A walk the programme found: its places, the stop each serves, its end and its length."""
+
+    order: list[int]
+    served: list[int]
+    end: int
+    length: float
+
 
 #: States the programme may hold in one layer.
 MAX_STATES = 100_000
@@ -85,13 +96,14 @@ def shortest_walk(
     relaxed: Relaxed,
     upper: float,
     deadline: float = math.inf,
-) -> tuple[list[int], list[int], int, float] | None:
-    """The shortest walk (its places, the group each serves, its end and length), given a walk of
-    length ``upper`` and the bound ``relaxed`` (already ascended); None past the work cap or the
-    deadline (``time.perf_counter()``), or when no walk within ``upper`` exists (rounding)."""
+) -> tuple[Exact | None, bool]:
+    """The shortest walk no longer than ``upper`` (a known walk's length), given the bound
+    ``relaxed`` (already ascended), and whether the programme ran to its end: (walk, True); (None,
+    True) when no walk is that short; (None, False) past the work cap or the deadline
+    (``time.perf_counter()``)."""
     k = len(groups)
     if k > 62:  # stop sets are bit masks in 64-bit integers
-        return None
+        return None, False
     reduced = relaxed.reduced()
     edges, firsts = surviving_edges(relaxed, upper, reduced)
     nodes = np.asarray([p for g in groups for p in g], dtype=np.int64)
@@ -108,7 +120,7 @@ def shortest_walk(
     cheapest_in = np.full(k, np.inf)
     np.minimum.at(cheapest_in, owner, entry)
     if not np.isfinite(cheapest_in).all():
-        return None
+        return None, True  # a stop no walk that short can enter
     last_leg = float(leave.min())
     # A stop or place with no way on (inf) rules out every state that still needs it: any finite
     # number past the limit does that, and keeps the sums finite.
@@ -120,12 +132,12 @@ def shortest_walk(
     limit = upper * (1 + 1e-9) + 1e-9
     work = int(min(MAX_WORK, max(0.0, deadline - time.perf_counter()) * WORK_PER_SECOND))
     if work <= 0 or (1 << k) * len(nodes) >= 2**62:
-        return None
-    length, walk = pruned_walk(
+        return None, False
+    length, walk, complete = pruned_walk(
         np.ascontiguousarray(sub), enter, leave, owner, level_of[owner], level_masks.astype(np.int64), cheapest_in,
         last_leg, charge, last_charge, limit, MAX_STATES, work,
     )  # fmt: skip
     if not np.isfinite(length):
-        return None
+        return None, complete
     end = ends[int(np.argmin(to_end[walk[-1]]))]
-    return [int(nodes[p]) for p in walk], [int(owner[p]) for p in walk], end, length
+    return Exact([int(nodes[p]) for p in walk], [int(owner[p]) for p in walk], end, float(length)), True

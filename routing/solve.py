@@ -5,11 +5,11 @@
 - Held-Karp dynamic programming over subsets of stops, one rank block after another (compiled:
   routing.kernels), while its work fits the budget (13 stops a block always, 16 usually);
 - beyond that, a greedy order improved by 2-opt, Or-opt, best-alternative and block-reversal
-  moves with double-bridge kicks (a small first or last block, heavy items or the cold chain,
-  folded in exactly), certified by the Held-Karp bound (routing.bound): a walk that meets the
-  bound is the shortest, and the search stops kicking as soon as it does; when the walk is within
-  a few percent of the bound, the bound rules out most edges and a dynamic programme over the
-  rest proves the shortest walk (routing.prune).
+  moves (compiled: routing.kernels.settle) with double-bridge kicks (a small first or last block,
+  heavy items or the cold chain, folded in exactly), certified by the Held-Karp bound
+  (routing.bound): a walk that meets the bound is the shortest, and the search stops kicking as
+  soon as it does; when the walk is within a few percent of the bound, the bound rules out most
+  edges and a dynamic programme over the rest proves the shortest walk (routing.prune).
 
 An answer still unproven carries the bound, so ``gap_bound`` says how far from the shortest it
 may be.
@@ -29,6 +29,7 @@ from routing import kernels
 from routing.bound import Relaxed, proves
 from routing.kernels import held_karp
 from routing.prune import shortest_walk
+from routing.shelves import branch_on_shelves
 
 #: Seconds per unit of DP work (subsets x alternatives x alternatives per stop), measured on the
 #: 2-core benchmark machine (16 stops, one place each: 1e6 units in 11 ms, the compiled DP);
@@ -194,10 +195,17 @@ def _search_and_bound(
     if proves(found.length, bound):
         return dataclasses.replace(found, optimal=True, bound=bound)
     if len(groups) <= _PRUNE_MAX_STOPS and found.length <= bound * (1 + _PRUNE_MAX_GAP):
-        exact = shortest_walk(m, start, ends, groups, rank, relaxed, found.length, deadline)
-        if exact is not None and exact[3] <= found.length:
-            order, served, end, length = exact
-            return PathSolution(order, end, length, True, served, bound=bound)
+        exact, _ = shortest_walk(m, start, ends, groups, rank, relaxed, found.length, deadline)
+        if exact is not None and exact.length <= found.length:
+            return PathSolution(exact.order, exact.end, exact.length, True, exact.served, bound=bound)
+    if any(len(places) > 1 for places in groups) and time.perf_counter() < deadline:
+        branched = branch_on_shelves(m, start, ends, groups, rank, relaxed, found.length, deadline)
+        if branched.walk is not None:
+            walk = branched.walk
+            found = PathSolution(walk.order, walk.end, walk.length, False, walk.served)
+        bound = max(bound, branched.bound)
+        if proves(found.length, bound):
+            return dataclasses.replace(found, optimal=True, bound=bound)
     return dataclasses.replace(found, bound=min(bound, found.length))
 
 
@@ -387,8 +395,8 @@ def _local_search(
     deadline: float,
     target: float | Callable[[float], float] = 0.0,
 ) -> PathSolution:
-    """Greedy start, then 2-opt, Or-opt and best-alternative moves inside each rank block, with
-    double-bridge kicks until the deadline; the best walk found wins.
+    """Greedy start, then 2-opt, Or-opt and best-alternative moves inside each rank block
+    (routing.kernels.settle), with double-bridge kicks until the deadline; the best walk found wins.
 
     Kicks stop once the walk is no longer than ``target``, a lower bound (the walk is then the
     shortest; ``inf`` returns the first local optimum); a callable ``target`` is asked for it with
