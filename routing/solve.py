@@ -27,6 +27,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from routing import kernels
 from routing.bound import Relaxed, proves
+from routing.edges import branch_on_edges
 from routing.kernels import held_karp
 from routing.prune import shortest_walk
 from routing.shelves import branch_on_shelves
@@ -198,8 +199,9 @@ def _search_and_bound(
         exact, _ = shortest_walk(m, start, ends, groups, rank, relaxed, found.length, deadline)
         if exact is not None and exact.length <= found.length:
             return PathSolution(exact.order, exact.end, exact.length, True, exact.served, bound=bound)
-    if any(len(places) > 1 for places in groups) and time.perf_counter() < deadline:
-        branched = branch_on_shelves(m, start, ends, groups, rank, relaxed, found.length, deadline)
+    if time.perf_counter() < deadline:
+        branch = branch_on_shelves if any(len(places) > 1 for places in groups) else branch_on_edges
+        branched = branch(m, start, ends, groups, rank, relaxed, found.length, deadline)
         if branched.walk is not None:
             walk = branched.walk
             found = PathSolution(walk.order, walk.end, walk.length, False, walk.served)
