@@ -195,12 +195,20 @@ def _search_and_bound(
     bound = relaxed.bound(found.length)  # from where the first ascent left its penalties
     if proves(found.length, bound):
         return dataclasses.replace(found, optimal=True, bound=bound)
-    if len(groups) <= _PRUNE_MAX_STOPS and found.length <= bound * (1 + _PRUNE_MAX_GAP):
-        exact, _ = shortest_walk(m, start, ends, groups, rank, relaxed, found.length, deadline)
-        if exact is not None and exact.length <= found.length:
-            return PathSolution(exact.order, exact.end, exact.length, True, exact.served, bound=bound)
-    if time.perf_counter() < deadline:
-        branch = branch_on_shelves if any(len(places) > 1 for places in groups) else branch_on_edges
+    # One shelf per product: branching on edges first (it proves most lists in a few
+    # milliseconds); products on several shelves: the pruned DP over every shelf, then branching
+    # on the shelves. Whatever is left unproven within reach of the bound: the pruned DP.
+    single = all(len(places) == 1 for places in groups)
+    for step in (("edges", "prune") if single else ("prune", "shelves")):
+        if time.perf_counter() >= deadline:
+            break
+        if step == "prune":
+            if len(groups) <= _PRUNE_MAX_STOPS and found.length <= relaxed.value * (1 + _PRUNE_MAX_GAP):
+                exact, _ = shortest_walk(m, start, ends, groups, rank, relaxed, found.length, deadline)
+                if exact is not None and exact.length <= found.length:
+                    return PathSolution(exact.order, exact.end, exact.length, True, exact.served, bound=bound)
+            continue
+        branch = branch_on_edges if step == "edges" else branch_on_shelves
         branched = branch(m, start, ends, groups, rank, relaxed, found.length, deadline)
         if branched.walk is not None:
             walk = branched.walk
