@@ -28,12 +28,24 @@ from numpy.typing import NDArray
 from routing.bound import Relaxed, iterations_for, proves
 from routing.kernels import spanning_tree
 from routing.prune import Exact
-from routing.shelves import CHILD_STEPS, Branched
 
 #: Bounds computed at most per list.
 MAX_NODES = 128
 #: What an edge forced into the walk costs less (added back to the bound).
 FORCED = 1e6
+
+#: A child's ascent starts from its parent's penalties: this share of a fresh ascent's steps.
+CHILD_STEPS = 0.1
+
+
+@dataclass(frozen=True, slots=True)
+class Branched:
+    """What branching found: a lower bound on every walk, and a walk shorter than the one it was
+    given (or None)."""
+
+    bound: float
+    walk: Exact | None
+
 
 Edge = tuple[int, int]
 #: An excluded edge (START, a): the start's edge to place a.

@@ -29,25 +29,17 @@ import numpy as np
 from numpy.typing import NDArray
 
 from routing.bound import Relaxed, iterations_for, proves
+from routing.edges import CHILD_STEPS, Branched, branch_on_edges
 from routing.prune import Exact, shortest_walk
 
 #: Bounds computed at most per list (each ~0.4 ms at 25 stops, ~1.5 ms at 60 with their shelves).
 MAX_NODES = 128
-#: A child's ascent starts from its parent's penalties: this share of a fresh ascent's steps.
-CHILD_STEPS = 0.1
+#: Bounds spent branching on the edges of a node with every shelf fixed.
+LEAF_NODES = 16
 #: Lists of at most this many stops have their leaves closed by the pruned programme (beyond it the
 #: programme rarely fits its cap), and only while the leaf's bound is this close to the walk.
 PRUNE_MAX_STOPS = 32
 PRUNE_MAX_GAP = 0.04
-
-
-@dataclass(frozen=True, slots=True)
-class Branched:
-    """What branching found: a lower bound on every walk, and a walk shorter than the one it was
-    given (or None)."""
-
-    bound: float
-    walk: Exact | None
 
 
 @dataclass(slots=True)
@@ -86,11 +78,11 @@ def branch_on_shelves(
         _, _, node = heapq.heappop(heap)
         depth = sum(1 for g in order if node.choice[g] >= 0)
         if depth == len(order):
-            closed, walk = _close_leaf(m, start, ends, groups, rank, node, upper, deadline)
+            closed, walk, bound = _close_leaf(m, start, ends, groups, rank, node, upper, deadline)
             if walk is not None and walk.length < upper:
                 best, upper = walk, walk.length
             if not closed:
-                open_leaves.append(node.bound)
+                open_leaves.append(bound)
             continue
         g = order[depth]
         for place in groups[g]:
@@ -139,10 +131,18 @@ def _close_leaf(
     node: _Node,
     upper: float,
     deadline: float,
-) -> tuple[bool, Exact | None]:
-    """A node with every shelf fixed: whether the pruned programme settled it (no walk through
-    those shelves is shorter than ``upper``, or the shortest such walk), and that walk."""
+) -> tuple[bool, Exact | None, float]:
+    """A node with every shelf fixed (one place per stop): whether branching on its edges, or else
+    the pruned programme, settled it (no walk through those shelves is shorter than ``upper``, or
+    the shortest such walk is known), a shorter walk if one was found, and the node's bound."""
+    fixed = _fixed(groups, node.choice)
+    branched = branch_on_edges(m, start, ends, fixed, rank, node.relaxed, upper, deadline, LEAF_NODES)
+    found, bound = branched.walk, max(node.bound, branched.bound)
+    if proves(found.length if found is not None else upper, bound):
+        return True, found, bound
+    if found is not None:
+        upper = found.length
     if len(groups) > PRUNE_MAX_STOPS or upper > node.relaxed.value * (1 + PRUNE_MAX_GAP):
-        return False, None
-    walk, complete = shortest_walk(m, start, ends, _fixed(groups, node.choice), rank, node.relaxed, upper, deadline)
-    return complete, walk
+        return False, found, bound
+    walk, complete = shortest_walk(m, start, ends, fixed, rank, node.relaxed, upper, deadline)
+    return complete, walk if walk is not None else found, bound

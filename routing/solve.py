@@ -199,7 +199,7 @@ def _search_and_bound(
     # milliseconds); products on several shelves: the pruned DP over every shelf, then branching
     # on the shelves. Whatever is left unproven within reach of the bound: the pruned DP.
     single = all(len(places) == 1 for places in groups)
-    for step in (("edges", "prune") if single else ("prune", "shelves")):
+    for step in ("edges", "prune") if single else ("prune", "shelves"):
         if time.perf_counter() >= deadline:
             break
         if step == "prune":
