@@ -29,8 +29,12 @@ from routing.bound import Relaxed, iterations_for, proves
 from routing.kernels import spanning_tree
 from routing.prune import Exact
 
-#: Bounds computed at most per list.
+#: Bounds computed at most per list ...
 MAX_NODES = 128
+#: ... and their work (each bound's steps cost about n^2 for n places): 128 bounds up to 35
+#: places, 43 at 60, none past about 140 (below MIN_NODES, branching is not worth starting).
+BRANCH_WORK = 128 * 35**2
+MIN_NODES = 8
 #: What an edge forced into the walk costs less (added back to the bound).
 FORCED = 1e6
 
@@ -61,6 +65,12 @@ class _Node:
     bound: float
 
 
+def node_cap(places: int) -> int:
+    """How many bounds branching may compute for a list of this many places (0: do not branch)."""
+    cap = min(MAX_NODES, BRANCH_WORK // max(places, 1) ** 2)
+    return cap if cap >= MIN_NODES else 0
+
+
 def branch_on_edges(
     m: NDArray[np.float64],
     start: int,
@@ -77,7 +87,7 @@ def branch_on_edges(
     ``max_nodes`` bounds."""
     if any(len(places) != 1 for places in groups):
         return Branched(root.value, None)
-    cap = MAX_NODES if max_nodes is None else max_nodes
+    cap = node_cap(len(root.w)) if max_nodes is None else max_nodes
     places = [g[0] for g in groups]
     best: Exact | None = None
     counter = itertools.count()

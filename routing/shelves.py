@@ -29,11 +29,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from routing.bound import Relaxed, iterations_for, proves
-from routing.edges import CHILD_STEPS, Branched, branch_on_edges
+from routing.edges import CHILD_STEPS, Branched, branch_on_edges, node_cap
 from routing.prune import Exact, shortest_walk
 
-#: Bounds computed at most per list (each ~0.4 ms at 25 stops, ~1.5 ms at 60 with their shelves).
-MAX_NODES = 128
 #: Bounds spent branching on the edges of a node with every shelf fixed.
 LEAF_NODES = 16
 #: Lists of at most this many stops have their leaves closed by the pruned programme (beyond it the
@@ -70,7 +68,7 @@ def branch_on_shelves(
     counter = itertools.count()
     nodes, open_leaves = 0, []
     heap: list[tuple[float, int, _Node]] = [(root.value, next(counter), _Node((-1,) * len(groups), root, root.value))]
-    cap = MAX_NODES if max_nodes is None else max_nodes
+    cap = node_cap(len(root.w)) if max_nodes is None else max_nodes
     while heap and nodes < cap and time.perf_counter() < deadline:
         if proves(upper, heap[0][0]):
             heap.clear()  # every open node's bound meets the walk
