@@ -8,8 +8,9 @@
   moves (compiled: routing.kernels.settle) with double-bridge kicks (a small first or last block,
   heavy items or the cold chain, folded in exactly), certified by the Held-Karp bound
   (routing.bound): a walk that meets the bound is the shortest, and the search stops kicking as
-  soon as it does; when the walk is within a few percent of the bound, the bound rules out most
-  edges and a dynamic programme over the rest proves the shortest walk (routing.prune).
+  soon as it does; otherwise branch and bound on the bound's tree edges (routing.edges) or on the
+  shelves of products on several (routing.shelves), and, within a few percent of the bound, a
+  dynamic programme over the edges the bound does not rule out (routing.prune).
 
 An answer still unproven carries the bound, so ``gap_bound`` says how far from the shortest it
 may be.
@@ -173,13 +174,15 @@ def solve_ranked(
 def _search_and_bound(
     m: NDArray[np.float64], start: int, ends: list[int], groups: list[list[int]], rank: list[int], deadline: float
 ) -> PathSolution:
-    """Local search, then proof (routing.bound, routing.prune), else a certified gap.
+    """Local search, then proof (routing.bound, routing.edges, routing.prune, routing.shelves),
+    else a certified gap.
 
     The search's first local optimum sets the bound's target; the search then kicks until its
     walk meets the bound (the shortest: it stops at once) or it stops improving or its time is up,
-    and the bound is taken further toward the better walk. If they are still apart but close, the
-    bound rules out most edges and a dynamic programme over the rest finds the shortest walk
-    (unless that is more work than its cap). Failing that, the answer carries the bound.
+    and the bound is taken further toward the better walk. If they are still apart, branching
+    (on edges with one shelf per product; on the shelves otherwise) and the pruned DP try to
+    close the gap, each within its cap and the deadline. Failing that, the answer carries the
+    best bound.
     """
     made: list[Relaxed] = []
 
