@@ -77,6 +77,7 @@ def branch_on_shelves(
         depth = sum(1 for g in order if node.choice[g] >= 0)
         if depth == len(order):
             closed, walk, bound = _close_leaf(m, start, ends, groups, rank, node, upper, deadline)
+            nodes += LEAF_NODES
             if walk is not None and walk.length < upper:
                 best, upper = walk, walk.length
             if not closed:
