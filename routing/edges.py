@@ -20,7 +20,9 @@ from __future__ import annotations
 import heapq
 import itertools
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -52,6 +54,7 @@ class Branched:
 
 
 Edge = tuple[int, int]
+S = TypeVar("S")
 #: An excluded edge (START, a): the start's edge to place a.
 START = -1
 
@@ -62,7 +65,47 @@ class _Node:
     excluded: frozenset[Edge]
     first: int  # the place fixed as the first, or -1
     relaxed: Relaxed
-    bound: float
+
+
+@dataclass(frozen=True, slots=True)
+class Expanded(Generic[S]):
+    """What expanding one node gave: its children (bound, state), a walk found (shorter or not),
+    the node's own bound if it stays open without children, and how many bounds it cost."""
+
+    children: list[tuple[float, S]]
+    walk: Exact | None = None
+    left_open: float | None = None
+    cost: int = 0
+
+
+def best_first(
+    root: S, bound: float, upper: float, deadline: float, cap: int, expand: Callable[[S, float, float], Expanded[S]]
+) -> Branched:
+    """Best-first branch and bound from ``root`` (its bound ``bound``) against a walk of length
+    ``upper``: the open node with the lowest bound is expanded next (``expand(state, bound,
+    upper)``); a node whose bound meets the best walk closes. Stops at ``deadline`` or once
+    ``cap`` bounds are spent; the lowest bound still open bounds every walk."""
+    best: Exact | None = None
+    counter = itertools.count()
+    heap = [(bound, next(counter), root)]
+    left: list[float] = []
+    spent = 0
+    while heap and spent < cap and time.perf_counter() < deadline:
+        if proves(upper, heap[0][0]):
+            heap.clear()  # every open node's bound meets the walk
+            break
+        low, _, state = heapq.heappop(heap)
+        step = expand(state, low, upper)
+        spent += step.cost
+        if step.walk is not None and step.walk.length < upper:
+            best, upper = step.walk, step.walk.length
+        if step.left_open is not None:
+            left.append(step.left_open)
+        for child_bound, child in step.children:
+            if not proves(upper, child_bound):
+                heapq.heappush(heap, (child_bound, next(counter), child))
+    lowest = min([b for b, _, _ in heap] + left, default=upper)
+    return Branched(min(lowest, upper), best)
 
 
 def node_cap(places: int) -> int:
@@ -87,39 +130,28 @@ def branch_on_edges(
     ``max_nodes`` bounds."""
     if any(len(places) != 1 for places in groups):
         return Branched(root.value, None)
-    cap = node_cap(len(root.w)) if max_nodes is None else max_nodes
     places = [g[0] for g in groups]
-    best: Exact | None = None
-    counter = itertools.count()
-    heap = [(root.value, next(counter), _Node(frozenset(), frozenset(), -1, root, root.value))]
-    stuck: list[float] = []  # nodes whose tree is a path but not a walk in rank order
-    nodes = 0
-    while heap and nodes < cap and time.perf_counter() < deadline:
-        if proves(upper, heap[0][0]):
-            heap.clear()
-            break
-        _, _, node = heapq.heappop(heap)
+
+    def expand(node: _Node, bound: float, upper: float) -> Expanded[_Node]:
         children, walk = _branch(node)
         if walk is not None:
             visits = [places[g] for g in walk]
             end = ends[int(np.argmin(m[visits[-1], ends]))]
             length = float(m[start, visits[0]] + sum(m[a, b] for a, b in itertools.pairwise([*visits, end])))
-            if length < upper:
-                best, upper = Exact(visits, walk, end, length), length
-            if length > node.bound * (1 + 1e-9) + 1e-9:
-                stuck.append(node.bound)  # the table is not symmetric: the walk costs more than its tree
-            continue
+            # A table that is not symmetric: the walk may cost more than its tree, which stays open.
+            still = bound if length > bound * (1 + 1e-9) + 1e-9 else None
+            return Expanded([], Exact(visits, walk, end, length), still)
         if not children:
-            stuck.append(node.bound)
-            continue
+            return Expanded([], left_open=bound)  # a path, but not in rank order
+        out = []
         for forced, excluded, first in children:
             relaxed = _relaxed(root, node, forced, excluded, first, upper)
-            nodes += 1
-            bound = max(relaxed.value + FORCED * len(forced), node.bound)
-            if not proves(upper, bound):
-                heapq.heappush(heap, (bound, next(counter), _Node(forced, excluded, first, relaxed, bound)))
-    lowest = min([b for b, _, _ in heap] + stuck, default=upper)
-    return Branched(min(lowest, upper), best)
+            child_bound = max(relaxed.value + FORCED * len(forced), bound)
+            out.append((child_bound, _Node(forced, excluded, first, relaxed)))
+        return Expanded(out, cost=len(out))
+
+    cap = node_cap(len(root.w)) if max_nodes is None else max_nodes
+    return best_first(_Node(frozenset(), frozenset(), -1, root), root.value, upper, deadline, cap, expand)
 
 
 def _relaxed(

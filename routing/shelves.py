@@ -20,16 +20,14 @@ The work is capped by nodes and by the solver's deadline; what is still open bou
 
 from __future__ import annotations
 
-import heapq
 import itertools
-import time
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
 from routing.bound import Relaxed, iterations_for, proves
-from routing.edges import CHILD_STEPS, Branched, branch_on_edges, node_cap
+from routing.edges import CHILD_STEPS, Branched, Expanded, best_first, branch_on_edges, node_cap
 from routing.prune import Exact, shortest_walk
 
 #: Bounds spent branching on the edges of a node with every shelf fixed.
@@ -64,35 +62,22 @@ def branch_on_shelves(
     spread = {g: max(min(m[a, b], m[b, a]) for a, b in itertools.combinations(places, 2))
               for g, places in enumerate(groups) if len(places) > 1}  # fmt: skip
     order = sorted(spread, key=lambda g: -spread[g])
-    best: Exact | None = None
-    counter = itertools.count()
-    nodes, open_leaves = 0, []
-    heap: list[tuple[float, int, _Node]] = [(root.value, next(counter), _Node((-1,) * len(groups), root, root.value))]
-    cap = node_cap(len(root.w)) if max_nodes is None else max_nodes
-    while heap and nodes < cap and time.perf_counter() < deadline:
-        if proves(upper, heap[0][0]):
-            heap.clear()  # every open node's bound meets the walk
-            break
-        _, _, node = heapq.heappop(heap)
+
+    def expand(node: _Node, bound: float, upper: float) -> Expanded[_Node]:
         depth = sum(1 for g in order if node.choice[g] >= 0)
         if depth == len(order):
-            closed, walk, bound = _close_leaf(m, start, ends, groups, rank, node, upper, deadline)
-            nodes += LEAF_NODES
-            if walk is not None and walk.length < upper:
-                best, upper = walk, walk.length
-            if not closed:
-                open_leaves.append(bound)
-            continue
+            closed, walk, leaf_bound = _close_leaf(m, start, ends, groups, rank, node, upper, deadline)
+            return Expanded([], walk, None if closed else leaf_bound, LEAF_NODES)
         g = order[depth]
+        out = []
         for place in groups[g]:
             choice = (*node.choice[:g], place, *node.choice[g + 1 :])
             relaxed = _child(m, start, ends, groups, rank, node, choice, upper)
-            nodes += 1
-            bound = max(relaxed.value, node.bound)
-            if not proves(upper, bound):
-                heapq.heappush(heap, (bound, next(counter), _Node(choice, relaxed, bound)))
-    lowest = min([b for b, _, _ in heap] + open_leaves, default=upper)
-    return Branched(min(lowest, upper), best)
+            out.append((max(relaxed.value, bound), _Node(choice, relaxed, max(relaxed.value, bound))))
+        return Expanded(out, cost=len(out))
+
+    cap = node_cap(len(root.w)) if max_nodes is None else max_nodes
+    return best_first(_Node((-1,) * len(groups), root, root.value), root.value, upper, deadline, cap, expand)
 
 
 def _fixed(groups: list[list[int]], choice: tuple[int, ...]) -> list[list[int]]:
