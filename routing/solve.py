@@ -26,10 +26,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from routing import kernels
 from routing.bound import Relaxed, proves
 from routing.edges import branch_on_edges
-from routing.kernels import held_karp
+from routing.kernels import held_karp, settle
 from routing.prune import shortest_walk
 from routing.shelves import branch_on_shelves
 
@@ -452,7 +451,7 @@ def _local_search(
     places = np.array([n for g in groups for n in g], dtype=np.int64)
     walked = np.ascontiguousarray(m, dtype=np.float64)
 
-    def settle(
+    def improve(
         group_at: NDArray[np.int64], nodes: NDArray[np.int64]
     ) -> tuple[float, NDArray[np.int64], NDArray[np.int64]]:
         """Apply improving moves until none is left (routing.kernels.settle), checking the time
@@ -462,12 +461,12 @@ def _local_search(
         owner = np.concatenate(([-1], group_at, [-1])).astype(np.int64)
         rounds = 20 * len(nodes) + 20
         while rounds > 0 and time.perf_counter() <= deadline:
-            if kernels.settle(walked, s, owner, spans, ptr, places, _OR_OPT_LONGEST, min(rounds, 8)):
+            if settle(walked, s, owner, spans, ptr, places, _OR_OPT_LONGEST, min(rounds, 8)):
                 break
             rounds -= 8
         return _walk(m, start, s[1:-1], ends)[0], owner[1:-1], s[1:-1]
 
-    best_len, best_groups, best_nodes = settle(group_at.copy(), nodes.copy())
+    best_len, best_groups, best_nodes = improve(group_at.copy(), nodes.copy())
     # Kick until the deadline, or until many kicks in a row found nothing better (a small list
     # settles fast; a long one uses its budget).
     n = len(nodes)
@@ -490,7 +489,7 @@ def _local_search(
             cut = np.sort(rng.choice(np.arange(lo, hi + 1), size=3, replace=False)) - 1  # double bridge
             a, b, c = (int(x) for x in cut)
             kicked = np.concatenate((idx[:a], idx[b:c], idx[a:b], idx[c:]))
-        length, g2, n2 = settle(best_groups[kicked].copy(), best_nodes[kicked].copy())
+        length, g2, n2 = improve(best_groups[kicked].copy(), best_nodes[kicked].copy())
         if length < best_len - 1e-9:
             best_len, best_groups, best_nodes, idle = length, g2, n2, 0
     length, end = _walk(m, start, best_nodes, ends)
