@@ -37,11 +37,22 @@ class Exact(NamedTuple):
     length: float
 
 
+#: Lists up to this many stops are tried: beyond it the programme rarely fits its cap (1 list of
+#: 20 with 60 stops, bench:gap) and trying costs a few hundred milliseconds ...
+MAX_STOPS = 32
+#: ... and only while the walk is at most this far above the bound (beyond it too few edges go).
+MAX_GAP = 0.04
 #: States the programme may hold in one layer.
 MAX_STATES = 100_000
 #: Ways on it may score in all (~10 ns each, compiled), and how many a second of time left buys.
 MAX_WORK = 50_000_000
 WORK_PER_SECOND = 50_000_000
+
+
+def worth_trying(stops: int, upper: float, bound: float) -> bool:
+    """Whether the programme is likely to fit its cap for ``stops`` stops, a walk of length
+    ``upper`` and a bound ``bound`` on it."""
+    return stops <= MAX_STOPS and upper <= bound * (1 + MAX_GAP)
 
 
 def surviving_edges(

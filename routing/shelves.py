@@ -13,7 +13,8 @@ Held & Karp 1971, Volgenant & Jonker 1982):
 - best first: the open node with the lowest bound is branched next, so the lowest bound among
   the open nodes, a lower bound on every walk, rises as nodes close;
 - a node closes when its bound meets the known walk; a node with every shelf fixed is one shelf
-  per product, closed by the pruned programme (routing.prune), which may find a shorter walk.
+  per product, closed by branching on its edges (routing.edges) or else the pruned programme
+  (routing.prune), either of which may find a shorter walk.
 
 The work is capped by nodes and by the solver's deadline; what is still open bounds the answer.
 """
@@ -28,14 +29,10 @@ from numpy.typing import NDArray
 
 from routing.bound import Relaxed, iterations_for, proves
 from routing.edges import CHILD_STEPS, Branched, Expanded, best_first, branch_on_edges, node_cap
-from routing.prune import Exact, shortest_walk
+from routing.prune import Exact, shortest_walk, worth_trying
 
 #: Bounds spent branching on the edges of a node with every shelf fixed.
 LEAF_NODES = 16
-#: Lists of at most this many stops have their leaves closed by the pruned programme (beyond it the
-#: programme rarely fits its cap), and only while the leaf's bound is this close to the walk.
-PRUNE_MAX_STOPS = 32
-PRUNE_MAX_GAP = 0.04
 
 
 @dataclass(slots=True)
@@ -126,7 +123,7 @@ def _close_leaf(
         return True, found, bound
     if found is not None:
         upper = found.length
-    if len(groups) > PRUNE_MAX_STOPS or upper > node.relaxed.value * (1 + PRUNE_MAX_GAP):
+    if not worth_trying(len(groups), upper, node.relaxed.value):
         return False, found, bound
     walk, complete = shortest_walk(m, start, ends, fixed, rank, node.relaxed, upper, deadline)
     return complete, walk if walk is not None else found, bound

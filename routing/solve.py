@@ -29,7 +29,7 @@ from numpy.typing import ArrayLike, NDArray
 from routing.bound import Relaxed, proves
 from routing.edges import branch_on_edges
 from routing.kernels import held_karp, settle
-from routing.prune import shortest_walk
+from routing.prune import shortest_walk, worth_trying
 from routing.shelves import branch_on_shelves
 
 #: Seconds per unit of DP work (subsets x alternatives x alternatives per stop), measured on the
@@ -39,12 +39,6 @@ _SECONDS_PER_WORK = 1.5e-8
 #: Exact only while the DP is expected to take at most this long (13 stops or fewer always are):
 #: beyond it the local search finds the same walk in a fraction of the time, almost always.
 _EXACT_SECONDS = 0.03
-#: Lists up to this many stops are proven by edge elimination and a pruned DP (routing.prune)
-#: when the full DP does not fit: beyond it the programme rarely fits its cap (1 list of 20 with
-#: 60 stops, bench:gap) and trying costs a few hundred milliseconds.
-_PRUNE_MAX_STOPS = 32
-#: ... and only while the walk is at most this far above the bound (beyond it too few edges go).
-_PRUNE_MAX_GAP = 0.04
 #: The share of the time left that a search which runs to its deadline leaves for the bound.
 _BOUND_SHARE = 0.06
 #: Or-opt moves runs of up to this many stops.
@@ -205,7 +199,7 @@ def _search_and_bound(
         if time.perf_counter() >= deadline:
             break
         if step == "prune":
-            if len(groups) <= _PRUNE_MAX_STOPS and found.length <= relaxed.value * (1 + _PRUNE_MAX_GAP):
+            if worth_trying(len(groups), found.length, relaxed.value):
                 exact, _ = shortest_walk(m, start, ends, groups, rank, relaxed, found.length, deadline)
                 if exact is not None and exact.length <= found.length:
                     return PathSolution(exact.order, exact.end, exact.length, True, exact.served, bound=bound)
