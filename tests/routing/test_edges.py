@@ -5,6 +5,7 @@ force; the full DP on store lists through the solver in test_prune.py)."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -12,21 +13,21 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from routing.bound import Relaxed, proves
-from routing.edges import branch_on_edges
+from routing.edges import Branched, branch_on_edges
 from routing.solve import _held_karp, _local_search, _search_and_bound
 from tests.routing.test_solve_path import brute, instances, store_like, walk_length
 
 
-@settings(max_examples=200, deadline=None)
-@given(instances())
-def test_edge_branching_bounds_every_walk_and_finds_only_real_walks(instance) -> None:  # type: ignore[no-untyped-def]
+def check_branching(instance, branch: Callable[..., Branched]) -> None:  # type: ignore[no-untyped-def]
+    """Branch from the local search's walk and its bound on a small instance: the bound never passes
+    brute force, a walk found is a real walk (every stop once, at one of its places, in rank order,
+    of the length said), and where the bound meets the walk the walk is the shortest."""
     dist, start, ends, groups, last = instance
-    groups = [g[:1] for g in groups]  # one place each: products on several shelves branch on shelves
     rank = [2 if g in last else 1 for g in range(len(groups))]
     found = _local_search(dist, start, ends, groups, rank, time.perf_counter() + 1.0, target=np.inf)
     root = Relaxed.of(dist, start, ends, groups, rank, found.length)
     root.bound(found.length)
-    branched = branch_on_edges(dist, start, ends, groups, rank, root, found.length, time.perf_counter() + 5, 5_000)
+    branched = branch(dist, start, ends, groups, rank, root, found.length, time.perf_counter() + 5, 5_000)
     best = brute(dist, start, ends, groups, last)
     assert branched.bound <= best + 1e-6
     length = found.length
@@ -41,6 +42,14 @@ def test_edge_branching_bounds_every_walk_and_finds_only_real_walks(instance) ->
     assert length >= best - 1e-9
     if proves(length, branched.bound):
         assert length == pytest.approx(best, rel=1e-9)
+
+
+@settings(max_examples=200, deadline=None)
+@given(instances())
+def test_edge_branching_bounds_every_walk_and_finds_only_real_walks(instance) -> None:  # type: ignore[no-untyped-def]
+    dist, start, ends, groups, last = instance
+    # One place each: products on several shelves branch on the shelves (test_shelves.py).
+    check_branching((dist, start, ends, [g[:1] for g in groups], last), branch_on_edges)
 
 
 @pytest.mark.parametrize(("middle", "cold"), [(30, 5), (40, 0)])
