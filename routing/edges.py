@@ -108,6 +108,15 @@ def best_first(
     return Branched(min(lowest, upper), best)
 
 
+def ascend_from(relaxed: Relaxed, pi: NDArray[np.float64], lam: NDArray[np.float64], upper: float) -> Relaxed:
+    """A child's bound: its ascent started from its parent's penalties ``pi`` (those of the places
+    it keeps) and ``lam``, with :data:`CHILD_STEPS` of a fresh ascent's steps."""
+    relaxed.pi[:] = pi
+    relaxed.lam[:] = lam
+    relaxed.bound(upper, max(50, int(iterations_for(len(relaxed.w)) * CHILD_STEPS)))
+    return relaxed
+
+
 def node_cap(places: int) -> int:
     """How many bounds branching may compute for a list of this many places (0: do not branch)."""
     cap = min(MAX_NODES, BRANCH_WORK // max(places, 1) ** 2)
@@ -170,11 +179,8 @@ def _relaxed(
         keep = enter[first]
         enter[:] = np.maximum(enter, banned)
         enter[first] = keep
-    relaxed = Relaxed(w, enter, root.group, root.block, root.boundary, parent.relaxed.pi.copy(),
-                      parent.relaxed.lam.copy())  # fmt: skip
-    steps = max(50, int(iterations_for(len(w)) * CHILD_STEPS))
-    relaxed.bound(upper - FORCED * len(forced), steps)
-    return relaxed
+    relaxed = Relaxed(w, enter, root.group, root.block, root.boundary, np.empty(len(w)), np.empty(len(root.lam)))
+    return ascend_from(relaxed, parent.relaxed.pi, parent.relaxed.lam, upper - FORCED * len(forced))
 
 
 def _branch(node: _Node) -> tuple[list[tuple[frozenset[Edge], frozenset[Edge], int]], list[int] | None]:

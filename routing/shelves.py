@@ -27,8 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from routing.bound import Relaxed, iterations_for, proves
-from routing.edges import CHILD_STEPS, Branched, Expanded, best_first, branch_on_edges, node_cap
+from routing.bound import Relaxed, proves
+from routing.edges import Branched, Expanded, ascend_from, best_first, branch_on_edges, node_cap
 from routing.prune import Exact, shortest_walk, worth_trying
 
 #: Bounds spent branching on the edges of a node with every shelf fixed.
@@ -96,11 +96,9 @@ def _child(
     after = _fixed(groups, choice)
     where = {(g, p): i for i, (g, p) in enumerate((g, p) for g, places in enumerate(before) for p in places)}
     keep = [where[(g, p)] for g, places in enumerate(after) for p in places] + [len(where)]
-    relaxed = Relaxed.of(m, start, ends, after, rank, upper)
-    relaxed.pi[:] = parent.relaxed.pi[keep]
-    relaxed.lam[:] = parent.relaxed.lam
-    relaxed.bound(upper, max(50, int(iterations_for(len(relaxed.w)) * CHILD_STEPS)))
-    return relaxed
+    return ascend_from(
+        Relaxed.of(m, start, ends, after, rank, upper), parent.relaxed.pi[keep], parent.relaxed.lam, upper
+    )
 
 
 def _close_leaf(

@@ -451,7 +451,7 @@ def _local_search(
         """Apply improving moves until none is left (routing.kernels.settle), checking the time
         between short runs of rounds. Bounded: a move's gain is computed in floating point, and
         gains at the rounding limit must not go round in circles."""
-        s = np.concatenate(([start], nodes, ends)).astype(np.int64)
+        s = np.concatenate(([start], nodes, ends)).astype(np.int64)  # one end here (several: folded above)
         owner = np.concatenate(([-1], group_at, [-1])).astype(np.int64)
         rounds = 20 * len(nodes) + 20
         while rounds > 0 and time.perf_counter() <= deadline:
