@@ -35,6 +35,7 @@ import msgspec
 import numpy as np
 
 from catalog.languages import preferred
+from routing.kernels import along_aisles
 from stores.floorplan.artifact import NavArtifact
 
 Turn = Literal["straight", "slight_left", "left", "sharp_left", "uturn", "sharp_right", "right", "slight_right"]
@@ -286,30 +287,17 @@ class _Aisles:
 
     def read(self, walks: list[_Walk]) -> tuple[list[int | None], list[bool]]:
         """For every walk at once: the aisle it runs along (an index into ``names``, or None), and
-        whether it ends within :data:`AISLE_END_M` of that aisle's far end (or past it)."""
-        if not walks or not len(self.which):
-            return [None] * len(walks), [False] * len(walks)
-        p = np.asarray([w.points[0] for w in walks], dtype=float)  # (w, 2)
-        q = np.asarray([w.points[-1] for w in walks], dtype=float)
-        length = np.hypot(*(q - p).T)
-        u = (q - p) / np.maximum(length, 1e-9)[:, None]
-        parallel = np.abs(u @ self.unit.T) >= math.cos(math.radians(AISLE_ANGLE_DEG))  # (w, m)
-        middle = (p + q) / 2
-        # The middle's distance from each face's line: unit x (middle - start).
-        across = middle[:, 1:2] * self.unit[None, :, 0] - middle[:, 0:1] * self.unit[None, :, 1] - self.offset[None, :]
-        beside = np.abs(across) <= AISLE_REACH_M
-        along = (u * p).sum(axis=1)[:, None]
-        ta, tb = u @ self.starts.T - along, u @ self.ends.T - along  # where each face starts and ends along the walk
-        low, high = np.minimum(ta, tb), np.maximum(ta, tb)
-        overlap = np.clip(np.minimum(high, length[:, None]) - np.maximum(low, 0.0), 0.0, None)
-        of_aisle = np.eye(len(self.names))[self.which]  # (m, aisles): 1 where the face is the aisle's
-        share = np.where(parallel & beside, overlap, 0.0) @ of_aisle  # (w, aisles): the overlap beside each
-        best = share.argmax(axis=1)
-        found = (share[np.arange(len(walks)), best] >= AISLE_SHARE * length) & (length >= AISLE_MIN_M)
-        reach = np.where(self.which[None, :] == best[:, None], high, -np.inf).max(axis=1)
-        at_end = found & (length >= reach - AISLE_END_M)
-        aisles = [int(a) if ok else None for a, ok in zip(best, found, strict=True)]
-        return aisles, [bool(e) for e in at_end]
+        whether it ends within :data:`AISLE_END_M` of that aisle's far end (or past it); the
+        compiled loop over walks and faces is ``routing.kernels.along_aisles``."""
+        if not walks:
+            return [], []
+        p = np.array([w.points[0] for w in walks], dtype=np.float64)
+        q = np.array([w.points[-1] for w in walks], dtype=np.float64)
+        aisle, at_end = along_aisles(
+            p, q, self.starts, self.ends, self.unit, self.offset, self.which, len(self.names),
+            math.cos(math.radians(AISLE_ANGLE_DEG)), AISLE_REACH_M, AISLE_SHARE, AISLE_MIN_M, AISLE_END_M,
+        )  # fmt: skip
+        return [a if a >= 0 else None for a in aisle.tolist()], at_end.tolist()
 
 
 @dataclass

@@ -367,15 +367,17 @@ def stitch_walk(
     leg_lengths: list[float] = []
     polylines: list[list[list[float]]] = []
     riding = 0.0
-    exact_legs = leg_paths(ends.table, measured.walks, measured.point_ids, nodes)
-    for (a, b), exact in zip(itertools.pairwise(nodes), exact_legs, strict=True):
+    exact, sizes = leg_paths(ends.table, measured.walks, measured.point_ids, nodes)
+    rounded: list[list[float]] = np.round(exact, 2).tolist()
+    ends_at = np.cumsum(sizes).tolist()
+    for (a, b), size, stop in zip(itertools.pairwise(nodes), sizes.tolist(), ends_at, strict=True):
         length = float(measured.walks.dist[a, b])
         if frame is not None and frame.levelled:
-            walked = _walked(exact, frame)
+            walked = _walked(exact[stop - size : stop], frame)
             riding += max(0.0, length - walked) / METRES_PER_SECOND
             length = walked
         leg_lengths.append(length)
-        polyline: list[list[float]] = np.round(exact, 2).tolist()
+        polyline = rounded[stop - size : stop]
         polylines.append(polyline)
         path.extend(polyline if not path else polyline[1:])
     return Walk(start, visits, solution.end, bool(solution.optimal), leg_lengths, path, polylines, solution.gap_bound,

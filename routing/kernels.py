@@ -651,6 +651,62 @@ def settle(
     return False
 
 
+@njit(cache=True, nogil=True)
+def along_aisles(
+    p: NDArray[np.float64],
+    q: NDArray[np.float64],
+    starts: NDArray[np.float64],
+    ends: NDArray[np.float64],
+    unit: NDArray[np.float64],
+    offset: NDArray[np.float64],
+    which: NDArray[np.int64],
+    aisles: int,
+    cos_angle: float,
+    reach: float,
+    share_min: float,
+    length_min: float,
+    end_m: float,
+) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
+    """For walks from ``p[i]`` to ``q[i]`` along a store's aisle shelf faces (``starts``/``ends``,
+    direction ``unit``, line ``offset``, aisle ``which``): the aisle each runs along (-1: none)
+    and whether it ends within ``end_m`` of that aisle's far end. A face counts for a walk when it
+    runs within the angle whose cosine is ``cos_angle`` and its line passes within ``reach`` of
+    the walk's middle; the aisle with the longest stretch of such faces beside the walk wins if
+    that is at least ``share_min`` of a walk of ``length_min`` or more (catalog.directions)."""
+    w, m = p.shape[0], starts.shape[0]
+    aisle = np.full(w, -1, dtype=np.int64)
+    at_end = np.zeros(w, dtype=np.bool_)
+    share = np.empty(aisles)
+    high = np.empty(m)
+    for i in range(w):
+        dx, dy = q[i, 0] - p[i, 0], q[i, 1] - p[i, 1]
+        length = np.hypot(dx, dy)
+        ux, uy = dx / max(length, 1e-9), dy / max(length, 1e-9)
+        mx, my = (p[i, 0] + q[i, 0]) / 2, (p[i, 1] + q[i, 1]) / 2
+        along = ux * p[i, 0] + uy * p[i, 1]
+        share[:] = 0.0
+        for j in range(m):
+            ta = ux * starts[j, 0] + uy * starts[j, 1] - along
+            tb = ux * ends[j, 0] + uy * ends[j, 1] - along
+            low, high[j] = min(ta, tb), max(ta, tb)
+            parallel = abs(ux * unit[j, 0] + uy * unit[j, 1]) >= cos_angle
+            beside = abs(my * unit[j, 0] - mx * unit[j, 1] - offset[j]) <= reach
+            if parallel and beside:
+                share[which[j]] += max(min(high[j], length) - max(low, 0.0), 0.0)
+        best = 0
+        for a in range(aisles):
+            if share[a] > share[best]:
+                best = a
+        if aisles and share[best] >= share_min * length and length >= length_min:
+            aisle[i] = best
+            far = -np.inf
+            for j in range(m):
+                if which[j] == best and high[j] > far:
+                    far = high[j]
+            at_end[i] = length >= far - end_m
+    return aisle, at_end
+
+
 def warm_up() -> None:
     """Load every kernel from the cache (or compile it) now, so that no request waits for it."""
     w = np.array([[np.inf, 1.0, 2.0], [1.0, np.inf, 1.0], [2.0, 1.0, np.inf]])
@@ -674,3 +730,5 @@ def warm_up() -> None:
     walk, owner = np.arange(4, dtype=np.int64), np.array([-1, 0, 1, -1], dtype=np.int64)
     settle(np.ones((4, 4)), walk, owner, np.array([[1, 2]], dtype=np.int64), np.array([0, 1, 2], dtype=np.int64),
            np.array([1, 2], dtype=np.int64), 3, 2)  # fmt: skip
+    xy = np.zeros((1, 2))
+    along_aisles(xy, xy + 1.0, xy, xy + 1.0, xy + 1.0, np.zeros(1), one, 1, 0.9, 2.0, 0.4, 2.0, 1.0)

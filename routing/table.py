@@ -142,9 +142,10 @@ def leg_path(
 
 def leg_paths(
     table: CornerTable, legs_: Legs, point_ids: NDArray[np.int64], walk: list[int]
-) -> list[NDArray[np.float64]]:
+) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
     """The polylines of the shortest walks between consecutive positions of ``walk`` (into
-    ``point_ids``): :func:`leg_path` for every leg at once, as ``(n, 2)`` arrays."""
+    ``point_ids``), one after another as one ``(n, 2)`` array, and how many points each has (a
+    leg from a point to itself has one; every other leg its two ends and the corners between)."""
     nodes = np.asarray(walk, dtype=np.int64)
     a, b = nodes[:-1], nodes[1:]
     straight = legs_.direct[a, b] | ~np.isfinite(legs_.dist[a, b])
@@ -152,11 +153,12 @@ def leg_paths(
     corners, offsets = kernels.leg_corners(table.pred, table.dist, legs_.rows, table.link_ptr, table.link_corner,
                                            table.link_dist, ids, nodes, straight)  # fmt: skip
     ends = table.points[ids[nodes]]
-    out = []
-    for i in range(len(a)):
-        if straight[i] and ids[a[i]] == ids[b[i]]:
-            out.append(ends[i : i + 1])
-        else:
-            middle = table.corners[corners[offsets[i] : offsets[i + 1]]]
-            out.append(np.concatenate((ends[i : i + 1], middle, ends[i + 1 : i + 2])))
-    return out
+    inside = np.diff(offsets)
+    alone = straight & (ids[a] == ids[b])
+    sizes = np.where(alone, 1, inside + 2)
+    first = np.cumsum(sizes) - sizes
+    out = np.empty((int(sizes.sum()), 2))
+    out[first] = ends[:-1]
+    out[(first + sizes - 1)[~alone]] = ends[1:][~alone]
+    out[np.repeat(first + 1 - offsets[:-1], inside) + np.arange(offsets[-1])] = table.corners[corners[: offsets[-1]]]
+    return out, sizes

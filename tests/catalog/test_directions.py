@@ -11,12 +11,25 @@ import math
 import random
 
 import msgspec
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString, Point
 
-from catalog.directions import PHRASES, _turn, _walks, directions_language
+from catalog.directions import (
+    AISLE_ANGLE_DEG,
+    AISLE_END_M,
+    AISLE_MIN_M,
+    AISLE_REACH_M,
+    AISLE_SHARE,
+    PHRASES,
+    _Aisles,
+    _turn,
+    _Walk,
+    _walks,
+    directions_language,
+)
 from catalog.locate import Item
 from catalog.locations import Carried, Location, StoreIndex
 from catalog.route import Route, RouteOptions, plan_route
@@ -205,3 +218,47 @@ def test_a_product_known_only_by_its_department_and_a_replan_start() -> None:
     assert route.directions[0].text == "Start where you stand"
     pick = next(s for s in route.directions if s.action == "pick")
     assert pick.text == f"Fresh Basil: in the {zone.department} department" and pick.side is msgspec.UNSET
+
+
+def _aisles_by_numpy(aisles: _Aisles, p: np.ndarray, q: np.ndarray) -> tuple[list[int | None], list[bool]]:
+    """The aisle reading's meaning in array terms (the compiled loop must agree with it)."""
+    length = np.hypot(*(q - p).T)
+    u = (q - p) / np.maximum(length, 1e-9)[:, None]
+    parallel = np.abs(u @ aisles.unit.T) >= math.cos(math.radians(AISLE_ANGLE_DEG))
+    middle = (p + q) / 2
+    across = middle[:, 1:2] * aisles.unit[None, :, 0] - middle[:, 0:1] * aisles.unit[None, :, 1] - aisles.offset
+    along = (u * p).sum(axis=1)[:, None]
+    ta, tb = u @ aisles.starts.T - along, u @ aisles.ends.T - along
+    low, high = np.minimum(ta, tb), np.maximum(ta, tb)
+    overlap = np.clip(np.minimum(high, length[:, None]) - np.maximum(low, 0.0), 0.0, None)
+    beside = parallel & (np.abs(across) <= AISLE_REACH_M)
+    share = np.where(beside, overlap, 0.0) @ np.eye(len(aisles.names))[aisles.which]
+    best = share.argmax(axis=1)
+    found = (share[np.arange(len(p)), best] >= AISLE_SHARE * length) & (length >= AISLE_MIN_M)
+    reach = np.where(aisles.which[None, :] == best[:, None], high, -np.inf).max(axis=1)
+    at_end = found & (length >= reach - AISLE_END_M)
+    return [int(a) if ok else None for a, ok in zip(best, found, strict=True)], [bool(e) for e in at_end]
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 10_000), faces=st.integers(1, 30), count=st.integers(1, 40))
+def test_the_compiled_aisle_reading_means_the_array_one(seed: int, faces: int, count: int) -> None:
+    """Faces and walks at any angle far from the origin, many of them along a face (some by a
+    whisker inside or outside each threshold): the same aisle and aisle end as the array form."""
+    rng = np.random.default_rng(seed)
+    base = rng.uniform(-1e5, 1e5, 2)
+    angle = rng.uniform(0, math.pi, faces)
+    unit = np.stack([np.cos(angle), np.sin(angle)], axis=1)
+    starts = base + rng.uniform(0, 60, (faces, 2))
+    ends = starts + unit * rng.uniform(1, 20, faces)[:, None]
+    offset = unit[:, 0] * starts[:, 1] - unit[:, 1] * starts[:, 0]
+    which = rng.integers(0, max(1, faces // 3), faces).astype(np.int64)
+    aisles = _Aisles(starts, ends, which, [f"A{i}" for i in range(int(which.max()) + 1)], unit, offset)
+    face = rng.integers(0, faces, count)
+    turn = rng.normal(0, 0.3, count)
+    side = rng.uniform(-2.5, 2.5, count)[:, None] * np.stack([-unit[face, 1], unit[face, 0]], axis=1)
+    p = starts[face] + side + rng.uniform(-3, 3, count)[:, None] * unit[face]
+    heading = angle[face] + turn + np.where(rng.random(count) < 0.5, 0, math.pi)
+    q = p + np.stack([np.cos(heading), np.sin(heading)], axis=1) * rng.uniform(0, 25, count)[:, None]
+    walks = [_Walk([list(a), list(b)], 0.0, 0.0) for a, b in zip(p, q, strict=True)]
+    assert aisles.read(walks) == _aisles_by_numpy(aisles, p, q)
