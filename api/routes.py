@@ -57,7 +57,11 @@ class RouteIn(msgspec.Struct, forbid_unknown_fields=True):
     cold_last: Annotated[bool, doc("Chilled and frozen items after all ambient ones.")] = True
     heavy_first: Annotated[bool, doc("Heavy items before the others.")] = False
     fragile_last: Annotated[bool, doc("Fragile items after the others.")] = False
-    time_limit_ms: Annotated[int, doc("The solver's time budget for long lists.", ge=10, le=2000)] = 500
+    time_limit_ms: Annotated[
+        int,
+        doc("The solver's time budget for long lists: an order not proven optimal (`optimal: false`) uses all of it.",
+            ge=10, le=2000),
+    ] = 500  # fmt: skip
     directions: Annotated[bool, doc("Give the walk as steps (`directions`) too.")] = True
     mobility: Annotated[
         Mobility,

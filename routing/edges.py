@@ -31,12 +31,13 @@ from routing.bound import Relaxed, iterations_for, proves
 from routing.kernels import spanning_tree
 from routing.prune import Exact
 
-#: Bounds computed at most per list ...
-MAX_NODES = 128
-#: ... and their work (each bound's steps cost about n^2 for n places): 128 bounds up to 35
-#: places, 43 at 60, none past about 140 (below MIN_NODES, branching is not worth starting).
-BRANCH_WORK = 128 * 35**2
-MIN_NODES = 8
+#: Bounds computed at most per list (and always the solver's deadline). A walk left unproven
+#: explores until the deadline anyway, so the time branching takes is not extra CPU: 256 proved
+#: more lists than 128 and, unlike 1,024, left the exploring enough time (docs/benchmarks.md).
+MAX_NODES = 256
+#: Lists of more places are not branched on: each bound costs about n^2 steps, and the few a
+#: list of 200 stops could afford in its time left prove nothing.
+MAX_BRANCH_PLACES = 140
 #: What an edge forced into the walk costs less (added back to the bound).
 FORCED = 1e6
 
@@ -119,8 +120,7 @@ def ascend_from(relaxed: Relaxed, pi: NDArray[np.float64], lam: NDArray[np.float
 
 def node_cap(places: int) -> int:
     """How many bounds branching may compute for a list of this many places (0: do not branch)."""
-    cap = min(MAX_NODES, BRANCH_WORK // max(places, 1) ** 2)
-    return cap if cap >= MIN_NODES else 0
+    return MAX_NODES if places <= MAX_BRANCH_PLACES else 0
 
 
 def branch_on_edges(
