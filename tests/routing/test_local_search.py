@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from routing import solve_path
+from routing import edges, solve, solve_path
 from routing.kernels import settle
 from tests.benchmarks.bench_solver import tsplib_instances
 
@@ -87,3 +87,25 @@ def test_time_left_after_the_proofs_is_spent_exploring() -> None:
     assert sorted(found.order) == sorted(stops) and found.end == start
     assert found.length == pytest.approx(float(dist[[start, *found.order], [*found.order, start]].sum()))
     assert found.length == optimum, name
+
+
+def test_a_walk_next_to_its_bound_is_not_explored(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Exploring runs only while a shorter walk could be worth finding: a walk within
+    ``_WORTH_EXPLORING`` of its bound (here set to 5%, eil51's walk lies within 1%) is answered
+    unproven at once, with its gap."""
+    _, dist, start, end, stops, _ = next(i for i in tsplib_instances() if "eil51" in i[0])
+    searches: list[bool] = []
+    search = solve._local_search
+
+    def recorded(*args: object, **kwargs: object) -> solve.PathSolution:
+        searches.append(bool(kwargs.get("explore", False)))
+        return search(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(solve, "_local_search", recorded)
+    monkeypatch.setattr(edges, "MAX_BRANCH_PLACES", 0)  # no branching: its time does not matter here
+    solve_path(dist, start, end, stops, time_limit_ms=1000)
+    assert searches == [False, True]  # the default: a gap of ~0.5% is worth exploring
+    searches.clear()
+    monkeypatch.setattr(solve, "_WORTH_EXPLORING", 0.05)
+    found = solve_path(dist, start, end, stops, time_limit_ms=1000)
+    assert searches == [False] and not found.optimal and 0 < (found.gap_bound or 0) <= 0.05
