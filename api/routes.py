@@ -59,8 +59,8 @@ class RouteIn(msgspec.Struct, forbid_unknown_fields=True):
     fragile_last: Annotated[bool, doc("Fragile items after the others.")] = False
     time_limit_ms: Annotated[
         int,
-        doc("The solver's time budget for long lists: an order not proven optimal (`optimal: false`) uses all of it.",
-            ge=10, le=2000),
+        doc("The solver's time budget for long lists: an order of more than 25 stops not proven optimal "
+            "(`optimal: false`) uses all of it.", ge=10, le=2000),
     ] = 500  # fmt: skip
     directions: Annotated[bool, doc("Give the walk as steps (`directions`) too.")] = True
     mobility: Annotated[

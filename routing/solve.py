@@ -46,6 +46,11 @@ _OR_OPT_LONGEST = 3
 #: A walk unproven but within this share of the bound is not explored further: a shorter one
 #: would save at most that much (3 cm of a 300 m walk), not worth the rest of the time limit.
 _WORTH_EXPLORING = 1e-4
+#: Lists of at most this many stops are not explored: there the proofs decide (a list left
+#: unproven has a weak bound, not a poor walk: on bench_gap's lists of 25-30 stops exploring found a
+#: shorter walk once in five), and a 20-item route exploring for its 500 ms would cost a mix of
+#: routes more CPU than all the rest (the load stage: one such route in about 500).
+_EXPLORE_FROM_STOPS = 25
 #: Exploring, kicks wander from the last local optimum in blocks of at most this many stops
 #: (TSPLIB instances of 51-130 cities reach their optima so; 200-stop store lists end 0.5-1% longer
 #: than when kicked from the best).
@@ -221,7 +226,8 @@ def _search_and_bound(
             return dataclasses.replace(found, optimal=True, bound=bound)
     # Still unproven with time left, and a shorter walk could be worth finding: the search
     # explores until the deadline, or until a walk meets the bound.
-    if time.perf_counter() < deadline and found.length > bound * (1 + _WORTH_EXPLORING):
+    worth = len(groups) > _EXPLORE_FROM_STOPS and found.length > bound * (1 + _WORTH_EXPLORING)
+    if worth and time.perf_counter() < deadline:
         explored = _local_search(m, start, ends, groups, rank, deadline, target=bound, explore=True)
         if explored.length < found.length - 1e-9:
             found = explored

@@ -90,9 +90,9 @@ def test_time_left_after_the_proofs_is_spent_exploring() -> None:
 
 
 def test_a_walk_next_to_its_bound_is_not_explored(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Exploring runs only while a shorter walk could be worth finding: a walk within
-    ``_WORTH_EXPLORING`` of its bound (here set to 5%, eil51's walk lies within 1%) is answered
-    unproven at once, with its gap."""
+    """Exploring runs only while a shorter walk could be worth finding: not for lists of at most
+    ``_EXPLORE_FROM_STOPS`` stops, nor for a walk within ``_WORTH_EXPLORING`` of its bound (here set
+    to 5%, eil51's walk lies within 1%), which is answered unproven at once, with its gap."""
     _, dist, start, end, stops, _ = next(i for i in tsplib_instances() if "eil51" in i[0])
     searches: list[bool] = []
     search = solve._local_search
@@ -106,6 +106,11 @@ def test_a_walk_next_to_its_bound_is_not_explored(monkeypatch: pytest.MonkeyPatc
     solve_path(dist, start, end, stops, time_limit_ms=1000)
     assert searches == [False, True]  # the default: a gap of ~0.5% is worth exploring
     searches.clear()
+    monkeypatch.setattr(solve, "_EXPLORE_FROM_STOPS", 50)  # eil51's 50 stops: too few to explore
+    solve_path(dist, start, end, stops, time_limit_ms=1000)
+    assert searches == [False]
+    searches.clear()
+    monkeypatch.setattr(solve, "_EXPLORE_FROM_STOPS", 25)
     monkeypatch.setattr(solve, "_WORTH_EXPLORING", 0.05)
     found = solve_path(dist, start, end, stops, time_limit_ms=1000)
     assert searches == [False] and not found.optimal and 0 < (found.gap_bound or 0) <= 0.05
