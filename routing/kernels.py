@@ -62,7 +62,8 @@ def ascent(
     n = w.shape[0]
     blocks = lam.shape[0]
     groups = group[n - 1] + 1
-    reduced = np.empty((n, n))
+    best_edge = np.empty(n)
+    outside = np.empty(n, dtype=np.bool_)
     parent = np.empty(n, dtype=np.int64)
     degree = np.empty(n, dtype=np.int64)
     chosen = np.empty(groups, dtype=np.int64)
@@ -70,8 +71,7 @@ def ascent(
     best_pi, best_lam = pi.copy(), lam.copy()
     best, scale, stalled = -np.inf, 2.0, 0
     for _ in range(iterations):
-        _penalised(w, boundary, group, pi, lam, reduced)
-        value = spanning_tree(reduced, parent)
+        value = _penalised_tree(w, boundary, group, pi, lam, best_edge, outside, parent)
         first, low = 0, np.inf
         for a in range(n - 1):
             if enter[a] + pi[a] < low:
@@ -117,23 +117,45 @@ def ascent(
 
 
 @njit(cache=True, nogil=True)
-def _penalised(
+def _penalised_tree(
     w: NDArray[np.float64],
     boundary: NDArray[np.int64],
     group: NDArray[np.int64],
     pi: NDArray[np.float64],
     lam: NDArray[np.float64],
-    reduced: NDArray[np.float64],
-) -> None:
-    """``reduced`` = ``w`` with the node and boundary penalties (none between one stop's places)."""
+    best: NDArray[np.float64],
+    outside: NDArray[np.bool_],
+    parent: NDArray[np.int64],
+) -> float:
+    """:func:`spanning_tree` of ``w`` with the node and boundary penalties added (none between one
+    stop's places), each penalised edge computed when Prim's loop looks at it: one pass per node
+    added, choosing the next node while updating the others."""
     n = w.shape[0]
-    for a in range(n):
-        for b in range(n):
-            if group[a] == group[b]:
-                reduced[a, b] = w[a, b]
-            else:
-                extra = lam[boundary[a, b]] if boundary[a, b] >= 0 else 0.0
-                reduced[a, b] = w[a, b] + pi[a] + pi[b] + extra
+    outside[:] = True
+    outside[0] = False
+    v, total = 0, 0.0
+    for u in range(n):
+        best[u] = np.inf
+        parent[u] = 0
+    for _ in range(n - 1):
+        nxt, low = -1, np.inf
+        gv, pv = group[v], pi[v]
+        for u in range(n):
+            if outside[u]:
+                cost = w[v, u]
+                if group[u] != gv:
+                    cost = cost + pv + pi[u]
+                    if boundary[v, u] >= 0:
+                        cost += lam[boundary[v, u]]
+                if cost < best[u]:
+                    best[u] = cost
+                    parent[u] = v
+                if nxt < 0 or best[u] < low:
+                    nxt, low = u, best[u]
+        total += low
+        outside[nxt] = False
+        v = nxt
+    return total
 
 
 @njit(cache=True, nogil=True)

@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given, settings
 
 from routing import solve_path
-from routing.bound import walk_bound
+from routing.bound import Relaxed, walk_bound
+from routing.kernels import _penalised_tree, spanning_tree
 from routing.solve import _held_karp
 from tests.routing.test_solve_path import brute, instances, local_search, store_like
 
@@ -69,3 +70,25 @@ def test_an_unproven_answer_says_how_far_from_the_best_it_may_be() -> None:
     assert math.isclose(solution.gap_bound, solution.length / solution.bound - 1)
     proven = solve_path(dist, start, ends, stops[:6], time_limit_ms=300)
     assert proven.optimal and proven.gap_bound is None
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_ascent_tree_is_the_spanning_tree_of_the_penalised_costs(seed: int) -> None:
+    """The ascent adds the penalties while Prim's loop reads each edge (routing.kernels): its tree
+    weighs what the tree of the penalised matrix does (products on several shelves, three blocks,
+    penalties of both signs, points far from the origin)."""
+    rng = np.random.default_rng(seed)
+    dist, start, ends, groups, rank = store_like(seed, middle=12, cold=4)
+    dist = dist + 1e5  # far from the origin: large costs, small differences
+    relaxed = Relaxed.of(dist, start, ends, groups, [r if i % 5 else 0 for i, r in enumerate(rank)], 2e6)
+    n = len(relaxed.w)
+    relaxed.pi[:] = rng.normal(0, 30, n)
+    relaxed.lam[:] = rng.normal(0, 30, len(relaxed.lam))
+    assert len(relaxed.lam) == 2 and (relaxed.boundary >= 0).any()
+    parent = np.empty(n, dtype=np.int64)
+    expected = spanning_tree(relaxed.reduced(), parent)
+    scratch = np.empty(n), np.empty(n, dtype=np.bool_), np.empty(n, dtype=np.int64)
+    got = _penalised_tree(relaxed.w, relaxed.boundary, relaxed.group, relaxed.pi, relaxed.lam, *scratch)
+    assert got == pytest.approx(expected, rel=1e-12)
+    reduced = relaxed.reduced()
+    assert sum(reduced[a, scratch[2][a]] for a in range(1, n)) == pytest.approx(expected, rel=1e-12)
