@@ -7,9 +7,10 @@ raises the tree). Branch and bound does (Land & Doig, Econometrica 28, 1960; on 
 Held & Karp 1971, Volgenant & Jonker 1982):
 
 - a node fixes the shelves of some products; its children fix one more product's, one child per
-  shelf (the products with shelves farthest apart first); a child has fewer walks than its
-  parent, so the parent's bound holds for it, and its own ascent (from the parent's penalties)
-  usually lifts it;
+  shelf: a product the node's tree enters at one shelf and leaves at another (no walk does; the
+  one with most shelves so used, then the farthest apart), else the product with shelves
+  farthest apart; a child has fewer walks than its parent, so the parent's bound holds for it,
+  and its own ascent (from the parent's penalties) usually lifts it;
 - best first: the open node with the lowest bound is branched next, so the lowest bound among
   the open nodes, a lower bound on every walk, rises as nodes close;
 - a node closes when its bound meets the known walk; a node with every shelf fixed is one shelf
@@ -29,6 +30,7 @@ from numpy.typing import NDArray
 
 from routing.bound import Relaxed, proves
 from routing.edges import Branched, Expanded, ascend_from, best_first, branch_on_edges, node_cap
+from routing.kernels import spanning_tree
 from routing.prune import Exact, shortest_walk, worth_trying
 
 #: Bounds spent branching on the edges of a node with every shelf fixed.
@@ -61,11 +63,12 @@ def branch_on_shelves(
     order = sorted(spread, key=lambda g: -spread[g])
 
     def expand(node: _Node, bound: float, upper: float) -> Expanded[_Node]:
-        depth = sum(1 for g in order if node.choice[g] >= 0)
-        if depth == len(order):
+        free = [g for g in order if node.choice[g] < 0]
+        if not free:
             closed, walk, leaf_bound = _close_leaf(m, start, ends, groups, rank, node, upper, deadline)
             return Expanded([], walk, None if closed else leaf_bound, LEAF_NODES)
-        g = order[depth]
+        split = _split(node.relaxed)
+        g = max(free, key=lambda g: split[g]) if split[free].max() > 1 else free[0]
         out = []
         for place in groups[g]:
             choice = (*node.choice[:g], place, *node.choice[g + 1 :])
@@ -75,6 +78,20 @@ def branch_on_shelves(
 
     cap = node_cap(len(root.w)) if max_nodes is None else max_nodes
     return best_first(_Node((-1,) * len(groups), root, root.value), root.value, upper, deadline, cap, expand)
+
+
+def _split(relaxed: Relaxed) -> NDArray[np.int64]:
+    """Per stop: how many of its places the bound's tree walks to or from (more than one: the
+    tree enters the product at one shelf and leaves it at another, which no walk does)."""
+    n = len(relaxed.w)
+    parent = np.empty(n, dtype=np.int64)
+    spanning_tree(relaxed.reduced(), parent)
+    child = np.arange(1, n)
+    across = relaxed.group[child] != relaxed.group[parent[1:]]
+    used = np.zeros(n, dtype=bool)
+    used[child[across]] = used[parent[1:][across]] = True
+    used[int(np.argmin(relaxed.enter + relaxed.pi[:-1]))] = True
+    return np.bincount(relaxed.group[used], minlength=relaxed.group[-1] + 1)
 
 
 def _fixed(groups: list[list[int]], choice: tuple[int, ...]) -> list[list[int]]:

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 
-from routing.shelves import branch_on_shelves
+from routing.bound import Relaxed
+from routing.shelves import _split, branch_on_shelves
 from routing.solve import _held_karp, _search_and_bound
 from tests.routing.test_edges import check_branching
 from tests.routing.test_solve_path import instances, store_like
@@ -38,3 +40,15 @@ def test_store_lists_with_products_on_two_shelves_are_proven_and_equal_to_the_fu
             assert solution.length == pytest.approx(exact.length, rel=1e-9)
         proven += solution.optimal
     assert proven >= 4
+
+
+def test_a_product_the_tree_enters_at_one_shelf_and_leaves_at_another_is_split() -> None:
+    """On a line: the start at 0, product 0 on shelves at 1 and 9, product 1 at 5, the end at 10.
+    The bound joins a product's shelves at no cost, so its tree walks in at shelf 1 and out at
+    shelf 9 (no walk does): branching fixes that product first."""
+    x = np.array([0.0, 10.0, 1.0, 9.0, 5.0])  # start, end, product 0's shelves, product 1
+    m = np.abs(x[:, None] - x[None, :])
+    relaxed = Relaxed.of(m, 0, [1], [[2, 3], [4]], [1, 1], 20.0)
+    assert list(_split(relaxed)) == [2, 1, 1]  # product 0, product 1, the end
+    relaxed = Relaxed.of(m, 0, [1], [[2], [4]], [1, 1], 20.0)  # one shelf each: none split
+    assert list(_split(relaxed)) == [1, 1, 1]
