@@ -109,18 +109,21 @@ def best_first(
     return Branched(min(lowest, upper), best)
 
 
-def ascend_from(relaxed: Relaxed, pi: NDArray[np.float64], lam: NDArray[np.float64], upper: float) -> Relaxed:
+def ascend_from(
+    relaxed: Relaxed, pi: NDArray[np.float64], lam: NDArray[np.float64], upper: float, steps: int | None = None
+) -> Relaxed:
     """A child's bound: its ascent started from its parent's penalties ``pi`` (those of the places
-    it keeps) and ``lam``, with :data:`CHILD_STEPS` of a fresh ascent's steps."""
+    it keeps) and ``lam``, with ``steps`` steps (default :data:`CHILD_STEPS` of a fresh ascent's)."""
     relaxed.pi[:] = pi
     relaxed.lam[:] = lam
-    relaxed.bound(upper, max(50, int(iterations_for(len(relaxed.w)) * CHILD_STEPS)))
+    relaxed.bound(upper, max(50, int(iterations_for(len(relaxed.w)) * CHILD_STEPS)) if steps is None else steps)
     return relaxed
 
 
-def node_cap(places: int) -> int:
-    """How many bounds branching may compute for a list of this many places (0: do not branch)."""
-    return MAX_NODES if places <= MAX_BRANCH_PLACES else 0
+def node_cap(places: int, cap: int | None = None) -> int:
+    """How many bounds branching may compute for a list of this many places (0: do not branch):
+    ``cap`` (default :data:`MAX_NODES`) up to :data:`MAX_BRANCH_PLACES` places."""
+    return (MAX_NODES if cap is None else cap) if places <= MAX_BRANCH_PLACES else 0
 
 
 def branch_on_edges(
@@ -159,7 +162,7 @@ def branch_on_edges(
             out.append((child_bound, _Node(forced, excluded, first, relaxed)))
         return Expanded(out, cost=len(out))
 
-    cap = node_cap(len(root.w)) if max_nodes is None else max_nodes
+    cap = node_cap(len(root.w), max_nodes)
     return best_first(_Node(frozenset(), frozenset(), -1, root), root.value, upper, deadline, cap, expand)
 
 

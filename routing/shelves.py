@@ -35,6 +35,8 @@ from routing.prune import Exact, shortest_walk, worth_trying
 
 #: Bounds spent branching on the edges of a node with every shelf fixed.
 LEAF_NODES = 16
+#: Subgradient steps of a child's ascent (from its parent's penalties).
+CHILD_STEPS = 50
 
 
 @dataclass(slots=True)
@@ -76,7 +78,7 @@ def branch_on_shelves(
             out.append((max(relaxed.value, bound), _Node(choice, relaxed, max(relaxed.value, bound))))
         return Expanded(out, cost=len(out))
 
-    cap = node_cap(len(root.w)) if max_nodes is None else max_nodes
+    cap = node_cap(len(root.w), max_nodes)
     return best_first(_Node((-1,) * len(groups), root, root.value), root.value, upper, deadline, cap, expand)
 
 
@@ -113,9 +115,16 @@ def _child(
     after = _fixed(groups, choice)
     where = {(g, p): i for i, (g, p) in enumerate((g, p) for g, places in enumerate(before) for p in places)}
     keep = [where[(g, p)] for g, places in enumerate(after) for p in places] + [len(where)]
-    return ascend_from(
-        Relaxed.of(m, start, ends, after, rank, upper), parent.relaxed.pi[keep], parent.relaxed.lam, upper
-    )
+    return ascend_from(_slice(parent.relaxed, keep), parent.relaxed.pi[keep], parent.relaxed.lam, upper, CHILD_STEPS)
+
+
+def _slice(relaxed: Relaxed, keep: list[int]) -> Relaxed:
+    """The relaxed problem over the nodes ``keep`` (the end last) of ``relaxed``: its edges as they
+    were (an edge banned for a longer walk stays banned: it costs more than any shorter walk too)."""
+    at = np.asarray(keep, dtype=np.int64)
+    cross = np.ix_(at, at)
+    return Relaxed(relaxed.w[cross], relaxed.enter[at[:-1]], relaxed.group[at], relaxed.block[at],
+                   relaxed.boundary[cross], np.empty(len(at)), np.empty(len(relaxed.lam)))  # fmt: skip
 
 
 def _close_leaf(

@@ -51,6 +51,11 @@ _WORTH_EXPLORING = 1e-4
 #: shorter walk once in five), and a 20-item route exploring for its 500 ms would cost a mix of
 #: routes more CPU than all the rest (the load stage: one such route in about 500).
 _EXPLORE_FROM_STOPS = 25
+#: Branching on shelves computes up to this many bounds for a list of more than
+#: _EXPLORE_FROM_STOPS stops (routing.edges.MAX_NODES for shorter ones): such a list left unproven
+#: spends its time limit exploring anyway, and on bench_gap's lists with a fifth of the products
+#: on two shelves bounds did more for gap_bound than exploring (docs/benchmarks.md).
+_SHELF_NODES = 1024
 #: Exploring, kicks wander from the last local optimum in blocks of at most this many stops
 #: (TSPLIB instances of 51-130 cities reach their optima so; 200-stop store lists end 0.5-1% longer
 #: than when kicked from the best).
@@ -217,7 +222,9 @@ def _search_and_bound(
                     return PathSolution(exact.order, exact.end, exact.length, True, exact.served, bound=bound)
             continue
         branch = branch_on_edges if step == "edges" else branch_on_shelves
-        branched = branch(m, start, ends, groups, rank, relaxed, found.length, deadline)
+        # A list that would explore spends its time limit anyway: shelves may take more of it.
+        cap = _SHELF_NODES if step == "shelves" and len(groups) > _EXPLORE_FROM_STOPS else None
+        branched = branch(m, start, ends, groups, rank, relaxed, found.length, deadline, cap)
         if branched.walk is not None:
             walk = branched.walk
             found = PathSolution(walk.order, walk.end, walk.length, False, walk.served)

@@ -61,7 +61,8 @@ def test_the_bound_holds_the_cold_block_to_the_end() -> None:
 
 
 def test_an_unproven_answer_says_how_far_from_the_best_it_may_be() -> None:
-    dist, start, ends, groups, rank = store_like(3, middle=35, cold=8)
+    # 120 stops, some on two shelves: too many places to branch on, the bound alone stays under.
+    dist, start, ends, groups, rank = store_like(3, middle=120, cold=8)
     stops = [g if len(g) > 1 else g[0] for g in groups]
     last = [i for i, r in enumerate(rank) if r == 2]
     solution = solve_path(dist, start, ends, stops, last=last, time_limit_ms=300)

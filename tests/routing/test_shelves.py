@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 
+from routing import edges, solve
 from routing.bound import Relaxed
 from routing.shelves import _split, branch_on_shelves
 from routing.solve import _held_karp, _search_and_bound
@@ -52,3 +53,19 @@ def test_a_product_the_tree_enters_at_one_shelf_and_leaves_at_another_is_split()
     assert list(_split(relaxed)) == [2, 1, 1]  # product 0, product 1, the end
     relaxed = Relaxed.of(m, 0, [1], [[2], [4]], [1, 1], 20.0)  # one shelf each: none split
     assert list(_split(relaxed)) == [1, 1, 1]
+
+
+@pytest.mark.parametrize(("middle", "cap"), [(20, edges.MAX_NODES), (40, solve._SHELF_NODES)])
+def test_a_list_that_would_explore_gives_branching_on_shelves_more_bounds(monkeypatch, middle, cap) -> None:  # type: ignore[no-untyped-def]
+    """A list of more than 25 stops left unproven spends its time limit exploring anyway: branching
+    on its shelves may compute up to 1,024 bounds; a shorter list's, 256 (routing.edges)."""
+    asked = []
+
+    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        asked.append(edges.node_cap(len(args[5].w), args[8]))
+        return branch_on_shelves(*args, **kwargs)
+
+    monkeypatch.setattr(solve, "branch_on_shelves", spy)
+    dist, start, ends, groups, rank = store_like(2, middle=middle, cold=5)  # the bound alone does not prove
+    solve._search_and_bound(dist, start, ends, groups, rank, time.perf_counter() + 0.3)
+    assert asked == [cap]
