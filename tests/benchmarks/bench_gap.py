@@ -25,6 +25,7 @@ import time
 import numpy as np
 
 from routing import solve_path
+from routing.kernels import warm_up
 from routing.table import legs
 from stores.floorplan.artifact import dump_artifact, load_artifact
 from stores.floorplan.compile import compile_plan
@@ -70,29 +71,32 @@ def likes(middle: int, cold: int, two_shelves: bool) -> list[tuple[np.ndarray, i
 
 
 def main() -> None:
+    warm_up()  # compiled kernels loaded before the first list's clock starts, as a server does
     rows = []
     cases = [("store", 16, 0, False), ("store", 20, 0, False), ("store", 25, 0, False), ("store", 20, 5, False),
              ("store", 25, 5, False), ("store", 40, 0, False), ("store", 60, 0, False), ("store", 25, 0, True),
+             ("store", 40, 0, True), ("store", 55, 5, True),
              ("store-like", 25, 5, False), ("store-like", 40, 10, False), ("store-like", 25, 5, True),
              ("store-like", 40, 10, True), ("store-like", 50, 10, True)]  # fmt: skip
     for kind, middle, cold, two in cases:
         lists = store_lists(middle, cold, two) if kind == "store" else likes(middle, cold, two)
-        times, gaps, proven = [], [], 0
+        times, gaps, every, proven = [], [], [], 0
         for dist, start, ends, stops, last in lists:
             started = time.perf_counter()
             solution = solve_path(dist, start, ends, stops, last=last, time_limit_ms=500)
             times.append(1000 * (time.perf_counter() - started))
             proven += solution.optimal
+            every.append(0.0 if solution.optimal else 100 * (solution.gap_bound or 0.0))
             if not solution.optimal:
-                gaps.append(100 * (solution.gap_bound or 0.0))
+                gaps.append(every[-1])
         shelves = "a fifth on two" if two else "one"
         blocks = f"{middle} + {cold} cold" if cold else f"{middle}"
         unproven = f"{statistics.median(gaps):.2f}% / {max(gaps):.2f}%" if gaps else "-"
         rows.append([kind, blocks, shelves, f"{proven}/{len(lists)}", f"{statistics.median(times):.0f}",
-                     f"{percentile(times, 90):.0f}", unproven])  # fmt: skip
+                     f"{percentile(times, 90):.0f}", f"{statistics.median(every):.2f}%", unproven])  # fmt: skip
         print(rows[-1])
     body = table(["lists", "stops", "shelves per product", "proven", "median ms", "p90 ms",
-                  "gap_bound of the unproven (median / max)"], rows)  # fmt: skip
+                  "gap_bound, median of all (proven: 0)", "of the unproven (median / max)"], rows)  # fmt: skip
     print(body)
     if FIRST_SEED != 100:
         return
