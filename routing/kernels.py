@@ -572,18 +572,103 @@ def _or_opt(
                         best, move_a, move_b, move_p, move_flip = removed - added, a, b, p, flip
     if move_a < 0:
         return 0.0
-    segment, segment_owner = s[move_a : move_b + 1].copy(), owner[move_a : move_b + 1].copy()
-    if move_flip:
+    _move_run(s, owner, move_a, move_b, move_p, move_flip)
+    return best
+
+
+@njit(cache=True, nogil=True)
+def _move_run(s: NDArray[np.int64], owner: NDArray[np.int64], a: int, b: int, p: int, flip: bool) -> None:
+    """Move the run s[a..b] (reversed if ``flip``) to between s[p] and s[p + 1]."""
+    segment, segment_owner = s[a : b + 1].copy(), owner[a : b + 1].copy()
+    if flip:
         segment, segment_owner = segment[::-1].copy(), segment_owner[::-1].copy()
-    run = move_b - move_a + 1
-    if move_p < move_a:  # the run goes back: what lies between shifts right
-        s[move_p + 1 + run : move_b + 1] = s[move_p + 1 : move_a].copy()
-        owner[move_p + 1 + run : move_b + 1] = owner[move_p + 1 : move_a].copy()
-        s[move_p + 1 : move_p + 1 + run], owner[move_p + 1 : move_p + 1 + run] = segment, segment_owner
+    run = b - a + 1
+    if p < a:  # the run goes back: what lies between shifts right
+        s[p + 1 + run : b + 1] = s[p + 1 : a].copy()
+        owner[p + 1 + run : b + 1] = owner[p + 1 : a].copy()
+        s[p + 1 : p + 1 + run], owner[p + 1 : p + 1 + run] = segment, segment_owner
     else:  # forward: what lies between shifts left
-        s[move_a : move_p + 1 - run] = s[move_b + 1 : move_p + 1].copy()
-        owner[move_a : move_p + 1 - run] = owner[move_b + 1 : move_p + 1].copy()
-        s[move_p + 1 - run : move_p + 1], owner[move_p + 1 - run : move_p + 1] = segment, segment_owner
+        s[a : p + 1 - run] = s[b + 1 : p + 1].copy()
+        owner[a : p + 1 - run] = owner[b + 1 : p + 1].copy()
+        s[p + 1 - run : p + 1], owner[p + 1 - run : p + 1] = segment, segment_owner
+
+
+@njit(cache=True, nogil=True)
+def _positions(s: NDArray[np.int64], nodes: int) -> NDArray[np.int64]:
+    """Where each node stands in the walk (-1: nowhere; a node twice: its last position)."""
+    pos = np.full(nodes, -1, dtype=np.int64)
+    for k in range(len(s)):
+        pos[s[k]] = k
+    return pos
+
+
+@njit(cache=True, nogil=True)
+def _two_opt_near(
+    m: NDArray[np.float64], s: NDArray[np.int64], owner: NDArray[np.int64], lo: int, hi: int,
+    fwd: NDArray[np.float64], bwd: NDArray[np.float64], near: NDArray[np.int64],
+) -> float:  # fmt: skip
+    """:func:`_two_opt` over the reversals whose new edges start or end at a near neighbour
+    (``near[x]``: the nodes nearest x) of the node they join: O(n K), not O(n^2)."""
+    if hi - lo < 1:
+        return 0.0
+    _walked(m, s, lo, fwd, bwd)
+    pos = _positions(s, m.shape[0])
+    best, best_a, best_b = -1e-9, -1, -1
+    for a in range(lo, hi + 1):
+        before, first = s[a - 1], s[a]
+        cut_in = m[before, first]
+        for j in range(near.shape[1]):
+            for side in range(2):
+                q = pos[near[before, j]] if side == 0 else pos[near[first, j]] - 1
+                if q <= a or q > hi:
+                    continue
+                b = q
+                delta = (m[before, s[b]] + m[first, s[b + 1]] - cut_in - m[s[b], s[b + 1]]
+                         + (bwd[b] - bwd[a])) - (fwd[b] - fwd[a])  # fmt: skip
+                if delta < best:
+                    best, best_a, best_b = delta, a, b
+    if best_a < 0:
+        return 0.0
+    s[best_a : best_b + 1] = s[best_a : best_b + 1][::-1].copy()
+    owner[best_a : best_b + 1] = owner[best_a : best_b + 1][::-1].copy()
+    return -best
+
+
+@njit(cache=True, nogil=True)
+def _or_opt_near(
+    m: NDArray[np.float64], s: NDArray[np.int64], owner: NDArray[np.int64], lo: int, hi: int, longest: int,
+    fwd: NDArray[np.float64], bwd: NDArray[np.float64], near: NDArray[np.int64],
+) -> float:  # fmt: skip
+    """:func:`_or_opt` over the places a run may go where one of its new edges joins a near
+    neighbour (``near[x]``) of the run's first or last node: O(n K), not O(n^2)."""
+    _walked(m, s, lo, fwd, bwd)
+    pos = _positions(s, m.shape[0])
+    best, move_a, move_b, move_p, move_flip = 1e-9, -1, -1, -1, False
+    for run in range(1, longest + 1):
+        for flip in (False, True):
+            if flip and run == 1:
+                continue
+            for a in range(lo, hi - run + 2):
+                b = a + run - 1
+                x, y = s[a], s[b]
+                removed = m[s[a - 1], x] + m[y, s[b + 1]] - m[s[a - 1], s[b + 1]]
+                internal = (bwd[b] - bwd[a]) - (fwd[b] - fwd[a])
+                # Not reversed: s[p] -> x ... y -> s[p + 1]; reversed: s[p] -> y ... x -> s[p + 1].
+                head, tail = (y, x) if flip else (x, y)
+                for j in range(near.shape[1]):
+                    for side in range(2):
+                        p = pos[near[head, j]] if side == 0 else pos[near[tail, j]] - 1
+                        if p < lo - 1 or p > hi or a - 1 <= p <= b:
+                            continue
+                        if flip:
+                            added = m[s[p], y] + m[x, s[p + 1]] - m[s[p], s[p + 1]] + internal
+                        else:
+                            added = m[s[p], x] + m[y, s[p + 1]] - m[s[p], s[p + 1]]
+                        if removed - added > best:
+                            best, move_a, move_b, move_p, move_flip = removed - added, a, b, p, flip
+    if move_a < 0:
+        return 0.0
+    _move_run(s, owner, move_a, move_b, move_p, move_flip)
     return best
 
 
@@ -652,24 +737,43 @@ def _relocate_alternative(
 def settle(
     m: NDArray[np.float64], s: NDArray[np.int64], owner: NDArray[np.int64], blocks: NDArray[np.int64],
     ptr: NDArray[np.int64], places: NDArray[np.int64], longest: int, rounds: int,
+    near: NDArray[np.int64], near_from: int,
 ) -> bool:  # fmt: skip
     """Improving moves on the walk ``s``/``owner`` in place, at most ``rounds`` rounds: in each
     block the best 2-opt and the best Or-opt (runs of up to ``longest``), each stop's best
     alternative, then in each block the best move of a stop to another place and shelf. True
     once a round finds nothing (a local optimum). A stop's alternatives are
-    ``places[ptr[g]:ptr[g + 1]]``."""
+    ``places[ptr[g]:ptr[g + 1]]``.
+
+    In blocks of at least ``near_from`` stops 2-opt and Or-opt look only at moves joining near
+    neighbours (``near``, :func:`_two_opt_near`), until a round finds none; a round over every
+    move then confirms the local optimum (or finds moves, and the near rounds go on)."""
     fwd, bwd = np.empty(len(s)), np.empty(len(s))
+    full = True
+    for k in range(blocks.shape[0]):
+        if blocks[k, 1] - blocks[k, 0] + 1 >= near_from:
+            full = False
     for _ in range(rounds):
         gain = 0.0
         for k in range(blocks.shape[0]):
             lo, hi = blocks[k, 0], blocks[k, 1]
-            gain += _two_opt(m, s, owner, lo, hi, fwd, bwd)
-            gain += _or_opt(m, s, owner, lo, hi, longest, fwd, bwd)
+            if full or hi - lo + 1 < near_from:
+                gain += _two_opt(m, s, owner, lo, hi, fwd, bwd)
+                gain += _or_opt(m, s, owner, lo, hi, longest, fwd, bwd)
+            else:
+                gain += _two_opt_near(m, s, owner, lo, hi, fwd, bwd, near)
+                gain += _or_opt_near(m, s, owner, lo, hi, longest, fwd, bwd, near)
         gain += _switch_alternatives(m, s, owner, ptr, places)
         for k in range(blocks.shape[0]):
             gain += _relocate_alternative(m, s, owner, blocks[k, 0], blocks[k, 1], ptr, places)
         if gain <= 1e-9:
-            return True
+            if full:
+                return True
+            full = True  # confirm with every move
+        elif full:
+            for k in range(blocks.shape[0]):
+                if blocks[k, 1] - blocks[k, 0] + 1 >= near_from:
+                    full = False
     return False
 
 
@@ -751,6 +855,6 @@ def warm_up() -> None:
     leg_corners(pred, np.zeros((2, 2), dtype=np.float32), rows, ptr, ids, np.ones(2), ids, ids, straight)
     walk, owner = np.arange(4, dtype=np.int64), np.array([-1, 0, 1, -1], dtype=np.int64)
     settle(np.ones((4, 4)), walk, owner, np.array([[1, 2]], dtype=np.int64), np.array([0, 1, 2], dtype=np.int64),
-           np.array([1, 2], dtype=np.int64), 3, 2)  # fmt: skip
+           np.array([1, 2], dtype=np.int64), 3, 2, np.zeros((4, 1), dtype=np.int64), 1)  # fmt: skip
     xy = np.zeros((1, 2))
     along_aisles(xy, xy + 1.0, xy, xy + 1.0, xy + 1.0, np.zeros(1), one, 1, 0.9, 2.0, 0.4, 2.0, 1.0)

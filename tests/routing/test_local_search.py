@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from routing import edges, solve, solve_path
+from routing import edges, kernels, solve, solve_path
 from routing.kernels import settle
 from tests.benchmarks.bench_solver import tsplib_instances
 
@@ -46,11 +46,13 @@ def walks(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarr
 
 
 @settings(max_examples=150, deadline=None)
-@given(walks())
-def test_settle_keeps_a_walk_never_lengthens_it_and_leaves_no_improving_move(walk) -> None:  # type: ignore[no-untyped-def]
+@given(walks(), st.booleans())
+def test_settle_keeps_a_walk_never_lengthens_it_and_leaves_no_improving_move(walk, near) -> None:  # type: ignore[no-untyped-def]
+    """Also with the near-neighbour moves of long blocks (here every block): their rounds end with
+    one over every move, so a settled walk is a local optimum all the same."""
     m, s, owner, spans, ptr, places = walk
     before, blocks_before = length(m, s), [sorted(owner[lo : hi + 1]) for lo, hi in spans]
-    settled = settle(m, s, owner, spans, ptr, places, 3, 10_000)
+    settled = settle(m, s, owner, spans, ptr, places, 3, 10_000, solve._near(m), 1 if near else 1 << 30)
     assert settled
     assert length(m, s) <= before + 1e-9
     assert s[0] == 0 and s[-1] == 1 and owner[0] == owner[-1] == -1
@@ -114,3 +116,23 @@ def test_a_walk_next_to_its_bound_is_not_explored(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(solve, "_WORTH_EXPLORING", 0.05)
     found = solve_path(dist, start, end, stops, time_limit_ms=1000)
     assert searches == [False] and not found.optimal and 0 < (found.gap_bound or 0) <= 0.05
+
+
+def test_near_neighbour_moves_put_back_a_stop_or_a_run_out_of_place() -> None:
+    """Stops on a line, 0 the start and 41 the end: one stop moved far from its neighbours is put
+    back by an Or-opt move joining it to them, a reversed run by a 2-opt move (each found among
+    the nearest 12 nodes, not by scanning every pair)."""
+    x = np.arange(42, dtype=float)
+    m = np.abs(x[:, None] - x[None, :]) * 1.1 + 1.0  # no ties between moves: one best
+    np.fill_diagonal(m, 0.0)
+    near = solve._near(m)
+    fwd, bwd = np.empty(42), np.empty(42)
+    order = [*range(1, 10), *range(11, 35), 10, *range(35, 41)]  # stop 10 among 34 and 35
+    s, owner = np.array([0, *order, 41]), np.array([-1, *order, -1])
+    assert kernels._or_opt_near(m, s, owner, 1, 40, 3, fwd, bwd, near) > 0
+    assert list(s) == list(range(42)) and list(owner[1:-1]) == list(range(1, 41))
+    s = np.array([0, *range(1, 15), *range(25, 14, -1), *range(26, 41), 41])  # 15..25 reversed
+    owner = s.copy()
+    owner[0] = owner[-1] = -1
+    assert kernels._two_opt_near(m, s, owner, 1, 40, fwd, bwd, near) > 0
+    assert list(s) == list(range(42))
