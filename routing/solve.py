@@ -19,6 +19,7 @@ may be.
 from __future__ import annotations
 
 import dataclasses
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -56,6 +57,10 @@ _EXPLORE_FROM_STOPS = 25
 #: spends its time limit exploring anyway, and on bench_gap's lists with a fifth of the products
 #: on two shelves bounds did more for gap_bound than exploring (docs/benchmarks.md).
 _SHELF_NODES = 1024
+#: At most this many solves of one process explore at once; another that would explore answers
+#: with the walk and certificate it has: exploring is optional work, and a burst of long unproven
+#: lists must not hold every thread of a worker for its whole time limit.
+_EXPLORING = threading.BoundedSemaphore(2)
 #: Exploring, kicks wander from the last local optimum in blocks of at most this many stops
 #: (TSPLIB instances of 51-130 cities reach their optima so; 200-stop store lists end 0.5-1% longer
 #: than when kicked from the best).
@@ -240,8 +245,11 @@ def _search_and_bound(
     # Still unproven with time left, and a shorter walk could be worth finding: the search
     # explores until the deadline, or until a walk meets the bound.
     worth = len(groups) > _EXPLORE_FROM_STOPS and found.length > bound * (1 + _WORTH_EXPLORING)
-    if worth and time.perf_counter() < deadline:
-        explored = _local_search(m, start, ends, groups, rank, deadline, target=bound, explore=True)
+    if worth and time.perf_counter() < deadline and _EXPLORING.acquire(blocking=False):
+        try:
+            explored = _local_search(m, start, ends, groups, rank, deadline, target=bound, explore=True)
+        finally:
+            _EXPLORING.release()
         if explored.length < found.length - 1e-9:
             found = explored
         if proves(found.length, bound):

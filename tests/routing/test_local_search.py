@@ -4,6 +4,8 @@ shelf-switch move left (each neighbourhood checked here by brute force)."""
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -136,3 +138,28 @@ def test_near_neighbour_moves_put_back_a_stop_or_a_run_out_of_place() -> None:
     owner[0] = owner[-1] = -1
     assert kernels._two_opt_near(m, s, owner, 1, 40, fwd, bwd, near) > 0
     assert list(s) == list(range(42))
+
+
+def test_no_more_solves_explore_at_once_than_the_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Exploring is optional work: while the process's exploring slots are taken, a solve that would
+    explore answers with the walk and certificate it has (then explores again once one is free)."""
+    _, dist, start, end, stops, _ = next(i for i in tsplib_instances() if "eil51" in i[0])
+    searches: list[bool] = []
+    search = solve._local_search
+
+    def recorded(*args: object, **kwargs: object) -> solve.PathSolution:
+        searches.append(bool(kwargs.get("explore", False)))
+        return search(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(solve, "_local_search", recorded)
+    monkeypatch.setattr(edges, "MAX_BRANCH_PLACES", 0)
+    slots = threading.BoundedSemaphore(1)
+    monkeypatch.setattr(solve, "_EXPLORING", slots)
+    slots.acquire()  # another solve explores
+    found = solve_path(dist, start, end, stops, time_limit_ms=300)
+    assert searches == [False] and not found.optimal and found.gap_bound is not None
+    slots.release()
+    searches.clear()
+    solve_path(dist, start, end, stops, time_limit_ms=300)
+    assert searches == [False, True]
+    assert slots.acquire(blocking=False)  # given back
