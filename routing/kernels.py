@@ -530,18 +530,31 @@ def _two_opt(
     _walked(m, s, lo, fwd, bwd)
     best, best_a, best_b = np.inf, -1, -1
     for a in range(lo, hi + 1):
-        before, first = s[a - 1], s[a]
-        cut_in = m[before, first]
         for b in range(a + 1, hi + 1):
-            delta = (m[before, s[b]] + m[first, s[b + 1]] - cut_in - m[s[b], s[b + 1]]
-                     + (bwd[b] - bwd[a])) - (fwd[b] - fwd[a])  # fmt: skip
+            delta = _reversal(m, s, fwd, bwd, a, b)
             if delta < best:
                 best, best_a, best_b = delta, a, b
     if best >= -1e-9:
         return 0.0
-    s[best_a : best_b + 1] = s[best_a : best_b + 1][::-1].copy()
-    owner[best_a : best_b + 1] = owner[best_a : best_b + 1][::-1].copy()
-    return -best
+    return _reverse(s, owner, best_a, best_b, best)
+
+
+@njit(cache=True, nogil=True)
+def _reversal(
+    m: NDArray[np.float64], s: NDArray[np.int64], fwd: NDArray[np.float64], bwd: NDArray[np.float64], a: int, b: int
+) -> float:
+    """What reversing s[a..b] changes the walk's length by (prefix sums: O(1) in any table)."""
+    delta: float = (m[s[a - 1], s[b]] + m[s[a], s[b + 1]] - m[s[a - 1], s[a]] - m[s[b], s[b + 1]]
+                    + (bwd[b] - bwd[a])) - (fwd[b] - fwd[a])  # fmt: skip
+    return delta
+
+
+@njit(cache=True, nogil=True)
+def _reverse(s: NDArray[np.int64], owner: NDArray[np.int64], a: int, b: int, delta: float) -> float:
+    """Reverse s[a..b] (and its owners); the gain, ``-delta``."""
+    s[a : b + 1] = s[a : b + 1][::-1].copy()
+    owner[a : b + 1] = owner[a : b + 1][::-1].copy()
+    return -delta
 
 
 @njit(cache=True, nogil=True)
@@ -616,22 +629,17 @@ def _two_opt_near(
     best, best_a, best_b = -1e-9, -1, -1
     for a in range(lo, hi + 1):
         before, first = s[a - 1], s[a]
-        cut_in = m[before, first]
         for j in range(near.shape[1]):
             for side in range(2):
-                q = pos[near[before, j]] if side == 0 else pos[near[first, j]] - 1
-                if q <= a or q > hi:
+                b = pos[near[before, j]] if side == 0 else pos[near[first, j]] - 1
+                if b <= a or b > hi:
                     continue
-                b = q
-                delta = (m[before, s[b]] + m[first, s[b + 1]] - cut_in - m[s[b], s[b + 1]]
-                         + (bwd[b] - bwd[a])) - (fwd[b] - fwd[a])  # fmt: skip
+                delta = _reversal(m, s, fwd, bwd, a, b)
                 if delta < best:
                     best, best_a, best_b = delta, a, b
     if best_a < 0:
         return 0.0
-    s[best_a : best_b + 1] = s[best_a : best_b + 1][::-1].copy()
-    owner[best_a : best_b + 1] = owner[best_a : best_b + 1][::-1].copy()
-    return -best
+    return _reverse(s, owner, best_a, best_b, best)
 
 
 @njit(cache=True, nogil=True)

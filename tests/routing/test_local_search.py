@@ -93,10 +93,9 @@ def test_time_left_after_the_proofs_is_spent_exploring() -> None:
     assert found.length == optimum, name
 
 
-def test_a_walk_next_to_its_bound_is_not_explored(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Exploring runs only while a shorter walk could be worth finding: not for lists of at most
-    ``_EXPLORE_FROM_STOPS`` stops, nor for a walk within ``_WORTH_EXPLORING`` of its bound (here set
-    to 5%, eil51's walk lies within 1%), which is answered unproven at once, with its gap."""
+def _eil51_searches(monkeypatch: pytest.MonkeyPatch) -> tuple[np.ndarray, int, int, list[int], list[bool]]:
+    """TSPLIB eil51, with branching off (its time does not matter here), and the list that each
+    local search of a solve appends to: whether it explored."""
     _, dist, start, end, stops, _ = next(i for i in tsplib_instances() if "eil51" in i[0])
     searches: list[bool] = []
     search = solve._local_search
@@ -106,7 +105,15 @@ def test_a_walk_next_to_its_bound_is_not_explored(monkeypatch: pytest.MonkeyPatc
         return search(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(solve, "_local_search", recorded)
-    monkeypatch.setattr(edges, "MAX_BRANCH_PLACES", 0)  # no branching: its time does not matter here
+    monkeypatch.setattr(edges, "MAX_BRANCH_PLACES", 0)
+    return dist, start, end, stops, searches
+
+
+def test_a_walk_next_to_its_bound_is_not_explored(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Exploring runs only while a shorter walk could be worth finding: not for lists of at most
+    ``_EXPLORE_FROM_STOPS`` stops, nor for a walk within ``_WORTH_EXPLORING`` of its bound (here set
+    to 5%, eil51's walk lies within 1%), which is answered unproven at once, with its gap."""
+    dist, start, end, stops, searches = _eil51_searches(monkeypatch)
     solve_path(dist, start, end, stops, time_limit_ms=1000)
     assert searches == [False, True]  # the default: a gap of ~0.5% is worth exploring
     searches.clear()
@@ -143,16 +150,7 @@ def test_near_neighbour_moves_put_back_a_stop_or_a_run_out_of_place() -> None:
 def test_no_more_solves_explore_at_once_than_the_cap(monkeypatch: pytest.MonkeyPatch) -> None:
     """Exploring is optional work: while the process's exploring slots are taken, a solve that would
     explore answers with the walk and certificate it has (then explores again once one is free)."""
-    _, dist, start, end, stops, _ = next(i for i in tsplib_instances() if "eil51" in i[0])
-    searches: list[bool] = []
-    search = solve._local_search
-
-    def recorded(*args: object, **kwargs: object) -> solve.PathSolution:
-        searches.append(bool(kwargs.get("explore", False)))
-        return search(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(solve, "_local_search", recorded)
-    monkeypatch.setattr(edges, "MAX_BRANCH_PLACES", 0)
+    dist, start, end, stops, searches = _eil51_searches(monkeypatch)
     slots = threading.BoundedSemaphore(1)
     monkeypatch.setattr(solve, "_EXPLORING", slots)
     slots.acquire()  # another solve explores
