@@ -60,7 +60,7 @@ class RouteIn(msgspec.Struct, forbid_unknown_fields=True):
     time_limit_ms: Annotated[
         int,
         doc("The solver's time budget for long lists: an order of more than 25 stops not proven optimal "
-            "(`optimal: false`) uses all of it.", ge=10, le=2000),
+            "(`optimal: false`) may use all of it.", ge=10, le=2000),
     ] = 500  # fmt: skip
     directions: Annotated[bool, doc("Give the walk as steps (`directions`) too.")] = True
     mobility: Annotated[
