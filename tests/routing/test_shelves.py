@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 
-from routing import edges, solve
+from routing import edges, shelves, solve
 from routing.bound import Relaxed
 from routing.shelves import _split, branch_on_shelves
 from routing.solve import _held_karp, _search_and_bound
@@ -69,3 +69,21 @@ def test_a_list_that_would_explore_gives_branching_on_shelves_more_bounds(monkey
     dist, start, ends, groups, rank = store_like(2, middle=middle, cold=5)  # the bound alone does not prove
     solve._search_and_bound(dist, start, ends, groups, rank, time.perf_counter() + 0.3)
     assert asked == [cap]
+
+
+def test_a_node_left_open_with_every_shelf_fixed_comes_back_to_branch_twice_as_far(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """30 + 6 cold stops, some on two shelves: a node with every shelf fixed that 16 bounds of edge
+    branching leave open goes back in the queue, and when it is the lowest again branches with 32;
+    the list ends proven."""
+    budgets = []
+    branch = shelves.branch_on_edges
+
+    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        budgets.append(args[8])
+        return branch(*args, **kwargs)
+
+    monkeypatch.setattr(shelves, "branch_on_edges", spy)
+    dist, start, ends, groups, rank = store_like(0, middle=30, cold=6)
+    solution = solve._search_and_bound(dist, start, ends, groups, rank, time.perf_counter() + 2.0)
+    assert budgets[0] == shelves.LEAF_NODES and 2 * shelves.LEAF_NODES in budgets
+    assert solution.optimal
