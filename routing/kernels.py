@@ -757,10 +757,10 @@ def settle(
     neighbours (``near``, :func:`_two_opt_near`), until a round finds none; a round over every
     move then confirms the local optimum (or finds moves, and the near rounds go on)."""
     fwd, bwd = np.empty(len(s)), np.empty(len(s))
-    full = True
+    long_block = False
     for k in range(blocks.shape[0]):
-        if blocks[k, 1] - blocks[k, 0] + 1 >= near_from:
-            full = False
+        long_block = long_block or blocks[k, 1] - blocks[k, 0] + 1 >= near_from
+    full = not long_block  # every move this round (else near moves in the long blocks)
     for _ in range(rounds):
         gain = 0.0
         for k in range(blocks.shape[0]):
@@ -778,10 +778,8 @@ def settle(
             if full:
                 return True
             full = True  # confirm with every move
-        elif full:
-            for k in range(blocks.shape[0]):
-                if blocks[k, 1] - blocks[k, 0] + 1 >= near_from:
-                    full = False
+        else:
+            full = not long_block
     return False
 
 
